@@ -1,0 +1,57 @@
+package igny8
+
+import (
+	"context"
+	"time"
+)
+
+// Payment methods an account or subscription may carry.
+const (
+	MethodStripe       = "stripe"
+	MethodPayPal       = "paypal"
+	MethodBankTransfer = "bank_transfer"
+)
+
+// Account is a customer: the tenant that owns sites, users, keys and credits.
+type Account struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Slug          string     `json:"slug"`
+	OwnerID       string     `json:"owner_id"`
+	Plan          *Plan      `json:"plan"`
+	Credits       int64      `json:"credits"`
+	Status        string     `json:"status"`
+	StatusReason  string     `json:"status_reason"`
+	TrialEndsAt   *time.Time `json:"trial_ends_at"`
+	PaymentMethod *string    `json:"payment_method"`
+	BillingEmail  string     `json:"billing_email"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	DeletedAt     *time.Time `json:"deleted_at,omitempty"`
+}
+
+// Gate returns the account gate's view of a.
+func (a *Account) Gate() GateInput {
+	return GateInput{Status: a.Status, TrialEndsAt: a.TrialEndsAt,
+		PlanActive: a.Plan != nil && a.Plan.IsActive, Deleted: a.DeletedAt != nil}
+}
+
+// User is a person who logs in. Developers have no account.
+type User struct {
+	ID          string     `json:"id"`
+	Email       string     `json:"email"`
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	AccountID   *string    `json:"account_id"`
+	IsActive    bool       `json:"is_active"`
+	LastLoginAt *time.Time `json:"last_login_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// AccountService is the account as its own members see it: every method
+// acts on the account of the principal in ctx.
+type AccountService interface {
+	// CurrentAccount returns the principal's account with its plan.
+	CurrentAccount(ctx context.Context) (*Account, error)
+}

@@ -1,0 +1,195 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/igny8/igny8"
+)
+
+const planColumns = `p.id, p.slug, p.name, p.price, p.currency, p.billing_period, p.included_credits,
+	p.max_sites, p.max_users, p.max_sectors_per_site, p.api_requests_per_minute, p.is_active,
+	p.features, p.created_at, p.updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPlan(row scanner, p *igny8.Plan) error {
+	var features string
+	if err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.Price, &p.Currency, &p.BillingPeriod, &p.IncludedCredits,
+		&p.MaxSites, &p.MaxUsers, &p.MaxSectorsPerSite, &p.APIRequestsPerMinute, &p.IsActive,
+		&features, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return err
+	}
+	p.Features = decodeFeatures(features)
+	return nil
+}
+
+// decodeFeatures reads a plan's JSON feature list; the column is written
+// only by upsertPlan, so a bad value reads as no features.
+func decodeFeatures(s string) []string {
+	out := []string{}
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}
+
+// ListPlans returns the catalogue ordered by price then name; only active
+// plans unless all is set. It needs no principal: plans are public.
+func (s *Store) ListPlans(ctx context.Context, all bool) ([]igny8.Plan, error) {
+	q := `SELECT ` + planColumns + ` FROM plans p`
+	if !all {
+		q += ` WHERE p.is_active = TRUE`
+	}
+	q += ` ORDER BY p.price, p.included_credits, p.slug`
+	rows, err := s.db.reader().query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []igny8.Plan
+	for rows.Next() {
+		var p igny8.Plan
+		if err := scanPlan(rows, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PlanBySlug returns one plan (active or not) or not_found.
+func (s *Store) PlanBySlug(ctx context.Context, slug string) (*igny8.Plan, error) {
+	return planBySlug(ctx, s.db.reader(), slug)
+}
+
+func planBySlug(ctx context.Context, c conn, slug string) (*igny8.Plan, error) {
+	var p igny8.Plan
+	err := scanPlan(c.queryRow(ctx, `SELECT `+planColumns+` FROM plans p WHERE p.slug = ?`, slug), &p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, igny8.NotFound("Plan")
+	}
+	return &p, translate(err)
+}
+
+// UpsertPlan creates the plan p.Slug or brings it to p; run twice, it leaves
+// one row. Errors: validation_failed for a plan the schema refuses.
+func (s *Store) UpsertPlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, error) {
+	if err := validatePlan(&p); err != nil {
+		return nil, err
+	}
+	var out *igny8.Plan
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = upsertPlan(ctx, tx, p)
+		return err
+	})
+	return out, err
+}
+
+func upsertPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
+	features, err := json.Marshal(nonNil(p.Features))
+	if err != nil {
+		return nil, err
+	}
+	if p.BillingPeriod == "" {
+		p.BillingPeriod = "month"
+	}
+	_, err = tx.exec(ctx, `INSERT INTO plans (id, slug, name, price, currency, billing_period, included_credits,
+		max_sites, max_users, max_sectors_per_site, api_requests_per_minute, is_active, features, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (slug) DO UPDATE SET name = excluded.name, price = excluded.price, currency = excluded.currency,
+			billing_period = excluded.billing_period, included_credits = excluded.included_credits,
+			max_sites = excluded.max_sites, max_users = excluded.max_users,
+			max_sectors_per_site = excluded.max_sectors_per_site,
+			api_requests_per_minute = excluded.api_requests_per_minute, is_active = excluded.is_active,
+			features = excluded.features, updated_at = excluded.updated_at`,
+		newID(), p.Slug, p.Name, p.Price, p.Currency, p.BillingPeriod, p.IncludedCredits, p.MaxSites, p.MaxUsers,
+		p.MaxSectorsPerSite, p.APIRequestsPerMinute, p.IsActive, string(features), tx.now, tx.now)
+	if err != nil {
+		if IsConstraint(err, "check") {
+			return nil, igny8.Invalid("The plan has an invalid value.")
+		}
+		return nil, err
+	}
+	return planBySlug(ctx, tx.conn, p.Slug)
+}
+
+func validatePlan(p *igny8.Plan) error {
+	var fields []igny8.FieldError
+	add := func(f, m string) { fields = append(fields, igny8.FieldError{Field: f, Message: m}) }
+	if p.Slug == "" || len(p.Slug) > 50 || !isSlug(p.Slug) {
+		add("slug", "must be 1-50 lowercase letters, digits and hyphens")
+	}
+	if p.Name == "" || len(p.Name) > 100 {
+		add("name", "must be 1-100 characters")
+	}
+	if p.Price < 0 {
+		add("price", "must not be negative")
+	}
+	if len(p.Currency) != 3 {
+		add("currency", "must be a three-letter currency code")
+	}
+	if p.IncludedCredits < 0 {
+		add("included_credits", "must not be negative")
+	}
+	if p.MaxSites < 0 {
+		add("max_sites", "must not be negative")
+	}
+	if p.MaxUsers < 1 {
+		add("max_users", "must be at least 1")
+	}
+	if p.MaxSectorsPerSite < 0 {
+		add("max_sectors_per_site", "must not be negative")
+	}
+	if p.APIRequestsPerMinute < 1 {
+		add("api_requests_per_minute", "must be at least 1")
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The plan is not valid.", fields...)
+	}
+	return nil
+}
+
+// SeedPlans creates or updates the default catalogue; idempotent.
+func (s *Store) SeedPlans(ctx context.Context) error {
+	for _, p := range igny8.DefaultPlans() {
+		if _, err := s.UpsertPlan(ctx, p); err != nil {
+			return fmt.Errorf("seed plan %s: %w", p.Slug, err)
+		}
+	}
+	return nil
+}
+
+// SeedIfEmpty seeds the plan catalogue, the industries and the credit costs
+// when the database has none of them yet (a new install).
+func (s *Store) SeedIfEmpty(ctx context.Context) error {
+	var n int
+	if err := s.db.reader().queryRow(ctx, `SELECT COUNT(*) FROM plans`).Scan(&n); err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		if err := s.SeedPlans(ctx); err != nil {
+			return err
+		}
+	}
+	return s.SeedIndustries(ctx)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func isSlug(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return s != "" && s[0] != '-' && s[len(s)-1] != '-'
+}

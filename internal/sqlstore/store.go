@@ -1,0 +1,32 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/igny8/igny8"
+)
+
+// Store implements the tenant-facing igny8 services. Every tenant-scoped
+// method takes its account from the principal in ctx (see scope), never
+// from an argument, so that a handler cannot reach another account's rows.
+type Store struct {
+	db *DB
+}
+
+// NewStore returns the services backed by db.
+func NewStore(db *DB) *Store { return &Store{db: db} }
+
+// DB returns the database under s.
+func (s *Store) DB() *DB { return s.db }
+
+// scope returns the principal of ctx when it belongs to an account, and
+// fails closed otherwise. Every tenant-scoped store method starts here.
+func scope(ctx context.Context) (*igny8.Principal, error) {
+	return igny8.TenantPrincipal(ctx)
+}
+
+var (
+	_ igny8.PlanService     = (*Store)(nil)
+	_ igny8.IndustryService = (*Store)(nil)
+	_ igny8.AccountService  = (*Store)(nil)
+)
