@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/igny8/igny8/internal/api"
+	"github.com/igny8/igny8/internal/auth"
+	"github.com/igny8/igny8/internal/config"
+	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+)
+
+func (e *env) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server: JSON API under /api/v1, web app under /, health and metrics",
+		Long: "Run the HTTP server. With no flags it listens on :8080 and keeps an embedded SQLite database in ./igny8.db,\n" +
+			"created on first start. Every flag can also be set by the IGNY8_* variable named in its help.",
+		Args: cobra.NoArgs,
+	}
+	cfg := e.withConfig(cmd, true)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return e.serve(cmd.Context(), cfg) }
+	return cmd
+}
+
+// server is a running igny8: what serve built, for the handlers and jobs.
+type server struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	db    *sqlstore.DB
+	store *sqlstore.Store
+	admin *sqlstore.Admin
+	keys  *auth.Keys
+	reg   *prometheus.Registry
+}
+
+func (e *env) serve(ctx context.Context, cfg *config.Config) error {
+	log := e.logger(cfg)
+	s, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+
+	mux := http.NewServeMux()
+	s.apiHandler().Register(mux)
+	srv := &http.Server{
+		Handler:           httpx.Middleware(log, httpx.NewMetrics(s.reg), mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "igny8 listening on http://%s (database: %s)\n", ln.Addr(), s.db.Dialect())
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go s.runJobs(jobsCtx)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout)
+	stopJobs()
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("drain: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// build opens, migrates and seeds the database and makes the services.
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
+		reg: prometheus.NewRegistry()}
+	if err := s.store.SeedIfEmpty(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.keys, err = auth.NewKeys(ctx, s.store, cfg.AccessTTL); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
+	if db.ReadSQL() != db.SQL() {
+		s.reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "igny8_read"))
+	}
+	return s, nil
+}
+
+func (s *server) apiHandler() *api.Handler {
+	return api.NewHandler(api.Deps{
+		Logger:     s.log,
+		Plans:      s.store,
+		Industries: s.store,
+		Accounts:   s.store,
+		Identity:   s.store,
+		Tokens:     tokens{s.keys},
+		Passwords:  passwords{},
+		Ready:      s.ready,
+		Metrics:    s.reg,
+		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+	})
+}
+
+// ready backs /readyz: the database must answer.
+func (s *server) ready(ctx context.Context) (map[string]string, error) {
+	details := map[string]string{"database": "ok"}
+	if err := s.db.Ping(ctx); err != nil {
+		details["database"] = "unavailable"
+		return details, err
+	}
+	return details, nil
+}
+
+// runJobs runs the periodic jobs until ctx ends. Each job is safe to run on
+// several instances at once.
+func (s *server) runJobs(ctx context.Context) {
+	t := time.NewTicker(s.cfg.JobInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("refresh signing keys", "err", err.Error())
+			}
+		}
+	}
+}
