@@ -32,8 +32,10 @@ func (e *env) serveCmd() *cobra.Command {
 	return cmd
 }
 
-// server is a running igny8: what serve built, for the handlers and jobs.
-type server struct {
+// App is a built igny8: the services that serve wires together, for the
+// HTTP handler and the periodic jobs. Tests build one to run the real
+// program in-process.
+type App struct {
 	cfg   *config.Config
 	log   *slog.Logger
 	db    *sqlstore.DB
@@ -43,18 +45,30 @@ type server struct {
 	reg   *prometheus.Registry
 }
 
+// DB is the app's database (tests use it to fix the clock and inspect rows).
+func (s *App) DB() *sqlstore.DB { return s.db }
+
+// Close releases the database.
+func (s *App) Close() error { return s.db.Close() }
+
+// Handler is the whole HTTP surface: API, ops and pages, behind the request
+// id, logging, recovery and metrics middleware.
+func (s *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.apiHandler().Register(mux)
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
+}
+
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	log := e.logger(cfg)
-	s, err := build(ctx, cfg, log)
+	s, err := NewApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.Close()
 
-	mux := http.NewServeMux()
-	s.apiHandler().Register(mux)
 	srv := &http.Server{
-		Handler:           httpx.Middleware(log, httpx.NewMetrics(s.reg), mux),
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      90 * time.Second,
@@ -68,7 +82,7 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	fmt.Fprintf(e.stdout, "igny8 listening on http://%s (database: %s)\n", ln.Addr(), s.db.Dialect())
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	go s.runJobs(jobsCtx)
+	go s.RunJobs(jobsCtx)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -88,13 +102,13 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-// build opens, migrates and seeds the database and makes the services.
-func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server, error) {
+// NewApp opens, migrates and seeds the database and makes the services.
+func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
+	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()
@@ -112,7 +126,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server, 
 	return s, nil
 }
 
-func (s *server) apiHandler() *api.Handler {
+func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
 		Logger:     s.log,
 		Plans:      s.store,
@@ -128,7 +142,7 @@ func (s *server) apiHandler() *api.Handler {
 }
 
 // ready backs /readyz: the database must answer.
-func (s *server) ready(ctx context.Context) (map[string]string, error) {
+func (s *App) ready(ctx context.Context) (map[string]string, error) {
 	details := map[string]string{"database": "ok"}
 	if err := s.db.Ping(ctx); err != nil {
 		details["database"] = "unavailable"
@@ -137,9 +151,9 @@ func (s *server) ready(ctx context.Context) (map[string]string, error) {
 	return details, nil
 }
 
-// runJobs runs the periodic jobs until ctx ends. Each job is safe to run on
+// RunJobs runs the periodic jobs until ctx ends. Each job is safe to run on
 // several instances at once.
-func (s *server) runJobs(ctx context.Context) {
+func (s *App) RunJobs(ctx context.Context) {
 	t := time.NewTicker(s.cfg.JobInterval)
 	defer t.Stop()
 	for {
