@@ -40,13 +40,14 @@ type Passwords interface {
 // Deps are the services the API is built on. Every field but the optional
 // ones must be set.
 type Deps struct {
-	Logger     *slog.Logger
-	Plans      igny8.PlanService
-	Industries igny8.IndustryService
-	Accounts   igny8.AccountService
-	Identity   igny8.IdentityService
-	Tokens     Tokens
-	Passwords  Passwords
+	Logger      *slog.Logger
+	Plans       igny8.PlanService
+	Industries  igny8.IndustryService
+	Accounts    igny8.AccountService
+	Identity    igny8.IdentityService
+	Tokens      Tokens
+	Passwords   Passwords
+	WebSessions igny8.WebSessionService // optional: the web app's session cookie
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

@@ -56,6 +56,7 @@ func (s *App) Close() error { return s.db.Close() }
 func (s *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.apiHandler().Register(mux)
+	s.webHandler().Register(mux)
 	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
 }
 
@@ -128,16 +129,17 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:     s.log,
-		Plans:      s.store,
-		Industries: s.store,
-		Accounts:   s.store,
-		Identity:   s.store,
-		Tokens:     tokens{s.keys},
-		Passwords:  passwords{},
-		Ready:      s.ready,
-		Metrics:    s.reg,
-		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+		Logger:      s.log,
+		Plans:       s.store,
+		Industries:  s.store,
+		Accounts:    s.store,
+		Identity:    s.store,
+		Tokens:      tokens{s.keys},
+		Passwords:   passwords{},
+		WebSessions: s.webSessions(),
+		Ready:       s.ready,
+		Metrics:     s.reg,
+		Config:      api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
 	})
 }
 
