@@ -122,7 +122,9 @@ func TestServeWithNoSetUp(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	env := map[string]string{"IGNY8_ADDR": "127.0.0.1:0", "IGNY8_DRAIN_TIMEOUT": "5s"}
-	go func() { done <- cli.Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &out, &errOut) }()
+	go func() {
+		done <- cli.Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &out, &errOut)
+	}()
 	var base string
 	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := listening.FindStringSubmatch(out.String()); m != nil {
