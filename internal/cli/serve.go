@@ -169,3 +169,6 @@ func (s *App) RunJobs(ctx context.Context) {
 		}
 	}
 }
+
+// APIPatterns lists the "METHOD /path" patterns of the API's router.
+func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }
