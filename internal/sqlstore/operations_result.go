@@ -37,7 +37,7 @@ func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.
 		var refundID *string
 		if op.cost > 0 {
 			t, _, err := applyCredit(ctx, tx, p.AccountID, creditChange{Type: igny8.TxRefund, Amount: op.cost,
-				Description: "Refund of failed AI operation " + string(req.Operation),
+				Description:   "Refund of failed AI operation " + string(req.Operation),
 				ReferenceType: igny8.RefAIOperation, ReferenceID: op.id, Actor: p.ActorID()})
 			if err != nil {
 				return err
