@@ -66,8 +66,8 @@ func TestLoginLogout(t *testing.T) {
 		e := apptest.New(t, be)
 		email := newBrowser(t, e).signUp("Grace Hopper")
 		b := newBrowser(t, e)
-		if loc := b.redirect("/sites"); loc != "/login?next=%2Fsites" {
-			t.Fatalf("anonymous /sites went to %q", loc)
+		if loc := b.redirect("/credits"); loc != "/login?next=%2Fcredits" {
+			t.Fatalf("anonymous /credits went to %q", loc)
 		}
 		r := b.post("/login", url.Values{"email": {email}, "password": {"wrong password here"}, "next": {"/sites"}})
 		if r.Status != http.StatusUnauthorized {

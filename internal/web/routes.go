@@ -11,7 +11,6 @@ func (h *Handler) routes() []page {
 		{method: "GET", path: "/login", h: h.loginForm},
 		{method: "POST", path: "/login", h: h.login},
 		{method: "POST", path: "/logout", access: person, suspendedOwner: true, h: h.logout},
+		{method: "GET", path: "/credits", access: tenant, action: igny8.ActReadAccount, h: h.credits},
 	}
 }
-
-var _ = igny8.ActReadAccount

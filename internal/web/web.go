@@ -31,6 +31,12 @@ type Deps struct {
 	Identity    igny8.IdentityService
 	WebSessions igny8.WebSessionService
 	Passwords   Passwords
+	Ledger      igny8.LedgerService
+	Billing     igny8.BillingService
+	// AdminBilling and AdminLedger are the cross-tenant services of the
+	// admin console.
+	AdminBilling igny8.AdminBillingService
+	AdminLedger  igny8.AdminLedgerService
 	// ValidatePassword is the sign-up password rule (validation_failed).
 	ValidatePassword func(password string) error
 	// Limiter throttles log-in and sign-up attempts; nil turns it off.
