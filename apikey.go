@@ -38,13 +38,20 @@ type NewAPIKey struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
-// APIKeySecret is a freshly minted key: Key is shown to its maker once,
-// Prefix finds it again, and only Hash (of the whole key) is stored.
+// APIKeySecret is a freshly minted key, Prefix + "_" + Secret: Key is
+// shown to its maker once, Prefix finds it again, and only Hash (of the
+// secret part) is stored. A rotation keeps the prefix and changes the
+// secret.
 type APIKeySecret struct {
 	Key    string
 	Prefix string
+	Secret string
 	Hash   string
 }
+
+// KeyWithPrefix is the full key of this secret under another prefix (a
+// rotated key keeps its stored prefix).
+func (s APIKeySecret) KeyWithPrefix(prefix string) string { return prefix + "_" + s.Secret }
 
 // APIKeyRoles are the roles a key may carry: no key can own an account.
 func APIKeyRoles() []Role { return []Role{RoleAdmin, RoleEditor, RoleViewer} }

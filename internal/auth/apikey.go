@@ -14,14 +14,14 @@ const lookupLen = 12
 const lookupAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // NewAPIKey mints an API key: "igny8_", a random lookup id, "_" and 32
-// random bytes. With a non-empty prefix (a rotation) it keeps that prefix
-// and makes a new secret. The key is shown once; only its hash is kept.
+// random bytes. With a non-empty prefix it uses that prefix. The key is
+// shown once; only the hash of its secret part is kept.
 func NewAPIKey(prefix string) igny8.APIKeySecret {
 	if prefix == "" {
 		prefix = igny8.APIKeyPrefix + randomLookup()
 	}
-	key := prefix + "_" + NewSecret(32)
-	return igny8.APIKeySecret{Key: key, Prefix: prefix, Hash: HashSecret(key)}
+	secret := NewSecret(32)
+	return igny8.APIKeySecret{Key: prefix + "_" + secret, Prefix: prefix, Secret: secret, Hash: HashSecret(secret)}
 }
 
 func randomLookup() string {
@@ -47,7 +47,7 @@ func ParseAPIKey(key string) (prefix, hash string, ok bool) {
 			return "", "", false
 		}
 	}
-	return igny8.APIKeyPrefix + rest[:lookupLen], HashSecret(key), true
+	return igny8.APIKeyPrefix + rest[:lookupLen], HashSecret(rest[lookupLen+1:]), true
 }
 
 // NewOpaqueToken returns a random token (refresh tokens, invitations) and
