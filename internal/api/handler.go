@@ -29,6 +29,15 @@ type TokenClaims struct {
 	SessionID string
 }
 
+// Secrets mints and hashes opaque secrets (internal/auth): refresh tokens,
+// invitation tokens and API keys.
+type Secrets interface {
+	NewToken() (token, hash string)
+	HashToken(token string) string
+	NewAPIKey() igny8.APIKeySecret
+	ParseAPIKey(key string) (prefix, hash string, ok bool)
+}
+
 // Passwords hashes and checks passwords (internal/auth).
 type Passwords interface {
 	Hash(password string) (string, error)
@@ -40,14 +49,21 @@ type Passwords interface {
 // Deps are the services the API is built on. Every field but the optional
 // ones must be set.
 type Deps struct {
-	Logger      *slog.Logger
-	Plans       igny8.PlanService
-	Industries  igny8.IndustryService
-	Accounts    igny8.AccountService
-	Identity    igny8.IdentityService
-	Tokens      Tokens
-	Passwords   Passwords
-	WebSessions igny8.WebSessionService // optional: the web app's session cookie
+	Logger     *slog.Logger
+	Plans      igny8.PlanService
+	Industries igny8.IndustryService
+	Accounts   igny8.AccountService
+	Identity   igny8.IdentityService
+	Tokens     Tokens
+	Passwords  Passwords
+	Sessions   igny8.SessionService
+	// WebSessions resolves the web app's session cookie (optional).
+	WebSessions igny8.WebSessionService
+	Secrets     Secrets
+	APIKeys     igny8.APIKeyService
+	Members     igny8.MemberService
+	// AdminAccounts is the cross-tenant account administration.
+	AdminAccounts igny8.AdminAccountService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -64,6 +80,8 @@ type Deps struct {
 // Config holds the API's tunables.
 type Config struct {
 	TrialDays int
+	// RefreshTTL is the lifetime of a refresh token (default 30 days).
+	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
 }
@@ -85,6 +103,9 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Config.TrialDays == 0 {
 		deps.Config.TrialDays = 14
+	}
+	if deps.Config.RefreshTTL == 0 {
+		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
 	h.routes = h.allRoutes()

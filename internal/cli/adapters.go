@@ -68,3 +68,14 @@ func (s webSessions) EndSession(ctx context.Context, token string) error {
 	}
 	return s.store.RevokeWebSession(ctx, auth.HashSecret(token))
 }
+
+// secrets adapts the opaque-secret functions of auth to the API.
+type secrets struct{}
+
+func (secrets) NewToken() (string, string) { return auth.NewOpaqueToken() }
+
+func (secrets) HashToken(token string) string { return auth.HashSecret(token) }
+
+func (secrets) NewAPIKey() igny8.APIKeySecret { return auth.NewAPIKey("") }
+
+func (secrets) ParseAPIKey(key string) (string, string, bool) { return auth.ParseAPIKey(key) }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/config"
@@ -48,8 +49,15 @@ type App struct {
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close releases the database.
-func (s *App) Close() error { return s.db.Close() }
+// Close writes what is buffered (API key use) and releases the database.
+func (s *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
+		s.log.Warn("flush API key use", "err", err.Error())
+	}
+	return s.db.Close()
+}
 
 // Handler is the whole HTTP surface: API, ops and pages, behind the request
 // id, logging, recovery and metrics middleware.
@@ -129,17 +137,22 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:      s.log,
-		Plans:       s.store,
-		Industries:  s.store,
-		Accounts:    s.store,
-		Identity:    s.store,
-		Tokens:      tokens{s.keys},
-		Passwords:   passwords{},
-		WebSessions: s.webSessions(),
-		Ready:       s.ready,
-		Metrics:     s.reg,
-		Config:      api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+		Logger:        s.log,
+		Plans:         s.store,
+		Industries:    s.store,
+		Accounts:      s.store,
+		Identity:      s.store,
+		Tokens:        tokens{s.keys},
+		Passwords:     passwords{},
+		Sessions:      s.store,
+		Secrets:       secrets{},
+		APIKeys:       s.store,
+		Members:       s.store,
+		AdminAccounts: s.admin,
+		WebSessions:   s.webSessions(),
+		Ready:         s.ready,
+		Metrics:       s.reg,
+		Config:        api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL},
 	})
 }
 
@@ -158,17 +171,36 @@ func (s *App) ready(ctx context.Context) (map[string]string, error) {
 func (s *App) RunJobs(ctx context.Context) {
 	t := time.NewTicker(s.cfg.JobInterval)
 	defer t.Stop()
+	use := time.NewTicker(time.Minute)
+	defer use.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-use.C:
+			s.job(ctx, "flush API key use", s.store.FlushAPIKeyUse)
 		case <-t.C:
-			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh signing keys", "err", err.Error())
-			}
+			s.job(ctx, "refresh signing keys", s.keys.Refresh)
+			s.job(ctx, "expire trials", s.ExpireTrials)
 		}
 	}
 }
 
 // APIPatterns lists the "METHOD /path" patterns of the API's router.
 func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }
+
+// job runs one periodic job and logs its failure.
+func (s *App) job(ctx context.Context, name string, f func(context.Context) error) {
+	if err := f(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn(name, "err", err.Error())
+	}
+}
+
+// ExpireTrials moves ended trials to suspended (reason trial_expired).
+func (s *App) ExpireTrials(ctx context.Context) error {
+	n, err := s.admin.ExpireTrials(igny8.SystemContext(ctx))
+	if n > 0 {
+		s.log.Info("trials expired", "accounts", n)
+	}
+	return err
+}
