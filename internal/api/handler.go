@@ -45,8 +45,13 @@ type Deps struct {
 	Industries igny8.IndustryService
 	Accounts   igny8.AccountService
 	Identity   igny8.IdentityService
-	Tokens     Tokens
-	Passwords  Passwords
+	Sites      igny8.SiteService
+	// AccountDeletion deletes the caller's account; Retention restores
+	// deleted accounts (admin).
+	AccountDeletion igny8.AccountDeletion
+	Retention       igny8.RetentionAdmin
+	Tokens          Tokens
+	Passwords       Passwords
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

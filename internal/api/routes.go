@@ -50,6 +50,8 @@ func (h *Handler) allRoutes() []route {
 		h.catalogueRoutes(),
 		h.authRoutes(),
 		h.accountRoutes(),
+		h.siteRoutes(),
+		h.accountDeletionRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

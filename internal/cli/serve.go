@@ -110,6 +110,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	}
 	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
+	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -128,16 +129,19 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:     s.log,
-		Plans:      s.store,
-		Industries: s.store,
-		Accounts:   s.store,
-		Identity:   s.store,
-		Tokens:     tokens{s.keys},
-		Passwords:  passwords{},
-		Ready:      s.ready,
-		Metrics:    s.reg,
-		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+		Logger:          s.log,
+		Plans:           s.store,
+		Industries:      s.store,
+		Accounts:        s.store,
+		Identity:        s.store,
+		Sites:           s.store,
+		AccountDeletion: s.store,
+		Retention:       s.admin,
+		Tokens:          tokens{s.keys},
+		Passwords:       passwords{},
+		Ready:           s.ready,
+		Metrics:         s.reg,
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
 	})
 }
 
@@ -164,6 +168,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("refresh signing keys", "err", err.Error())
 			}
+			s.purge(ctx)
 		}
 	}
 }
