@@ -134,6 +134,7 @@ func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.Sector
 		if err := checkSectorLimit(ctx, tx, p.AccountID, site.ID, 1); err != nil {
 			return err
 		}
+		s.limitChecked()
 		name := in.Name
 		if name == "" {
 			name = defaultName

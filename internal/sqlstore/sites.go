@@ -77,6 +77,13 @@ func tenantFor(ctx context.Context, a igny8.Action) (*igny8.Principal, error) {
 // SetRetention sets how long soft-deleted rows stay restorable.
 func (s *Store) SetRetention(d time.Duration) { s.retention = d }
 
+// limitChecked runs the test hook between a limit check and its insert.
+func (s *Store) limitChecked() {
+	if s.afterLimitCheck != nil {
+		s.afterLimitCheck()
+	}
+}
+
 func (s *Store) retentionPeriod() time.Duration {
 	if s.retention <= 0 {
 		return DefaultRetention
@@ -106,6 +113,7 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 		if err := checkSiteLimit(ctx, tx, p.AccountID, plan, 1); err != nil {
 			return err
 		}
+		s.limitChecked()
 		if err := checkIndustry(ctx, tx.conn, f.IndustryID); err != nil {
 			return err
 		}

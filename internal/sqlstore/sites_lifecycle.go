@@ -182,6 +182,7 @@ func (s *Store) RestoreSite(ctx context.Context, id string) (*igny8.Site, error)
 		if err := checkSiteLimit(ctx, tx, p.AccountID, plan, 1); err != nil {
 			return err
 		}
+		s.limitChecked()
 		if _, err := pickSiteSlug(ctx, tx, p.AccountID, cur.Slug, false); err != nil {
 			return err
 		}

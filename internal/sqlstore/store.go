@@ -17,6 +17,9 @@ type Store struct {
 	afterAccountInsert func() error
 	// retention is how long soft-deleted rows stay restorable (SetRetention).
 	retention time.Duration
+	// afterLimitCheck, when set by a test, runs between a plan-limit check
+	// and the insert it guards, to widen the window a race would need.
+	afterLimitCheck func()
 }
 
 // NewStore returns the services backed by db.
