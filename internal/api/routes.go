@@ -51,6 +51,8 @@ func (h *Handler) allRoutes() []route {
 		h.authRoutes(),
 		h.accountRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
+		h.siteRoutes(),
+		h.accountDeletionRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

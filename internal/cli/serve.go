@@ -119,6 +119,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	}
 	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
+	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -137,22 +138,25 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:        s.log,
-		Plans:         s.store,
-		Industries:    s.store,
-		Accounts:      s.store,
-		Identity:      s.store,
-		Tokens:        tokens{s.keys},
-		Passwords:     passwords{},
-		Sessions:      s.store,
-		Secrets:       secrets{},
-		APIKeys:       s.store,
-		Members:       s.store,
-		AdminAccounts: s.admin,
-		WebSessions:   s.webSessions(),
-		Ready:         s.ready,
-		Metrics:       s.reg,
-		Config:        api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL},
+		Logger:          s.log,
+		Plans:           s.store,
+		Industries:      s.store,
+		Accounts:        s.store,
+		Identity:        s.store,
+		Sites:           s.store,
+		AccountDeletion: s.store,
+		Retention:       s.admin,
+		Tokens:          tokens{s.keys},
+		Passwords:       passwords{},
+		Sessions:        s.store,
+		Secrets:         secrets{},
+		APIKeys:         s.store,
+		Members:         s.store,
+		AdminAccounts:   s.admin,
+		WebSessions:     s.webSessions(),
+		Ready:           s.ready,
+		Metrics:         s.reg,
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL},
 	})
 }
 
@@ -182,6 +186,7 @@ func (s *App) RunJobs(ctx context.Context) {
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
+			s.purge(ctx)
 		}
 	}
 }
