@@ -30,8 +30,14 @@ var funcs = template.FuncMap{
 	"roleLabel": func(r igny8.Role) string { return title(string(r)) },
 	"add":       func(a, b int) int { return a + b },
 	"int64":     func(i int) int64 { return int64(i) },
-	"fieldOf":   fieldOf,
-	"isOwner":   func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
+	"deref": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"fieldOf": fieldOf,
+	"isOwner": func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
 	"can": func(v *visit, a string) bool {
 		return v != nil && v.P != nil && igny8.Allowed(v.P, igny8.Action(a))
 	},

@@ -84,6 +84,7 @@ func (b *browser) signUp(name string) string {
 	if r.URL.Path != "/sites" || r.URL.Query().Get("notice") != "welcome" {
 		b.t.Fatalf("sign-up landed on %s (%d): %s", r.URL, r.Status, r.Body)
 	}
+	mustContain(b.t, r, "Your free trial has started.", `data-testid="credit-balance">2,000<`)
 	return email
 }
 

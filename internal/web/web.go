@@ -21,6 +21,15 @@ type Passwords interface {
 	CheckNoUser(password string)
 }
 
+// Secrets mints and hashes the opaque secrets of invitations and API keys
+// (internal/auth, adapted by cli).
+type Secrets interface {
+	// NewToken returns a new opaque token and its hash.
+	NewToken() (token, hash string)
+	HashToken(token string) string
+	NewAPIKey() igny8.APIKeySecret
+}
+
 // Deps are the services the pages are built on; the same interfaces the
 // API uses. Optional fields say so.
 type Deps struct {
@@ -31,12 +40,17 @@ type Deps struct {
 	Identity    igny8.IdentityService
 	WebSessions igny8.WebSessionService
 	Passwords   Passwords
+	Sites       igny8.SiteService
+	Members     igny8.MemberService
+	APIKeys     igny8.APIKeyService
+	Secrets     Secrets
 	Ledger      igny8.LedgerService
 	Billing     igny8.BillingService
 	// AdminBilling and AdminLedger are the cross-tenant services of the
 	// admin console.
-	AdminBilling igny8.AdminBillingService
-	AdminLedger  igny8.AdminLedgerService
+	AdminBilling  igny8.AdminBillingService
+	AdminLedger   igny8.AdminLedgerService
+	AdminAccounts igny8.AdminAccountService
 	// ValidatePassword is the sign-up password rule (validation_failed).
 	ValidatePassword func(password string) error
 	// Limiter throttles log-in and sign-up attempts; nil turns it off.
