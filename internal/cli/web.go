@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/web"
 )
@@ -30,7 +31,7 @@ func (s *App) webHandler() *web.Handler {
 		AdminLedger:      s.admin,
 		ValidatePassword: api.ValidatePassword,
 		Config: web.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
-			Bank: web.BankDetails{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
+			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}},
 	})
 }

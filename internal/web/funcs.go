@@ -36,8 +36,10 @@ var funcs = template.FuncMap{
 		}
 		return *s
 	},
-	"fieldOf": fieldOf,
-	"isOwner": func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
+	"fieldOf":  fieldOf,
+	"list":     func(s ...string) []string { return s },
+	"planForm": planForm,
+	"isOwner":  func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
 	"can": func(v *visit, a string) bool {
 		return v != nil && v.P != nil && igny8.Allowed(v.P, igny8.Action(a))
 	},
@@ -144,4 +146,21 @@ func mailAddress(s string) (string, error) {
 		return "", errors.New("not a bare address")
 	}
 	return a.Address, nil
+}
+
+// planFormData is a plan edit form: the plan (zero for a new one), its
+// price as typed and the CSRF token.
+type planFormData struct {
+	Plan  igny8.Plan
+	Price string
+	CSRF  string
+}
+
+// planForm builds the form of plan p, or of a new plan when p is nil.
+func planForm(p any, csrf string) planFormData {
+	plan, ok := p.(igny8.Plan)
+	if !ok {
+		return planFormData{CSRF: csrf, Price: "0.00", Plan: igny8.Plan{MaxUsers: 1, APIRequestsPerMinute: 60}}
+	}
+	return planFormData{Plan: plan, CSRF: csrf, Price: fmt.Sprintf("%d.%02d", plan.Price/100, plan.Price%100)}
 }

@@ -29,7 +29,9 @@ type page struct {
 	// suspendedOwner lets the owner of a suspended account in (billing,
 	// logging out), so that they can pay.
 	suspendedOwner bool
-	h              func(w http.ResponseWriter, r *http.Request, v *visit) error
+	// noGate skips the account gate (logging out always works).
+	noGate bool
+	h      func(w http.ResponseWriter, r *http.Request, v *visit) error
 }
 
 // visit is what the request's way resolved: the logged-in person, their
@@ -95,12 +97,12 @@ func (h *Handler) enter(w http.ResponseWriter, r *http.Request, pg page) (*visit
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return nil, nil
 	}
-	if redirect := h.gate(pg, v); redirect != "" {
-		http.Redirect(w, r, redirect, http.StatusSeeOther)
-		return nil, nil
-	}
-	if v.GateErr != nil && !pg.suspendedOwner {
-		return v, v.GateErr
+	if err := h.gate(pg, v); err != nil {
+		if err == errToBilling {
+			http.Redirect(w, r, "/billing", http.StatusSeeOther)
+			return nil, nil
+		}
+		return v, err
 	}
 	if err := h.authorize(pg, v); err != nil {
 		if v.P.AccountID == "" && pg.access == tenant {
@@ -139,16 +141,23 @@ func (h *Handler) resolve(w http.ResponseWriter, r *http.Request) (*visit, error
 	return v, nil
 }
 
-// gate applies the account gate: the owner of a suspended account is sent
-// to billing with an explanation; pages that allow it let them in.
-func (h *Handler) gate(pg page, v *visit) string {
-	if v.GateErr == nil || pg.suspendedOwner {
-		return ""
+// errToBilling sends the owner of a suspended account to billing.
+var errToBilling = errors.New("to billing")
+
+// gate applies the account gate: the owner of a suspended account may
+// open the pages marked suspendedOwner and is sent to billing from the
+// others; everyone else of a refused account sees the refusal.
+func (h *Handler) gate(pg page, v *visit) error {
+	if v.GateErr == nil || pg.noGate {
+		return nil
 	}
 	if igny8.ErrorCode(v.GateErr) == igny8.EAccountSuspended && v.P.Role == igny8.RoleOwner {
-		return "/billing"
+		if pg.suspendedOwner {
+			return nil
+		}
+		return errToBilling
 	}
-	return ""
+	return v.GateErr
 }
 
 func (h *Handler) authorize(pg page, v *visit) error {

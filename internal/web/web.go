@@ -67,12 +67,7 @@ type Config struct {
 	// (the session cookie is marked Secure behind a TLS proxy).
 	TrustProxyHeaders bool
 	// Bank transfer instructions shown with a pending payment.
-	Bank BankDetails
-}
-
-// BankDetails are where customers send bank transfers.
-type BankDetails struct {
-	Beneficiary, IBAN, BIC, BankName string
+	Bank igny8.BankAccount
 }
 
 // Handler serves the pages.
