@@ -24,9 +24,8 @@ func (a *Admin) ListPayments(ctx context.Context, f igny8.PaymentFilter, page ig
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + strings.TrimPrefix(paymentSelect, "SELECT ")
-	q = strings.Replace(q, " FROM payments y", ", a.name, a.status FROM payments y JOIN accounts a ON a.id = y.account_id", 1)
-	q += ` WHERE 1 = 1`
+	q := `SELECT ` + paymentColumns + `, a.name, a.status FROM payments y JOIN plans p ON p.id = y.plan_id
+		JOIN accounts a ON a.id = y.account_id WHERE 1 = 1`
 	var args []any
 	switch f.Status {
 	case "":
