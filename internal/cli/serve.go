@@ -137,7 +137,10 @@ func (s *App) apiHandler() *api.Handler {
 		Passwords:  passwords{},
 		Ready:      s.ready,
 		Metrics:    s.reg,
-		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, Bank: s.bankAccount()},
+		// billing: the owner's side and the administrators' side
+		Billing:      s.store,
+		AdminBilling: s.admin,
 	})
 }
 
@@ -164,6 +167,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("refresh signing keys", "err", err.Error())
 			}
+			s.runBillingJob(ctx)
 		}
 	}
 }

@@ -235,7 +235,7 @@ func TestSupersededCheckout(t *testing.T) {
 		if err != nil || len(old.Items) != 1 {
 			t.Fatalf("find by reference: %v %+v", err, old)
 		}
-		if p := old.Items[0]; p.Status != igny8.PaymentRejected || p.RejectedReason != igny8.RejectSuperseded {
+		if p := old.Items[0].Payment; p.Status != igny8.PaymentRejected || p.RejectedReason != igny8.RejectSuperseded {
 			t.Fatalf("first payment: %+v", p)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM subscriptions WHERE id = ? AND status = 'cancelled'`,
