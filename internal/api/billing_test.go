@@ -147,7 +147,9 @@ func TestBankTransferOverHTTP(t *testing.T) {
 		if len(payments.Items) != 1 || payments.Items[0].Status != "confirmed" {
 			t.Fatalf("payments: %+v", payments)
 		}
-		var audit struct{ Items []struct{ Action, Actor string } }
+		var audit struct {
+			Items []struct{ Action, Actor string }
+		}
 		must(t, e.As(owner.Token, "GET", "/api/v1/account/audit", nil), http.StatusOK).JSON(t, &audit)
 		if len(audit.Items) < 2 || audit.Items[0].Action != "payment.confirmed" {
 			t.Fatalf("account audit: %+v", audit)
