@@ -3,7 +3,6 @@ package igny8
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"math/big"
 	"strings"
 	"time"
@@ -210,10 +209,16 @@ type PaymentFilter struct {
 // AdminPayment is a payment as the admin list shows it: with its account
 // and its age.
 type AdminPayment struct {
-	Payment
-	AccountName   string `json:"account_name"`
-	AccountStatus string `json:"account_status"`
-	AgeSeconds    int64  `json:"age_seconds"`
+	Payment    Payment        `json:"payment"`
+	Account    PaymentAccount `json:"account"`
+	AgeSeconds int64          `json:"age_seconds"`
+}
+
+// PaymentAccount names the account of a payment in the admin list.
+type PaymentAccount struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
 }
 
 // PlanPatch changes some fields of a plan; nil fields stay as they are.
@@ -300,12 +305,12 @@ type AdminBillingService interface {
 // AuditEvent records who did what to which object, and when: status
 // changes, payment decisions, role changes, key events, credit adjustments.
 type AuditEvent struct {
-	ID         string          `json:"id"`
-	AccountID  *string         `json:"account_id"`
-	Actor      string          `json:"actor"`
-	Action     string          `json:"action"`
-	TargetType string          `json:"target_type"`
-	TargetID   string          `json:"target_id"`
-	Details    json.RawMessage `json:"details"`
-	CreatedAt  time.Time       `json:"created_at"`
+	ID         string         `json:"id"`
+	AccountID  *string        `json:"account_id"`
+	Actor      string         `json:"actor"`
+	Action     string         `json:"action"`
+	TargetType string         `json:"target_type"`
+	TargetID   string         `json:"target_id"`
+	Details    map[string]any `json:"details"`
+	CreatedAt  time.Time      `json:"created_at"`
 }

@@ -69,6 +69,9 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
+	// Billing is the owner's billing, AdminBilling the administrators'.
+	Billing      igny8.BillingService
+	AdminBilling igny8.AdminBillingService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -89,6 +92,8 @@ type Config struct {
 	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// Bank is where bank transfers go, shown with pending payments.
+	Bank igny8.BankAccount
 }
 
 // Handler serves the API.

@@ -53,6 +53,7 @@ func (h *Handler) allRoutes() []route {
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 		h.siteRoutes(),
 		h.accountDeletionRoutes(),
+		h.billingRoutes(), h.adminBillingRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

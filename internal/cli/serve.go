@@ -15,6 +15,7 @@ import (
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/httpx"
 	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/igny8/igny8/internal/throttle"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -44,19 +45,27 @@ type App struct {
 	admin *sqlstore.Admin
 	keys  *auth.Keys
 	reg   *prometheus.Registry
+	// limiter is nil when throttling is off; throttle keeps Redis state.
+	limiter  igny8.Limiter
+	throttle *throttle.Limiter
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close writes what is buffered (API key use) and releases the database.
+// Close writes what is buffered (API key use) and releases the database
+// and the throttle's Redis client.
 func (s *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
 		s.log.Warn("flush API key use", "err", err.Error())
 	}
-	return s.db.Close()
+	var err error
+	if s.throttle != nil {
+		err = s.throttle.Close()
+	}
+	return errors.Join(err, s.db.Close())
 }
 
 // Handler is the whole HTTP surface: API, ops and pages, behind the request
@@ -133,6 +142,14 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	if db.ReadSQL() != db.SQL() {
 		s.reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "igny8_read"))
 	}
+	if cfg.Throttle == "on" {
+		if s.throttle, err = throttle.New(ctx, throttle.Options{RedisURL: cfg.RedisURL, Logger: log}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.limiter = s.throttle
+		s.reg.MustRegister(s.throttle.Collectors()...)
+	}
 	return s, nil
 }
 
@@ -154,15 +171,23 @@ func (s *App) apiHandler() *api.Handler {
 		Members:         s.store,
 		AdminAccounts:   s.admin,
 		WebSessions:     s.webSessions(),
+		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL},
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
+		// billing: the owner's side and the administrators' side
+		Billing:      s.store,
+		AdminBilling: s.admin,
 	})
 }
 
 // ready backs /readyz: the database must answer.
 func (s *App) ready(ctx context.Context) (map[string]string, error) {
-	details := map[string]string{"database": "ok"}
+	details := map[string]string{"database": "ok", "throttle": "off"}
+	if s.throttle != nil {
+		st := s.throttle.Status(ctx)
+		details["throttle"] = st.Backend
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		details["database"] = "unavailable"
 		return details, err
@@ -187,6 +212,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.purge(ctx)
+			s.runBillingJob(ctx)
 		}
 	}
 }

@@ -14,11 +14,13 @@ func scanAudit(row scanner) (igny8.AuditEvent, error) {
 	var e igny8.AuditEvent
 	var details string
 	err := row.Scan(&e.ID, &e.AccountID, &e.Actor, &e.Action, &e.TargetType, &e.TargetID, &details, &e.CreatedAt)
-	if !json.Valid([]byte(details)) {
-		details = "{}"
+	if err != nil {
+		return e, err
 	}
-	e.Details = json.RawMessage(details)
-	return e, err
+	// Details are written only by audit(); unreadable ones show as empty.
+	e.Details = map[string]any{}
+	_ = json.Unmarshal([]byte(details), &e.Details)
+	return e, nil
 }
 
 func auditID(e *igny8.AuditEvent) string { return e.ID }

@@ -71,10 +71,11 @@ func latestSubscription(ctx context.Context, c conn, accountID string) (*igny8.S
 }
 
 // paymentSelect reads payments (alias y) with their plan's slug and name.
-const paymentSelect = `SELECT y.id, y.account_id, y.subscription_id, p.slug, p.name, y.amount, y.currency, y.method,
+const paymentSelect = `SELECT ` + paymentColumns + ` FROM payments y JOIN plans p ON p.id = y.plan_id`
+
+const paymentColumns = `y.id, y.account_id, y.subscription_id, p.slug, p.name, y.amount, y.currency, y.method,
 	y.status, y.reference, y.confirmed_by, y.confirmed_at, y.rejected_reason, y.external_reference,
-	y.amount_received, y.note, y.created_at, y.updated_at
-	FROM payments y JOIN plans p ON p.id = y.plan_id`
+	y.amount_received, y.note, y.created_at, y.updated_at`
 
 func paymentDest(y *igny8.Payment) []any {
 	return []any{&y.ID, &y.AccountID, &y.SubscriptionID, &y.Plan, &y.PlanName, &y.Amount, &y.Currency, &y.Method,

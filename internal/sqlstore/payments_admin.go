@@ -24,9 +24,8 @@ func (a *Admin) ListPayments(ctx context.Context, f igny8.PaymentFilter, page ig
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + strings.TrimPrefix(paymentSelect, "SELECT ")
-	q = strings.Replace(q, " FROM payments y", ", a.name, a.status FROM payments y JOIN accounts a ON a.id = y.account_id", 1)
-	q += ` WHERE 1 = 1`
+	q := `SELECT ` + paymentColumns + `, a.name, a.status FROM payments y JOIN plans p ON p.id = y.plan_id
+		JOIN accounts a ON a.id = y.account_id WHERE 1 = 1`
 	var args []any
 	switch f.Status {
 	case "":
@@ -44,12 +43,13 @@ func (a *Admin) ListPayments(ctx context.Context, f igny8.PaymentFilter, page ig
 	now := a.db.Now()
 	scan := func(row scanner) (igny8.AdminPayment, error) {
 		var ap igny8.AdminPayment
-		err := row.Scan(append(paymentDest(&ap.Payment), &ap.AccountName, &ap.AccountStatus)...)
-		ap.AgeSeconds = int64(now.Sub(ap.CreatedAt) / time.Second)
+		err := row.Scan(append(paymentDest(&ap.Payment), &ap.Account.Name, &ap.Account.Status)...)
+		ap.Account.ID = ap.Payment.AccountID
+		ap.AgeSeconds = int64(now.Sub(ap.Payment.CreatedAt) / time.Second)
 		return ap, err
 	}
 	return newestFirst(ctx, a.db.reader(), q, "y.id", args, page, scan,
-		func(ap *igny8.AdminPayment) string { return ap.ID })
+		func(ap *igny8.AdminPayment) string { return ap.Payment.ID })
 }
 
 // lockPayment takes the locks a payment decision needs, always in the

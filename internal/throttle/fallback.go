@@ -18,11 +18,13 @@ type Remote interface {
 	Ping(ctx context.Context) error
 }
 
-// FallbackOptions tunes a Fallback; zero fields take the defaults.
+// FallbackOptions tunes a Fallback; zero fields take the defaults. Timeout
+// is applied as a context deadline, which go-redis honours on sockets only
+// with Options.ContextTimeoutEnabled (New sets it).
 type FallbackOptions struct {
 	Logger     *slog.Logger     // where outages are reported (discarded when nil)
 	Now        func() time.Time // clock for probes and log pacing (time.Now)
-	Timeout    time.Duration    // bound on one Redis call (DefaultRedisTimeout)
+	Timeout    time.Duration    // bound on one Redis call (DefaultRedisTimeout); see below
 	ProbeEvery time.Duration    // wait between probes while Redis is down (5s)
 	LogEvery   time.Duration    // at most one outage log line per LogEvery (1m)
 }
