@@ -54,7 +54,9 @@ func TestInvitationsAndMaxUsers(t *testing.T) {
 		if r := e.Do("POST", "/api/v1/auth/accept-invite", map[string]string{"token": inv.Token, "password": "a fine long passphrase"}); r.Status != 404 {
 			t.Fatalf("accept twice: %s", r)
 		}
-		var users struct{ Items []struct{ Email, Role string } }
+		var users struct {
+			Items []struct{ Email, Role string }
+		}
 		e.As(owner.Token, "GET", "/api/v1/account/users", nil).JSON(t, &users)
 		if len(users.Items) != 2 {
 			t.Fatalf("users: %+v", users)
