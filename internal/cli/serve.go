@@ -235,3 +235,7 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 	}
 	return err
 }
+
+// FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
+// it every minute and Close at shutdown).
+func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
