@@ -34,6 +34,9 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.chargeEmail(w, r, user.Email); err != nil {
+		return err
+	}
 	creds, err := h.Identity.CredentialsByEmail(r.Context(), user.Email)
 	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
 		return err

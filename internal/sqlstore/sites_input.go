@@ -157,7 +157,7 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// truncate cuts s to at most n bytes without splitting a character.
+// cutBytes cuts s to at most n bytes without splitting a character.
 func cutBytes(s string, n int) string {
 	if len(s) <= n {
 		return s

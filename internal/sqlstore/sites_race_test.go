@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
@@ -16,9 +18,24 @@ const raceN = 12
 
 // racingStore returns a store that pauses after each limit check, so that
 // without the row lock every racer would pass the check before any insert.
-func racingStore(db *sqlstore.DB) *sqlstore.Store {
+// It opens the pool's connections first: racers that each had to dial
+// would otherwise arrive one after another.
+func racingStore(t *testing.T, db *sqlstore.DB) *sqlstore.Store {
+	t.Helper()
+	n := min(raceN, db.SQL().Stats().MaxOpenConnections)
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		c, err := db.SQL().Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	for _, c := range conns {
+		c.Close()
+	}
 	st := sqlstore.NewStore(db)
-	sqlstore.SetAfterLimitCheck(st, func() { time.Sleep(15 * time.Millisecond) })
+	sqlstore.SetAfterLimitCheck(st, func() { time.Sleep(30 * time.Millisecond) })
 	return st
 }
 
@@ -48,7 +65,7 @@ func TestSiteLimitHoldsUnderRace(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := racingStore(db)
+		st := racingStore(t, db)
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth") // 3 sites
 		codes := race(func(i int) error {
@@ -68,7 +85,7 @@ func TestSectorLimitHoldsUnderRace(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := racingStore(db)
+		st := racingStore(t, db)
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth") // 5 sectors per site
 		site := a.site(t, "Sectors")
@@ -93,7 +110,7 @@ func TestRestoreRacesCreate(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := racingStore(db)
+		st := racingStore(t, db)
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth")
 		a.site(t, "One")
