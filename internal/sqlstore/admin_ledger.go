@@ -52,3 +52,5 @@ func ledgerAudit(ctx context.Context, tx *Tx, accountID *string, actor, action, 
 	}
 	return nil
 }
+
+var _ igny8.AdminLedgerService = (*Admin)(nil)

@@ -255,3 +255,32 @@ func TestOperationOpenAIProvider(t *testing.T) {
 		verifyClean(t, db)
 	})
 }
+
+// An operation whose server stopped before recording its outcome is failed
+// and refunded by FailStaleOperations; the late outcome then changes nothing.
+func TestFailStaleOperations(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		tn := seedTenant(t, db, "stale", 100)
+		admin := sqlstore.NewAdmin(db)
+		reaped := -1
+		provider := &countingProvider{run: func(ctx context.Context, req igny8.AIRequest) (*igny8.AIResponse, error) {
+			var err error
+			if reaped, err = admin.FailStaleOperations(adminCtx(), time.Now().Add(time.Minute)); err != nil {
+				t.Error(err)
+			}
+			return ai.Local{}.Run(ctx, req)
+		}}
+		if _, err := sqlstore.NewOperations(db, provider, 0).RunOperation(tn.owner(), clusterReq(tn.SiteID)); err == nil {
+			t.Fatal("the late outcome of a reaped operation was recorded")
+		}
+		if reaped != 1 || balance(t, db, tn) != 100 {
+			t.Fatalf("reaped %d, balance %d", reaped, balance(t, db, tn))
+		}
+		if n, err := admin.FailStaleOperations(adminCtx(), time.Now().Add(time.Minute)); err != nil || n != 0 {
+			t.Fatalf("second sweep failed %d, %v", n, err)
+		}
+		verifyClean(t, db)
+	})
+}

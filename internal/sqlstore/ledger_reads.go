@@ -168,3 +168,5 @@ func (s *Store) CreditUsage(ctx context.Context, f igny8.UsageFilter) (*igny8.Us
 	sum.Total.Key = "total"
 	return sum, rows.Err()
 }
+
+var _ igny8.LedgerService = (*Store)(nil)
