@@ -36,5 +36,4 @@ func (a *Admin) AdjustCredits(ctx context.Context, accountID string, in igny8.Cr
 	return t, err
 }
 
-
 var _ igny8.AdminLedgerService = (*Admin)(nil)
