@@ -110,7 +110,7 @@ func TestLedgerReads(t *testing.T) {
 		}
 		store := sqlstore.NewStore(db)
 		var seqs []int64
-		f := igny8.TransactionFilter{Limit: 2}
+		f := igny8.TransactionFilter{Page: igny8.PageRequest{Limit: 2}}
 		for {
 			page, err := store.ListCreditTransactions(tn.owner(), f)
 			if err != nil {
@@ -119,10 +119,10 @@ func TestLedgerReads(t *testing.T) {
 			for _, tx := range page.Items {
 				seqs = append(seqs, tx.Seq)
 			}
-			if page.NextCursor == "" {
+			if page.NextCursor == nil {
 				break
 			}
-			f.Cursor = page.NextCursor
+			f.Page.Cursor = *page.NextCursor
 		}
 		if len(seqs) != 6 || seqs[0] != 6 || seqs[5] != 1 {
 			t.Fatalf("paged seqs = %v", seqs)
@@ -137,7 +137,7 @@ func TestLedgerReads(t *testing.T) {
 			t.Fatalf("future page %+v, %v", page, err)
 		}
 		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Type: "gift"})), igny8.EValidation)
-		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Cursor: "x"})), igny8.EValidation)
+		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Page: igny8.PageRequest{Cursor: "x"}})), igny8.EValidation)
 
 		today := time.Now().UTC().Format("2006-01-02")
 		for by, key := range map[string]string{igny8.GroupByOperation: "auto_cluster", igny8.GroupByDay: today, igny8.GroupBySite: tn.SiteID} {
