@@ -81,6 +81,16 @@ func TestCreditsAndOperationsOverHTTP(t *testing.T) {
 		if r = e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/credits", map[string]any{"amount": -6, "description": "too far"}); r.Status != 402 {
 			t.Fatalf("adjustment below zero: %s", r)
 		}
+		if r = e.As(dev, "POST", "/api/v1/admin/accounts/"+sqlstore.NewID()+"/credits", map[string]any{"amount": 5, "description": "nobody"}); r.Status != 404 {
+			t.Fatalf("adjustment of a missing account: %s", r)
+		}
+		if r = e.As(owner.Token, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/credits", map[string]any{"amount": 5, "description": "self"}); r.Status != 403 {
+			t.Fatalf("tenant adjusting itself: %s", r)
+		}
+		r = e.As(owner.Token, "POST", "/api/v1/ai/operations", map[string]any{"operation": "teleport", "site_id": site, "input": map[string]any{}})
+		if r.Status != 422 || !strings.Contains(string(r.Body), `"field":"operation"`) {
+			t.Fatalf("unknown operation: %s", r)
+		}
 		r = e.As(owner.Token, "POST", "/api/v1/ai/operations", map[string]any{"operation": "generate_content", "site_id": site,
 			"input": map[string]any{"title": "Brewing"}})
 		if m := r.Map(t); r.Status != 402 || m["code"] != "insufficient_credits" || m["required"] != float64(50) || m["available"] != float64(5) {
