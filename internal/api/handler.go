@@ -72,6 +72,10 @@ type Deps struct {
 	// Billing is the owner's billing, AdminBilling the administrators'.
 	Billing      igny8.BillingService
 	AdminBilling igny8.AdminBillingService
+	// Ledger, AI and AdminLedger serve the credits endpoints.
+	Ledger      igny8.LedgerService
+	AI          igny8.AIService
+	AdminLedger igny8.AdminLedgerService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

@@ -54,6 +54,7 @@ func (h *Handler) allRoutes() []route {
 		h.siteRoutes(),
 		h.accountDeletionRoutes(),
 		h.billingRoutes(), h.adminBillingRoutes(),
+		h.creditRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

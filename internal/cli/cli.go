@@ -40,6 +40,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.AddCommand(e.keysCmd(), e.accountsCmd())
 	root.AddCommand(e.purgeCmd())
 	root.AddCommand(e.billingCmd())
+	root.AddCommand(e.ledgerCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "igny8:", errorText(err))
 		return 1

@@ -42,7 +42,7 @@ func (h *Handler) credits(w http.ResponseWriter, r *http.Request, v *visit) erro
 		return err
 	}
 	pg.Balance = bal.Credits
-	f := igny8.TransactionFilter{Type: pg.Filter.Type, Cursor: q.Get("cursor"), Limit: 25}
+	f := igny8.TransactionFilter{Type: pg.Filter.Type, Page: igny8.PageRequest{Cursor: q.Get("cursor"), Limit: 25}}
 	f.From, f.To = parseDay(pg.Filter.From, pg.Errors, "from"), parseDay(pg.Filter.To, pg.Errors, "to")
 	if f.To != nil {
 		end := f.To.AddDate(0, 0, 1) // the "to" day is included
@@ -56,8 +56,8 @@ func (h *Handler) credits(w http.ResponseWriter, r *http.Request, v *visit) erro
 			return err
 		} else {
 			pg.Transactions = page.Items
-			if page.NextCursor != "" {
-				pg.NextURL = "/credits?" + withCursor(q, page.NextCursor)
+			if page.NextCursor != nil {
+				pg.NextURL = "/credits?" + withCursor(q, *page.NextCursor)
 			}
 		}
 	}
