@@ -20,6 +20,7 @@ func (s *App) webHandler() *web.Handler {
 		Identity:         s.store,
 		WebSessions:      s.webSessions(),
 		Passwords:        passwords{},
+		Limiter:          s.limiter,
 		Sites:            s.store,
 		Members:          s.store,
 		APIKeys:          s.store,

@@ -36,10 +36,11 @@ var funcs = template.FuncMap{
 		}
 		return *s
 	},
-	"fieldOf":  fieldOf,
-	"list":     func(s ...string) []string { return s },
-	"planForm": planForm,
-	"isOwner":  func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
+	"fieldOf":   fieldOf,
+	"list":      func(s ...string) []string { return s },
+	"hasPrefix": strings.HasPrefix,
+	"planForm":  planForm,
+	"isOwner":   func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
 	"can": func(v *visit, a string) bool {
 		return v != nil && v.P != nil && igny8.Allowed(v.P, igny8.Action(a))
 	},

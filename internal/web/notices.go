@@ -20,5 +20,13 @@ var notices = map[string]string{
 	"payment_confirmed":  "The payment was confirmed: the plan is active and its credits were added.",
 	"payment_rejected":   "The payment was rejected.",
 	"plan_saved":         "The plan was saved.",
+	"joined":             "Welcome! You have joined the account.",
+	"account_saved":      "The account settings were saved.",
+	"user_role":          "The role was changed.",
+	"user_remove":        "The user was removed; their sessions have ended.",
+	"user_transfer":      "Ownership was transferred. You are now an admin of this account.",
+	"access_granted":     "Site access was granted.",
+	"access_revoked":     "Site access was revoked.",
+	"key_revoked":        "The API key was revoked; it stops working at once.",
 	"cancel_scheduled":   "Your subscription will end when the paid period ends.",
 }

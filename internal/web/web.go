@@ -27,6 +27,7 @@ type Secrets interface {
 	// NewToken returns a new opaque token and its hash.
 	NewToken() (token, hash string)
 	HashToken(token string) string
+	// NewAPIKey mints an API key secret (shown once, stored as a hash).
 	NewAPIKey() igny8.APIKeySecret
 }
 
