@@ -127,7 +127,9 @@ func (b *tab) screenshot(step string) string {
 	return abs
 }
 
-func (b *tab) open(path string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(b.base + path) }
+func (b *tab) open(path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Navigate(b.base + path)
+}
 
 func css(s string) chromedp.CSS { return chromedp.CSS(s) }
 
