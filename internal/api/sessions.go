@@ -65,6 +65,9 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	if p := igny8.PrincipalFrom(r.Context()); p != nil && p.Kind == igny8.CredentialSession {
+		return h.endWebSession(w, r)
+	}
 	if err := h.Sessions.RevokeSession(r.Context()); err != nil {
 		return err
 	}

@@ -33,3 +33,18 @@ func (h *Handler) sessionPrincipal(r *http.Request) (*igny8.Principal, igny8.Gat
 	}
 	return p, gate, nil
 }
+
+// endWebSession is logout for a caller authenticated by the session
+// cookie: the web session is revoked and the cookie cleared.
+func (h *Handler) endWebSession(w http.ResponseWriter, r *http.Request) error {
+	c, err := r.Cookie(igny8.SessionCookie)
+	if err == nil {
+		if err := h.WebSessions.EndSession(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: igny8.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || (h.Config.TrustProxyHeaders && r.Header.Get("X-Forwarded-Proto") == "https")})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -90,6 +90,15 @@ func TestLoginLogout(t *testing.T) {
 		if me := b.get("/api/v1/auth/me"); me.Status != http.StatusUnauthorized {
 			t.Fatalf("me after logout: %d", me.Status)
 		}
+		// Logging out through the API with the cookie ends the web session too.
+		b.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+		req, _ := http.NewRequest("POST", e.URL+"/api/v1/auth/logout", nil)
+		if r := b.do(req); r.Status != http.StatusNoContent {
+			t.Fatalf("API logout with the cookie: %d %s", r.Status, r.Body)
+		}
+		if loc := b.redirect("/credits"); !strings.HasPrefix(loc, "/login") {
+			t.Fatalf("still logged in after the API logout: %q", loc)
+		}
 	})
 }
 
@@ -112,6 +121,20 @@ func TestCrossSiteFormsAreRefused(t *testing.T) {
 	// Still logged in.
 	if me := b.get("/api/v1/auth/me"); me.Status != http.StatusOK {
 		t.Fatalf("me: %d", me.Status)
+	}
+	// The JSON API accepts the cookie for a same-site call and refuses a
+	// state change that a browser marks as cross-site.
+	post := func(site string) *result {
+		req, _ := http.NewRequest("POST", e.URL+"/api/v1/sites", strings.NewReader(`{"name":"Via cookie"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Sec-Fetch-Site", site)
+		return b.do(req)
+	}
+	if r := post("cross-site"); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Cross-site") {
+		t.Fatalf("cross-site API post with the cookie: %d %s", r.Status, r.Body)
+	}
+	if r := post("same-origin"); r.Status != http.StatusCreated {
+		t.Fatalf("same-origin API post with the cookie: %d %s", r.Status, r.Body)
 	}
 }
 
