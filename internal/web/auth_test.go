@@ -3,10 +3,12 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -145,4 +147,31 @@ func TestFriendlyNotFound(t *testing.T) {
 		t.Fatalf("status %d", r.Status)
 	}
 	mustContain(t, r, "Page not found", "There is no page at /no/such/page.")
+}
+
+func TestSessionCookieAttributes(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0], func(c *config.Config) { c.TrustProxy = true })
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i, proto := range []string{"", "https"} {
+		form := url.Values{"name": {"Cookie Check"}, "email": {"cookie" + strconv.Itoa(i) + "@example.com"}, "password": {testPassword}}
+		req, _ := http.NewRequest("POST", e.URL+"/signup", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		set := resp.Header.Get("Set-Cookie")
+		for _, want := range []string{"igny8_session=", "Path=/", "HttpOnly", "SameSite=Lax"} {
+			if !strings.Contains(set, want) {
+				t.Fatalf("Set-Cookie %q lacks %s", set, want)
+			}
+		}
+		if strings.Contains(set, "Secure") != (proto == "https") {
+			t.Fatalf("behind proto %q: Set-Cookie %q", proto, set)
+		}
+	}
 }

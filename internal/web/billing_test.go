@@ -71,6 +71,9 @@ func TestBankTransferConfirmedByAdminThenSuspension(t *testing.T) {
 			t.Fatalf("suspended owner at %s, not /billing", r.URL)
 		}
 		mustContain(t, r, `data-testid="suspension"`, "Your account is paused")
+		if r := owner.get("/account"); r.Status != http.StatusOK || r.URL.Path != "/account" {
+			t.Fatalf("suspended owner on /account: %d %s", r.Status, r.URL)
+		}
 		// The API refuses the cookie too, except for what the owner needs to pay.
 		if api := owner.get("/api/v1/sites"); api.Status != http.StatusForbidden || !strings.Contains(api.Body, "account_suspended") {
 			t.Fatalf("API with the suspended owner's cookie: %d %s", api.Status, api.Body)
