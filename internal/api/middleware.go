@@ -84,9 +84,9 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 }
 
 // checkGate applies the one account gate to principals of an account. The
-// owner of a suspended account, or of one whose plan was withdrawn, may
+// owner of a suspended account, or of one whose plan was retired, may
 // still reach the routes marked suspendedOwner (their profile, their
-// account, billing) so they can pay or move to a plan on sale.
+// account, billing) so that they can pay or choose another plan.
 func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) error {
 	if p.AccountID == "" {
 		return nil
