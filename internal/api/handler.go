@@ -51,6 +51,9 @@ type Deps struct {
 	AdminLedger igny8.AdminLedgerService
 	Tokens      Tokens
 	Passwords   Passwords
+	// Billing is the owner's billing, AdminBilling the administrators'.
+	Billing      igny8.BillingService
+	AdminBilling igny8.AdminBillingService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -69,6 +72,8 @@ type Config struct {
 	TrialDays int
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// Bank is where bank transfers go, shown with pending payments.
+	Bank igny8.BankAccount
 }
 
 // Handler serves the API.

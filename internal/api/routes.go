@@ -51,6 +51,8 @@ func (h *Handler) allRoutes() []route {
 		h.authRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
+		h.billingRoutes(),
+		h.adminBillingRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -157,20 +157,22 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:      s.log,
-		Plans:       s.store,
-		Industries:  s.store,
-		Accounts:    s.store,
-		Identity:    s.store,
-		Ledger:      s.store,
-		AI:          s.ops,
-		AdminLedger: s.admin,
-		Tokens:      tokens{s.keys},
-		Passwords:   passwords{},
-		Limiter:     s.limiter,
-		Ready:       s.ready,
-		Metrics:     s.reg,
-		Config:      api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+		Logger:       s.log,
+		Plans:        s.store,
+		Industries:   s.store,
+		Accounts:     s.store,
+		Identity:     s.store,
+		Ledger:       s.store,
+		AI:           s.ops,
+		AdminLedger:  s.admin,
+		Tokens:       tokens{s.keys},
+		Passwords:    passwords{},
+		Limiter:      s.limiter,
+		Ready:        s.ready,
+		Metrics:      s.reg,
+		Config:       api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, Bank: s.bankAccount()},
+		Billing:      s.store,
+		AdminBilling: s.admin,
 	})
 }
 
@@ -202,6 +204,7 @@ func (s *App) RunJobs(ctx context.Context) {
 				s.log.Warn("refresh signing keys", "err", err.Error())
 			}
 			s.failStaleOperations(ctx)
+			s.runBillingJob(ctx)
 		}
 	}
 }

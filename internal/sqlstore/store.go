@@ -14,6 +14,8 @@ type Store struct {
 	// afterAccountInsert, when set by a test, runs inside the sign-up
 	// transaction after the account row is written, to inject failures.
 	afterAccountInsert func() error
+	// references, when set by a test, draws payment references.
+	references func() string
 }
 
 // NewStore returns the services backed by db.
