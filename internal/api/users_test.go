@@ -12,6 +12,7 @@ import (
 )
 
 func TestInvitationsAndMaxUsers(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -68,6 +69,7 @@ func TestInvitationsAndMaxUsers(t *testing.T) {
 }
 
 func TestInvitationRules(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -115,6 +117,7 @@ func TestInvitationRules(t *testing.T) {
 }
 
 func TestOwnerProtectionAndRoleChanges(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -180,6 +183,7 @@ func TestOwnerProtectionAndRoleChanges(t *testing.T) {
 }
 
 func TestRemovedUserIsOutAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -206,6 +210,7 @@ func TestRemovedUserIsOutAtOnce(t *testing.T) {
 }
 
 func TestConcurrentInvitationsRespectMaxUsers(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
