@@ -54,12 +54,16 @@ type Deps struct {
 	Industries igny8.IndustryService
 	Accounts   igny8.AccountService
 	Identity   igny8.IdentityService
-	Tokens     Tokens
-	Passwords  Passwords
-	Sessions   igny8.SessionService
-	Secrets    Secrets
-	APIKeys    igny8.APIKeyService
-	Members    igny8.MemberService
+	// Ledger, AI and AdminLedger serve the credits endpoints.
+	Ledger      igny8.LedgerService
+	AI          igny8.AIService
+	AdminLedger igny8.AdminLedgerService
+	Tokens      Tokens
+	Passwords   Passwords
+	Sessions    igny8.SessionService
+	Secrets     Secrets
+	APIKeys     igny8.APIKeyService
+	Members     igny8.MemberService
 	// AdminAccounts is the cross-tenant account administration.
 	AdminAccounts igny8.AdminAccountService
 	// Limiter throttles requests; nil turns throttling off.

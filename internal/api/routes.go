@@ -50,6 +50,7 @@ func (h *Handler) allRoutes() []route {
 		h.catalogueRoutes(),
 		h.authRoutes(),
 		h.accountRoutes(),
+		h.creditRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 	} {
 		rs = append(rs, area...)

@@ -202,3 +202,6 @@ func (e *Env) CLI(args ...string) (int, string, string) {
 		func(string) string { return "" }, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
+
+// RoutePatterns lists the "METHOD /path" patterns the running API routes.
+func RoutePatterns(e *Env) []string { return e.App.APIPatterns() }

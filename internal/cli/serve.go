@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/ai"
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/httpx"
 	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/igny8/igny8/internal/throttle"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -44,19 +46,29 @@ type App struct {
 	admin *sqlstore.Admin
 	keys  *auth.Keys
 	reg   *prometheus.Registry
+	// limiter is nil when throttling is off; throttle keeps Redis state.
+	limiter  igny8.Limiter
+	throttle *throttle.Limiter
+	// ops runs metered AI operations on the configured provider.
+	ops *sqlstore.Operations
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close writes what is buffered (API key use) and releases the database.
+// Close writes what is buffered (API key use) and releases the database
+// and the throttle's Redis client.
 func (s *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
 		s.log.Warn("flush API key use", "err", err.Error())
 	}
-	return s.db.Close()
+	var err error
+	if s.throttle != nil {
+		err = s.throttle.Close()
+	}
+	return errors.Join(err, s.db.Close())
 }
 
 // Handler is the whole HTTP surface: API, ops and pages, behind the request
@@ -126,10 +138,25 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
+	provider, err := ai.NewProvider(ai.OpenAIConfig{BaseURL: cfg.AIBaseURL, APIKey: cfg.AIAPIKey,
+		Model: cfg.AIModel, Timeout: cfg.AITimeout})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
 	if db.ReadSQL() != db.SQL() {
 		s.reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "igny8_read"))
+	}
+	if cfg.Throttle == "on" {
+		if s.throttle, err = throttle.New(ctx, throttle.Options{RedisURL: cfg.RedisURL, Logger: log}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.limiter = s.throttle
+		s.reg.MustRegister(s.throttle.Collectors()...)
 	}
 	return s, nil
 }
@@ -141,6 +168,9 @@ func (s *App) apiHandler() *api.Handler {
 		Industries:    s.store,
 		Accounts:      s.store,
 		Identity:      s.store,
+		Ledger:        s.store,
+		AI:            s.ops,
+		AdminLedger:   s.admin,
 		Tokens:        tokens{s.keys},
 		Passwords:     passwords{},
 		Sessions:      s.store,
@@ -148,6 +178,7 @@ func (s *App) apiHandler() *api.Handler {
 		APIKeys:       s.store,
 		Members:       s.store,
 		AdminAccounts: s.admin,
+		Limiter:       s.limiter,
 		Ready:         s.ready,
 		Metrics:       s.reg,
 		Config:        api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL},
@@ -156,7 +187,11 @@ func (s *App) apiHandler() *api.Handler {
 
 // ready backs /readyz: the database must answer.
 func (s *App) ready(ctx context.Context) (map[string]string, error) {
-	details := map[string]string{"database": "ok"}
+	details := map[string]string{"database": "ok", "throttle": "off"}
+	if s.throttle != nil {
+		st := s.throttle.Status(ctx)
+		details["throttle"] = st.Backend
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		details["database"] = "unavailable"
 		return details, err
@@ -180,6 +215,7 @@ func (s *App) RunJobs(ctx context.Context) {
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
+			s.failStaleOperations(ctx)
 		}
 	}
 }
@@ -203,3 +239,19 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 // FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
 // it every minute and Close at shutdown).
 func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
+
+// failStaleOperations refunds AI operations left pending by a server that
+// stopped mid-call: anything pending for well over the provider timeout.
+func (s *App) failStaleOperations(ctx context.Context) {
+	cutoff := time.Now().Add(-(s.cfg.AITimeout + 5*time.Minute))
+	n, err := s.admin.FailStaleOperations(igny8.SystemContext(ctx), cutoff)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("fail stale AI operations", "err", err.Error())
+	}
+	if n > 0 {
+		s.log.Warn("refunded stale AI operations", "count", n)
+	}
+}
+
+// APIPatterns lists the "METHOD /path" patterns of the API's router.
+func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }
