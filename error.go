@@ -48,6 +48,9 @@ type Error struct {
 	// Extra holds additional problem members (for example required and
 	// available credits on insufficient_credits).
 	Extra map[string]any
+	// Status overrides the code's usual HTTP status where the code allows
+	// two (validation_failed is 400 for unreadable input, 422 otherwise).
+	Status int
 }
 
 func (e *Error) Error() string {

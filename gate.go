@@ -22,6 +22,8 @@ type GateInput struct {
 	TrialEndsAt *time.Time
 	PlanActive  bool
 	Deleted     bool
+	// APIRequestsPerMinute is the plan's rate, carried along for the throttle.
+	APIRequestsPerMinute int
 }
 
 // EffectiveStatus returns the status the gate acts on: a trial that has

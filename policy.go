@@ -6,8 +6,8 @@ type Action string
 
 // The actions of the role matrix.
 const (
-	ActReadAccount   Action = "read_account"   // account, plan, credits, usage
-	ActEditAccount   Action = "edit_account"   // account settings
+	ActReadAccount   Action = "read_account" // account, plan, credits, usage
+	ActEditAccount   Action = "edit_account" // account settings
 	ActManageAPIKeys Action = "manage_api_keys"
 	ActManageUsers   Action = "manage_users" // invite, change role, remove
 	ActBilling       Action = "billing"      // checkout, cancel, payments

@@ -34,3 +34,28 @@ type RateDecision struct {
 type Limiter interface {
 	Allow(ctx context.Context, key string, rate Rate) (RateDecision, error)
 }
+
+// RateFor returns the budget of a throttle scope (DESIGN.md section 8):
+// api is the plan's rate, ai a tenth of it, auth 10 a minute; each with a
+// small burst so that a client cannot spend a minute's budget at once.
+func RateFor(scope string, planRate int) Rate {
+	perMinute := planRate
+	switch scope {
+	case ScopeAI:
+		perMinute = planRate / 10
+	case ScopeAuth:
+		perMinute = 10
+	case ScopeAdmin:
+		perMinute = 600
+	case ScopeAnon:
+		perMinute = 120
+	}
+	if perMinute < 1 {
+		perMinute = 1
+	}
+	burst := perMinute / 10
+	if burst < 3 {
+		burst = min(3, perMinute)
+	}
+	return Rate{PerMinute: perMinute, Burst: burst}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -21,7 +22,7 @@ type MigrationStatus struct {
 	Applied bool
 }
 
-func (db *DB) migrator() (*goose.Provider, error) {
+func (db *DB) migrator(ctx context.Context) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
@@ -30,8 +31,15 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	dialect := database.DialectSQLite3
 	if db.dialect == Postgres {
 		dialect = database.DialectPostgres
-		// Several instances starting together on one database take turns.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Several instances starting together on one schema take turns; the
+		// lock is per schema so that separate schemas never wait on each other.
+		var schema string
+		if err := db.write.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return nil, translate(err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("igny8-migrate:" + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
@@ -42,7 +50,7 @@ func (db *DB) migrator() (*goose.Provider, error) {
 
 // Migrate applies every pending migration.
 func (db *DB) Migrate(ctx context.Context) error {
-	p, err := db.migrator()
+	p, err := db.migrator(ctx)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -54,7 +62,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // MigrateDown rolls back the last n applied migrations.
 func (db *DB) MigrateDown(ctx context.Context, n int) error {
-	p, err := db.migrator()
+	p, err := db.migrator(ctx)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -68,7 +76,7 @@ func (db *DB) MigrateDown(ctx context.Context, n int) error {
 
 // MigrationStatuses lists every known migration in order.
 func (db *DB) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error) {
-	p, err := db.migrator()
+	p, err := db.migrator(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -11,6 +11,9 @@ import (
 // from an argument, so that a handler cannot reach another account's rows.
 type Store struct {
 	db *DB
+	// afterAccountInsert, when set by a test, runs inside the sign-up
+	// transaction after the account row is written, to inject failures.
+	afterAccountInsert func() error
 }
 
 // NewStore returns the services backed by db.

@@ -1,0 +1,58 @@
+package igny8
+
+import (
+	"context"
+	"time"
+)
+
+// SigningKey is one asymmetric key pair that signs access tokens. Keys are
+// kept in the database so that every instance signs and verifies alike.
+type SigningKey struct {
+	ID         string
+	Algorithm  string // "EdDSA"
+	PrivateKey []byte
+	PublicKey  []byte
+	CreatedAt  time.Time
+	RetiredAt  *time.Time // no longer signs; still verifies until its tokens expire
+}
+
+// SigningKeyStore keeps the token signing keys.
+type SigningKeyStore interface {
+	// SigningKeys returns the keys not retired before since, newest first.
+	SigningKeys(ctx context.Context, since time.Time) ([]SigningKey, error)
+	// AddSigningKey stores k and retires every other key at k.CreatedAt.
+	AddSigningKey(ctx context.Context, k SigningKey) error
+}
+
+// SignUp is the free-trial sign-up form.
+type SignUp struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// Credentials is what login needs to know about a user found by email.
+type Credentials struct {
+	User         User
+	PasswordHash string
+}
+
+// IdentityService creates and finds the people who log in.
+type IdentityService interface {
+	// Register runs the free-trial sign-up in one transaction: owner user,
+	// account on the free-trial plan in status trial, the plan's credits and
+	// their trial_grant transaction. passwordHash is already hashed.
+	// Errors: conflict (email taken), validation_failed.
+	Register(ctx context.Context, in SignUp, passwordHash string, trialDays int) (*User, *Account, error)
+	// CredentialsByEmail finds a live user by email (case-insensitive);
+	// not_found when there is none.
+	CredentialsByEmail(ctx context.Context, email string) (*Credentials, error)
+	// PrincipalForUser resolves a user id taken from a verified credential
+	// into the principal and its account's gate input. Errors:
+	// unauthenticated when the user is gone or inactive.
+	PrincipalForUser(ctx context.Context, userID string) (*Principal, GateInput, error)
+	// CurrentUser returns the logged-in user of ctx. Errors: unauthenticated.
+	CurrentUser(ctx context.Context) (*User, error)
+	// RecordLogin stamps the user's last login.
+	RecordLogin(ctx context.Context, userID string) error
+}

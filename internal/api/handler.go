@@ -1,0 +1,131 @@
+// Package api is igny8's JSON API under /api/v1, with the ops endpoints
+// (health, readiness, metrics, JWKS). All routes are declared in one table
+// (routes.go); the same table builds the router, the per-route middleware
+// (authentication, account gate, throttle, role check) and the OpenAPI
+// document, so the three cannot drift apart.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Tokens issues and verifies access tokens (internal/auth.Keys).
+type Tokens interface {
+	Issue(p *igny8.Principal) (string, time.Time, error)
+	Verify(ctx context.Context, token string) (TokenClaims, error)
+	JWKS() any
+}
+
+// TokenClaims is what the API needs from a verified access token.
+type TokenClaims struct {
+	UserID    string
+	SessionID string
+}
+
+// Passwords hashes and checks passwords (internal/auth).
+type Passwords interface {
+	Hash(password string) (string, error)
+	Check(hash, password string) bool
+	// CheckNoUser spends the time of a check for an unknown user.
+	CheckNoUser(password string)
+}
+
+// Deps are the services the API is built on. Every field but the optional
+// ones must be set.
+type Deps struct {
+	Logger     *slog.Logger
+	Plans      igny8.PlanService
+	Industries igny8.IndustryService
+	Accounts   igny8.AccountService
+	Identity   igny8.IdentityService
+	// Ledger, AI and AdminLedger serve the credits endpoints.
+	Ledger      igny8.LedgerService
+	AI          igny8.AIService
+	AdminLedger igny8.AdminLedgerService
+	Tokens      Tokens
+	Passwords   Passwords
+	// Limiter throttles requests; nil turns throttling off.
+	Limiter igny8.Limiter
+	// Ready reports whether the service can serve (database ping and
+	// component details for /readyz).
+	Ready func(ctx context.Context) (map[string]string, error)
+	// Metrics is the registry /metrics serves; nil serves none.
+	Metrics *prometheus.Registry
+	// Config holds the tunables the API needs.
+	Config Config
+	// Now is the clock (tests fix it).
+	Now func() time.Time
+}
+
+// Config holds the API's tunables.
+type Config struct {
+	TrialDays int
+	// TrustProxyHeaders takes the client address from X-Forwarded-For.
+	TrustProxyHeaders bool
+}
+
+// Handler serves the API.
+type Handler struct {
+	Deps
+	routes []route
+	mux    *http.ServeMux
+}
+
+// NewHandler builds the API from deps.
+func NewHandler(deps Deps) *Handler {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Config.TrialDays == 0 {
+		deps.Config.TrialDays = 14
+	}
+	h := &Handler{Deps: deps, mux: http.NewServeMux()}
+	h.routes = h.allRoutes()
+	h.Register(h.mux)
+	return h
+}
+
+// ServeHTTP serves the API alone (tests, and deployments without pages).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Register adds every API and ops route to mux, plus a problem+json 404
+// for unknown paths under /api/.
+func (h *Handler) Register(mux *http.ServeMux) {
+	byPath := map[string][]route{}
+	var order []string
+	for _, rt := range h.routes {
+		if _, ok := byPath[rt.path]; !ok {
+			order = append(order, rt.path)
+		}
+		byPath[rt.path] = append(byPath[rt.path], rt)
+	}
+	for _, p := range order {
+		mux.Handle(p, h.dispatch(byPath[p]))
+	}
+	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, h.Logger, igny8.Errorf(igny8.ENotFound, "No such endpoint: %s.", r.URL.Path))
+	}))
+}
+
+// Patterns lists the path patterns Register adds (the OpenAPI test uses it).
+func (h *Handler) Patterns() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, rt := range h.routes {
+		if !seen[rt.method+" "+rt.path] {
+			seen[rt.method+" "+rt.path] = true
+			out = append(out, rt.method+" "+rt.path)
+		}
+	}
+	return out
+}

@@ -1,0 +1,174 @@
+package api
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
+)
+
+// dispatch serves one path: it picks the route for the method, or answers
+// 405 problem+json with Allow.
+func (h *Handler) dispatch(rs []route) http.Handler {
+	byMethod := map[string]http.Handler{}
+	var allow []string
+	for _, rt := range rs {
+		byMethod[rt.method] = h.wrap(rt)
+		allow = append(allow, rt.method)
+	}
+	if _, ok := byMethod[http.MethodGet]; ok {
+		allow = append(allow, http.MethodHead)
+	}
+	allowed := strings.Join(allow, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := r.Method
+		if m == http.MethodHead {
+			m = http.MethodGet
+		}
+		if next, ok := byMethod[m]; ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", allowed)
+		httpx.WriteError(w, r, h.Logger, igny8.Errorf(igny8.EMethodNotAllowed, "%s is not allowed here; use %s.", r.Method, allowed))
+	})
+}
+
+// wrap runs a request's way (DESIGN.md section 5): authenticate, account
+// gate, throttle, role check, handler. Every route passes here; no handler
+// can skip a step.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h.serve(rt, w, r); err != nil {
+			httpx.WriteError(w, r, h.Logger, err)
+		}
+	})
+}
+
+func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error {
+	var p *igny8.Principal
+	var gate igny8.GateInput
+	if rt.access != public {
+		var err error
+		if p, gate, err = h.authenticate(r); err != nil {
+			return err
+		}
+		if p == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="igny8"`)
+			return igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+		}
+		if err := h.checkGate(rt, p, gate); err != nil {
+			return err
+		}
+		r = r.WithContext(igny8.WithPrincipal(r.Context(), p))
+	}
+	if err := h.throttle(rt, w, r, p, gate); err != nil {
+		return err
+	}
+	switch rt.access {
+	case admin:
+		if err := igny8.Authorize(p, igny8.ActAdmin); err != nil {
+			return err
+		}
+	case tenant:
+		if err := igny8.Authorize(p, rt.action); err != nil {
+			return err
+		}
+	}
+	return rt.h(w, r)
+}
+
+// checkGate applies the one account gate to principals of an account. The
+// owner of a suspended account may still reach the routes marked
+// suspendedOwner (their profile, their account, billing) so they can pay.
+func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) error {
+	if p.AccountID == "" {
+		return nil
+	}
+	err := igny8.CheckGate(gate, h.Now())
+	if err != nil && rt.suspendedOwner && p.Role == igny8.RoleOwner && p.IsPerson() &&
+		igny8.ErrorCode(err) == igny8.EAccountSuspended {
+		return nil
+	}
+	return err
+}
+
+// throttle charges the request to its budget: the account for
+// authenticated requests, the client IP otherwise. It sets the RateLimit
+// headers and answers 429 rate_limited when the budget is spent.
+func (h *Handler) throttle(rt route, w http.ResponseWriter, r *http.Request, p *igny8.Principal, gate igny8.GateInput) error {
+	if h.Limiter == nil {
+		return nil
+	}
+	scope, key, rate := h.budget(rt, r, p, gate)
+	// The rate is part of the key: a plan change starts a budget at the new
+	// rate instead of carrying over a schedule made for the old one.
+	return h.charge(w, r, scope+":"+key+":"+strconv.Itoa(rate.PerMinute), rate)
+}
+
+// charge spends one request of key's budget.
+func (h *Handler) charge(w http.ResponseWriter, r *http.Request, key string, rate igny8.Rate) error {
+	if h.Limiter == nil {
+		return nil
+	}
+	d, err := h.Limiter.Allow(r.Context(), key, rate)
+	if err != nil {
+		h.Logger.WarnContext(r.Context(), "throttle unavailable", "err", err.Error())
+		return nil
+	}
+	w.Header().Set("RateLimit-Limit", strconv.Itoa(d.Limit))
+	w.Header().Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	w.Header().Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.ResetAfter)))
+	if d.Allowed {
+		return nil
+	}
+	retry := ceilSeconds(d.RetryAfter)
+	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + strconv.Itoa(retry) + " seconds.",
+		Extra: map[string]any{"retry_after": retry}}
+}
+
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(math.Ceil(d.Seconds()))
+}
+
+// budget picks the throttle scope, key and rate of a request.
+func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate igny8.GateInput) (scope, key string, rate igny8.Rate) {
+	switch {
+	case rt.scope == igny8.ScopeAuth:
+		return igny8.ScopeAuth, "ip:" + h.clientIP(r), igny8.RateFor(igny8.ScopeAuth, 0)
+	case p == nil:
+		return igny8.ScopeAnon, "ip:" + h.clientIP(r), igny8.RateFor(igny8.ScopeAnon, 0)
+	case p.AccountID == "":
+		return igny8.ScopeAdmin, "user:" + p.UserID, igny8.RateFor(igny8.ScopeAdmin, 0)
+	case rt.scope == igny8.ScopeAI:
+		return igny8.ScopeAI, "account:" + p.AccountID, igny8.RateFor(igny8.ScopeAI, gate.APIRequestsPerMinute)
+	default:
+		return igny8.ScopeAPI, "account:" + p.AccountID, igny8.RateFor(igny8.ScopeAPI, gate.APIRequestsPerMinute)
+	}
+}
+
+// clientIP is the address the request came from; X-Forwarded-For is used
+// only behind a trusted proxy.
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.Config.TrustProxyHeaders {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"bufio"
+	_ "embed"
+	"strings"
+)
+
+// commonPasswords is a list of passwords of 10 or more characters found
+// again and again in breach corpora; sign-up refuses them.
+//
+//go:embed common_passwords.txt
+var commonPasswordsText string
+
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(commonPasswordsText))
+	for sc.Scan() {
+		if w := strings.TrimSpace(sc.Text()); w != "" && !strings.HasPrefix(w, "#") {
+			m[strings.ToLower(w)] = true
+		}
+	}
+	return m
+}()
+
+// commonPassword reports whether pw is on the list, or is one character
+// repeated, or a run of consecutive keys such as 1234567890.
+func commonPassword(pw string) bool {
+	lower := strings.ToLower(pw)
+	if commonPasswords[lower] {
+		return true
+	}
+	if strings.Count(lower, lower[:1]) == len(lower) {
+		return true
+	}
+	for _, run := range []string{"01234567890123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm"} {
+		if strings.Contains(run, lower) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,207 @@
+// Package apptest runs the real igny8 program in-process for HTTP tests:
+// the same wiring as igny8 serve (internal/cli.NewApp) on a test database,
+// behind an httptest server, with helpers to sign up and call the API.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/igny8/igny8/internal/cli"
+	"github.com/igny8/igny8/internal/config"
+	"github.com/igny8/igny8/internal/sqlstore/storetest"
+)
+
+// Env is one running igny8 with its own database.
+type Env struct {
+	T   testing.TB
+	URL string
+	App *cli.App
+	Cfg config.Config
+	srv *httptest.Server
+}
+
+// New starts igny8 on a fresh database of backend b. Throttling is off
+// unless an option turns it on. opts adjust the configuration.
+func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DatabaseURL = b.URL(t)
+	cfg.Throttle = "off"
+	for _, o := range opts {
+		o(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	app, err := cli.NewApp(context.Background(), &cfg, log)
+	if err != nil {
+		t.Fatalf("start igny8: %v", err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() { srv.Close(); app.Close() })
+	return &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, srv: srv}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// Response is an answered request.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test when it cannot.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %q: %v", r.Body, err)
+	}
+}
+
+// Map decodes the body as a JSON object.
+func (r *Response) Map(t testing.TB) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	r.JSON(t, &m)
+	return m
+}
+
+// Code returns the problem code of an error response, or "".
+func (r *Response) Code() string {
+	var p struct{ Code string }
+	_ = json.Unmarshal(r.Body, &p)
+	return p.Code
+}
+
+func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// Do sends a request. body is JSON-encoded unless it is nil, a string or
+// []byte (sent as is). hdr is a list of header name, value pairs; a lone
+// token ("Bearer x" style credentials) can be given as "Authorization", v.
+func (e *Env) Do(method, path string, body any, hdr ...string) *Response {
+	e.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatalf("encode body: %v", err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.T.Fatalf("new request: %v", err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// As sends a request with a bearer token.
+func (e *Env) As(token, method, path string, body any, hdr ...string) *Response {
+	e.T.Helper()
+	return e.Do(method, path, body, append([]string{"Authorization", "Bearer " + token}, hdr...)...)
+}
+
+// User is a signed-up person.
+type User struct {
+	ID, Email, Password, Token, RefreshToken, AccountID string
+}
+
+var seq atomic.Int64
+
+// SignUp registers a new free-trial account and returns its owner.
+func (e *Env) SignUp(name string) *User {
+	e.T.Helper()
+	n := seq.Add(1)
+	email := fmt.Sprintf("%s-%d@example.com", strings.ToLower(strings.ReplaceAll(name, " ", "")), n)
+	u := &User{Email: email, Password: "a long and unusual passphrase"}
+	r := e.Do("POST", "/api/v1/auth/register", map[string]string{"name": name, "email": email, "password": u.Password})
+	if r.Status != http.StatusCreated {
+		e.T.Fatalf("sign up %s: %s", email, r)
+	}
+	var out struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		User         struct{ ID string }
+		Account      struct{ ID string }
+	}
+	r.JSON(e.T, &out)
+	u.ID, u.Token, u.RefreshToken, u.AccountID = out.User.ID, out.AccessToken, out.RefreshToken, out.Account.ID
+	return u
+}
+
+// Login logs in and returns the access token.
+func (e *Env) Login(email, password string) *Response {
+	e.T.Helper()
+	return e.Do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password})
+}
+
+// Developer creates a system administrator through the CLI code path and
+// returns an access token for it.
+func (e *Env) Developer() string {
+	e.T.Helper()
+	n := seq.Add(1)
+	email := fmt.Sprintf("dev-%d@igny8.test", n)
+	var out, errOut bytes.Buffer
+	code := cli.Run(context.Background(), []string{"admin", "create", "--database-url", e.Cfg.DatabaseURL,
+		"--email", email, "--password", "developer password 1"}, func(string) string { return "" }, &out, &errOut)
+	if code != 0 {
+		e.T.Fatalf("admin create: %s", errOut.String())
+	}
+	r := e.Login(email, "developer password 1")
+	if r.Status != http.StatusOK {
+		e.T.Fatalf("developer login: %s", r)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.JSON(e.T, &tok)
+	return tok.AccessToken
+}
+
+// CLI runs an igny8 command against this env's database and returns its
+// exit code, standard output and standard error.
+func (e *Env) CLI(args ...string) (int, string, string) {
+	e.T.Helper()
+	var out, errOut bytes.Buffer
+	code := cli.Run(context.Background(), append(args, "--database-url", e.Cfg.DatabaseURL),
+		func(string) string { return "" }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// RoutePatterns lists the "METHOD /path" patterns the running API routes.
+func RoutePatterns(e *Env) []string { return e.App.APIPatterns() }

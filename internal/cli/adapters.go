@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/api"
+	"github.com/igny8/igny8/internal/auth"
+)
+
+// tokens adapts auth.Keys to what the API needs.
+type tokens struct{ keys *auth.Keys }
+
+func (t tokens) Issue(p *igny8.Principal) (string, time.Time, error) { return t.keys.Issue(p) }
+
+func (t tokens) Verify(ctx context.Context, token string) (api.TokenClaims, error) {
+	c, err := t.keys.Verify(ctx, token)
+	if err != nil {
+		return api.TokenClaims{}, err
+	}
+	return api.TokenClaims{UserID: c.Subject, SessionID: c.SessionID}, nil
+}
+
+func (t tokens) JWKS() any { return t.keys.JWKS() }
+
+// passwords adapts the argon2id functions of auth to the API.
+type passwords struct{}
+
+func (passwords) Hash(pw string) (string, error) { return auth.HashPassword(pw, auth.DefaultArgon2) }
+
+func (passwords) Check(hash, pw string) bool {
+	ok, err := auth.CheckPassword(hash, pw)
+	return err == nil && ok
+}
+
+func (passwords) CheckNoUser(pw string) { auth.CheckNoUser(pw) }

@@ -1,0 +1,112 @@
+// Package cli is igny8's command line and the one place that wires the
+// adapters (store, auth, throttle, api, web) together.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/config"
+	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/spf13/cobra"
+)
+
+// env is what a command may use of its surroundings, so that tests can run
+// the real program in-process.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// Run runs the igny8 command line with args (without the program name)
+// and returns the process exit code.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "igny8",
+		Short:         "igny8 tenancy core: accounts, plans, users, API keys, throttling and the credits ledger",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.plansCmd(), e.freeTrialPlanCmd(), e.adminCmd(), e.ledgerCmd())
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "igny8:", errorText(err))
+		return 1
+	}
+	return 0
+}
+
+// errorText shows a domain error's message with its field errors.
+func errorText(err error) string {
+	msg := err.Error()
+	if code := igny8.ErrorCode(err); code != igny8.EInternal {
+		msg = igny8.ErrorMessage(err)
+		var parts []string
+		if e, ok := err.(*igny8.Error); ok {
+			for _, f := range e.Fields {
+				parts = append(parts, f.Field+" "+f.Message)
+			}
+		}
+		if len(parts) > 0 {
+			msg += " (" + strings.Join(parts, "; ") + ")"
+		}
+	}
+	return msg
+}
+
+// withConfig binds the database flag (or every serve flag when full) to a
+// new Config and returns it; the flags' environment variables are applied
+// before the command runs.
+func (e *env) withConfig(cmd *cobra.Command, full bool) *config.Config {
+	cfg := config.Default()
+	if full {
+		cfg.BindServe(cmd.Flags())
+	} else {
+		cfg.BindDatabase(cmd.Flags())
+	}
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := config.ApplyEnv(cmd.Flags(), e.getenv); err != nil {
+			return err
+		}
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		if prev != nil {
+			return prev(cmd, args)
+		}
+		return nil
+	}
+	return &cfg
+}
+
+// openDB opens and migrates the configured database.
+func openDB(ctx context.Context, cfg *config.Config) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (e *env) logger(cfg *config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}

@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/igny8/igny8"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/igny8/igny8/internal/ai"
+	"github.com/igny8/igny8/internal/api"
+	"github.com/igny8/igny8/internal/auth"
+	"github.com/igny8/igny8/internal/config"
+	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/igny8/igny8/internal/throttle"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+)
+
+func (e *env) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server: JSON API under /api/v1, web app under /, health and metrics",
+		Long: "Run the HTTP server. With no flags it listens on :8080 and keeps an embedded SQLite database in ./igny8.db,\n" +
+			"created on first start. Every flag can also be set by the IGNY8_* variable named in its help.",
+		Args: cobra.NoArgs,
+	}
+	cfg := e.withConfig(cmd, true)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return e.serve(cmd.Context(), cfg) }
+	return cmd
+}
+
+// App is a built igny8: the services that serve wires together, for the
+// HTTP handler and the periodic jobs. Tests build one to run the real
+// program in-process.
+type App struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	db    *sqlstore.DB
+	store *sqlstore.Store
+	admin *sqlstore.Admin
+	keys  *auth.Keys
+	reg   *prometheus.Registry
+	// limiter is nil when throttling is off; throttle keeps Redis state.
+	limiter  igny8.Limiter
+	throttle *throttle.Limiter
+	// ops runs metered AI operations on the configured provider.
+	ops *sqlstore.Operations
+}
+
+// DB is the app's database (tests use it to fix the clock and inspect rows).
+func (s *App) DB() *sqlstore.DB { return s.db }
+
+// Close releases the database and the throttle's Redis client.
+func (s *App) Close() error {
+	var err error
+	if s.throttle != nil {
+		err = s.throttle.Close()
+	}
+	return errors.Join(err, s.db.Close())
+}
+
+// Handler is the whole HTTP surface: API, ops and pages, behind the request
+// id, logging, recovery and metrics middleware.
+func (s *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.apiHandler().Register(mux)
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
+}
+
+func (e *env) serve(ctx context.Context, cfg *config.Config) error {
+	log := e.logger(cfg)
+	s, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "igny8 listening on http://%s (database: %s)\n", ln.Addr(), s.db.Dialect())
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go s.RunJobs(jobsCtx)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout)
+	stopJobs()
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("drain: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// NewApp opens, migrates and seeds the database and makes the services.
+func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
+		reg: prometheus.NewRegistry()}
+	if err := s.store.SeedIfEmpty(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.keys, err = auth.NewKeys(ctx, s.store, cfg.AccessTTL); err != nil {
+		db.Close()
+		return nil, err
+	}
+	provider, err := ai.NewProvider(ai.OpenAIConfig{BaseURL: cfg.AIBaseURL, APIKey: cfg.AIAPIKey,
+		Model: cfg.AIModel, Timeout: cfg.AITimeout})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
+	if db.ReadSQL() != db.SQL() {
+		s.reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "igny8_read"))
+	}
+	if cfg.Throttle == "on" {
+		if s.throttle, err = throttle.New(ctx, throttle.Options{RedisURL: cfg.RedisURL, Logger: log}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.limiter = s.throttle
+		s.reg.MustRegister(s.throttle.Collectors()...)
+	}
+	return s, nil
+}
+
+func (s *App) apiHandler() *api.Handler {
+	return api.NewHandler(api.Deps{
+		Logger:      s.log,
+		Plans:       s.store,
+		Industries:  s.store,
+		Accounts:    s.store,
+		Identity:    s.store,
+		Ledger:      s.store,
+		AI:          s.ops,
+		AdminLedger: s.admin,
+		Tokens:      tokens{s.keys},
+		Passwords:   passwords{},
+		Limiter:     s.limiter,
+		Ready:       s.ready,
+		Metrics:     s.reg,
+		Config:      api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+	})
+}
+
+// ready backs /readyz: the database must answer.
+func (s *App) ready(ctx context.Context) (map[string]string, error) {
+	details := map[string]string{"database": "ok", "throttle": "off"}
+	if s.throttle != nil {
+		st := s.throttle.Status(ctx)
+		details["throttle"] = st.Backend
+	}
+	if err := s.db.Ping(ctx); err != nil {
+		details["database"] = "unavailable"
+		return details, err
+	}
+	return details, nil
+}
+
+// RunJobs runs the periodic jobs until ctx ends. Each job is safe to run on
+// several instances at once.
+func (s *App) RunJobs(ctx context.Context) {
+	t := time.NewTicker(s.cfg.JobInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("refresh signing keys", "err", err.Error())
+			}
+			s.failStaleOperations(ctx)
+		}
+	}
+}
+
+// failStaleOperations refunds AI operations left pending by a server that
+// stopped mid-call: anything pending for well over the provider timeout.
+func (s *App) failStaleOperations(ctx context.Context) {
+	cutoff := time.Now().Add(-(s.cfg.AITimeout + 5*time.Minute))
+	n, err := s.admin.FailStaleOperations(igny8.SystemContext(ctx), cutoff)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("fail stale AI operations", "err", err.Error())
+	}
+	if n > 0 {
+		s.log.Warn("refunded stale AI operations", "count", n)
+	}
+}
+
+// APIPatterns lists the "METHOD /path" patterns of the API's router.
+func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }

@@ -1,0 +1,131 @@
+// Package config holds igny8's settings: one struct with defaults, bound
+// to command-line flags, each flag also read from an IGNY8_* environment
+// variable. There are no globals: the CLI builds one Config per command.
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is every setting of igny8.
+type Config struct {
+	Addr         string
+	DatabaseURL  string
+	RedisURL     string
+	Throttle     string // "on" or "off"
+	LogLevel     string
+	LogFormat    string
+	DrainTimeout time.Duration
+	TrialDays    int
+	GraceDays    int
+	Retention    time.Duration
+	AccessTTL    time.Duration
+	RefreshTTL   time.Duration
+	TrustProxy   bool
+	JobInterval  time.Duration
+
+	// Bank transfer instructions shown at checkout.
+	BankBeneficiary string
+	BankIBAN        string
+	BankBIC         string
+	BankName        string
+
+	// AI provider (OpenAI-compatible); empty base URL means the local
+	// development provider.
+	AIBaseURL string
+	AIAPIKey  string
+	AIModel   string
+	AITimeout time.Duration
+}
+
+// Default returns the defaults of DESIGN.md section 8.
+func Default() Config {
+	return Config{
+		Addr: ":8080", DatabaseURL: "igny8.db", Throttle: "on", LogLevel: "info", LogFormat: "text",
+		DrainTimeout: 15 * time.Second, TrialDays: 14, GraceDays: 7, Retention: 30 * 24 * time.Hour,
+		AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, JobInterval: time.Minute,
+		BankBeneficiary: "igny8 Ltd", BankIBAN: "GB00 IGNY 0000 0000 0000 00", BankBIC: "IGNYGB2L", BankName: "Example Bank",
+		AIModel: "gpt-4o-mini", AITimeout: 60 * time.Second,
+	}
+}
+
+// BindDatabase adds the database flag, used by every command.
+func (c *Config) BindDatabase(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "SQLite file path, or a postgres:// URL")
+	annotateEnv(fs)
+}
+
+// annotateEnv names each flag's environment variable in its help.
+func annotateEnv(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if suffix := " [$" + EnvName(f.Name) + "]"; !strings.HasSuffix(f.Usage, suffix) {
+			f.Usage += suffix
+		}
+	})
+}
+
+// BindServe adds the flags of igny8 serve.
+func (c *Config) BindServe(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "SQLite file path, or a postgres:// URL")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis:// URL to share throttle budgets between instances (empty: in-process)")
+	fs.StringVar(&c.Throttle, "throttle", c.Throttle, "per-account throttling: on or off (off when a gateway limits)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", c.DrainTimeout, "how long SIGTERM waits for in-flight requests")
+	fs.IntVar(&c.TrialDays, "trial-days", c.TrialDays, "length of the free trial in days")
+	fs.IntVar(&c.GraceDays, "grace-days", c.GraceDays, "days after a period's end before an unpaid subscription is past due")
+	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long soft-deleted rows can be restored before purge")
+	fs.DurationVar(&c.AccessTTL, "access-token-ttl", c.AccessTTL, "lifetime of access tokens")
+	fs.DurationVar(&c.RefreshTTL, "refresh-token-ttl", c.RefreshTTL, "lifetime of refresh tokens and web sessions")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take the client address from X-Forwarded-For (only behind a proxy you run)")
+	fs.DurationVar(&c.JobInterval, "job-interval", c.JobInterval, "how often periodic jobs run (trial expiry, past due, purge)")
+	fs.StringVar(&c.BankBeneficiary, "bank-beneficiary", c.BankBeneficiary, "bank transfer: beneficiary name")
+	fs.StringVar(&c.BankIBAN, "bank-iban", c.BankIBAN, "bank transfer: IBAN or account number")
+	fs.StringVar(&c.BankBIC, "bank-bic", c.BankBIC, "bank transfer: BIC")
+	fs.StringVar(&c.BankName, "bank-name", c.BankName, "bank transfer: bank name")
+	fs.StringVar(&c.AIBaseURL, "ai-base-url", c.AIBaseURL, "OpenAI-compatible API base URL (empty: the local development provider)")
+	fs.StringVar(&c.AIAPIKey, "ai-api-key", c.AIAPIKey, "API key of the AI provider")
+	fs.StringVar(&c.AIModel, "ai-model", c.AIModel, "model name of the AI provider")
+	fs.DurationVar(&c.AITimeout, "ai-timeout", c.AITimeout, "timeout of one AI provider call")
+	annotateEnv(fs)
+}
+
+// EnvName is the environment variable of a flag: IGNY8_ and the flag name
+// in upper case with underscores.
+func EnvName(flag string) string {
+	return "IGNY8_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// ApplyEnv sets every flag not given on the command line from its
+// environment variable, when that is set. It also names the variable in
+// each flag's help.
+func ApplyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed {
+			return
+		}
+		if v := getenv(EnvName(f.Name)); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", EnvName(f.Name), v, e)
+			}
+		}
+	})
+	return err
+}
+
+// Validate checks values that flags alone cannot.
+func (c *Config) Validate() error {
+	if c.Throttle != "on" && c.Throttle != "off" {
+		return fmt.Errorf("--throttle must be on or off, not %q", c.Throttle)
+	}
+	if c.TrialDays < 1 || c.GraceDays < 0 {
+		return fmt.Errorf("--trial-days must be at least 1 and --grace-days not negative")
+	}
+	return nil
+}

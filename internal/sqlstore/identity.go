@@ -1,0 +1,214 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/igny8/igny8"
+)
+
+var _ igny8.IdentityService = (*Store)(nil)
+var _ igny8.SigningKeyStore = (*Store)(nil)
+
+// NormalizeEmail trims and lowercases an email address; emails are unique
+// case-insensitively.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// validEmail accepts a bare address (no display name) of sane length.
+func validEmail(email string) bool {
+	if len(email) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(email)
+	return err == nil && a.Address == email && strings.Contains(email[strings.LastIndexByte(email, '@'):], ".")
+}
+
+func validateSignUp(in *igny8.SignUp) error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = NormalizeEmail(in.Email)
+	var fields []igny8.FieldError
+	if n := utf8.RuneCountInString(in.Name); n < 1 || n > 100 {
+		fields = append(fields, igny8.FieldError{Field: "name", Message: "must be 1-100 characters"})
+	}
+	if !validEmail(in.Email) {
+		fields = append(fields, igny8.FieldError{Field: "email", Message: "must be a valid email address"})
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The sign-up form has errors.", fields...)
+	}
+	return nil
+}
+
+// Register runs the free-trial sign-up in one transaction (see
+// igny8.IdentityService). Errors: validation_failed, conflict.
+func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int) (*igny8.User, *igny8.Account, error) {
+	if err := validateSignUp(&in); err != nil {
+		return nil, nil, err
+	}
+	var user *igny8.User
+	var acct *igny8.Account
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		plan, err := planBySlug(ctx, tx.conn, igny8.PlanFreeTrial)
+		if err != nil {
+			return err
+		}
+		accountID, userID := newID(), newID()
+		trialEnds := tx.now.Add(time.Duration(trialDays) * 24 * time.Hour)
+		slug := slugify(in.Name)
+		if slug == "" {
+			slug = "account"
+		}
+		slug += "-" + strings.ToLower(newID()[len(newID())-6:])
+		if _, err := tx.exec(ctx, `INSERT INTO accounts (id, name, slug, plan_id, credits, status, trial_ends_at,
+			billing_email, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 'trial', ?, ?, ?, ?)`,
+			accountID, in.Name, slug, plan.ID, trialEnds, in.Email, tx.now, tx.now); err != nil {
+			return err
+		}
+		if s.afterAccountInsert != nil {
+			if err := s.afterAccountInsert(); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO users (id, email, name, password_hash, role, account_id, is_active,
+			created_at, updated_at) VALUES (?, ?, ?, ?, 'owner', ?, TRUE, ?, ?)`,
+			userID, in.Email, in.Name, passwordHash, accountID, tx.now, tx.now); err != nil {
+			if IsConstraint(err, "unique") {
+				return igny8.Errorf(igny8.EConflict, "An account with this email already exists.")
+			}
+			return err
+		}
+		if plan.IncludedCredits > 0 {
+			if _, _, err := applyCredit(ctx, tx, accountID, creditChange{Type: igny8.TxTrialGrant, Amount: plan.IncludedCredits,
+				Description: "Free trial credits", ReferenceType: "plan", ReferenceID: plan.Slug, Actor: "system"}); err != nil {
+				return err
+			}
+		}
+		if acct, err = accountByID(ctx, tx.conn, accountID); err != nil {
+			return err
+		}
+		user, err = userByID(ctx, tx.conn, userID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return user, acct, nil
+}
+
+const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active, u.last_login_at, u.created_at, u.updated_at`
+
+func scanUser(row scanner, u *igny8.User, extra ...any) error {
+	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive, &u.LastLoginAt,
+		&u.CreatedAt, &u.UpdatedAt}, extra...)...)
+}
+
+func userByID(ctx context.Context, c conn, id string) (*igny8.User, error) {
+	var u igny8.User
+	err := scanUser(c.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = ? AND u.deleted_at IS NULL`, id), &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, igny8.NotFound("User")
+	}
+	return &u, translate(err)
+}
+
+// CredentialsByEmail finds a live, active user by email for login.
+// Errors: not_found.
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*igny8.Credentials, error) {
+	var c igny8.Credentials
+	err := scanUser(s.db.reader().queryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u
+		WHERE u.email = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`, NormalizeEmail(email)), &c.User, &c.PasswordHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, igny8.NotFound("User")
+	}
+	return &c, translate(err)
+}
+
+// PrincipalForUser resolves a verified user id into its principal and its
+// account's gate input, reading role and status fresh so that a removed
+// user or a changed role takes effect on the next request.
+// Errors: unauthenticated.
+func (s *Store) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
+	var p igny8.Principal
+	var g igny8.GateInput
+	var accountID, status *string
+	var planActive *bool
+	var deleted *time.Time
+	var rate *int
+	err := s.db.reader().queryRow(ctx, `SELECT u.id, u.email, u.role, u.account_id, a.status, a.trial_ends_at,
+		p.is_active, p.api_requests_per_minute, a.deleted_at
+		FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
+		WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`, userID).
+		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	if err != nil {
+		return nil, g, translate(err)
+	}
+	if accountID != nil {
+		p.AccountID, g.Status, g.PlanActive, g.Deleted = *accountID, *status, *planActive, deleted != nil
+		g.APIRequestsPerMinute = *rate
+	}
+	return &p, g, nil
+}
+
+// CurrentUser returns the user of the principal in ctx.
+// Errors: unauthenticated (no principal, or a principal that is no person).
+func (s *Store) CurrentUser(ctx context.Context) (*igny8.User, error) {
+	p := igny8.PrincipalFrom(ctx)
+	if p == nil || p.UserID == "" {
+		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	return userByID(ctx, s.db.reader(), p.UserID)
+}
+
+// RecordLogin stamps the user's last login time.
+func (s *Store) RecordLogin(ctx context.Context, userID string) error {
+	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE users SET last_login_at = ? WHERE id = ?`), s.db.Now(), userID)
+	return translate(err)
+}
+
+// SigningKeys returns the token keys not retired before since, newest first.
+func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]igny8.SigningKey, error) {
+	rows, err := s.db.reader().query(ctx, `SELECT id, algorithm, private_key, public_key, created_at, retired_at
+		FROM signing_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC, id DESC`, since.UTC())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []igny8.SigningKey
+	for rows.Next() {
+		var k igny8.SigningKey
+		var priv, pub string
+		if err := rows.Scan(&k.ID, &k.Algorithm, &priv, &pub, &k.CreatedAt, &k.RetiredAt); err != nil {
+			return nil, err
+		}
+		if k.PrivateKey, err = decodeKey(priv); err != nil {
+			return nil, err
+		}
+		if k.PublicKey, err = decodeKey(pub); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// AddSigningKey stores k and retires the keys before it.
+func (s *Store) AddSigningKey(ctx context.Context, k igny8.SigningKey) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL`, tx.now); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_key, public_key, created_at)
+			VALUES (?, ?, ?, ?, ?)`, k.ID, k.Algorithm, encodeKey(k.PrivateKey), encodeKey(k.PublicKey), tx.now)
+		return err
+	})
+}
