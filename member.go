@@ -46,6 +46,11 @@ type MemberService interface {
 	// as tokenHash. Errors: validation_failed, conflict (already a member
 	// or invited), plan_limit_reached (users plus pending invitations).
 	InviteUser(ctx context.Context, in NewInvitation, tokenHash string) (*Invitation, error)
+	// ListInvitations pages through the account's pending invitations.
+	ListInvitations(ctx context.Context, page PageRequest) (Page[Invitation], error)
+	// RevokeInvitation withdraws a pending invitation, freeing its seat.
+	// Errors: not_found.
+	RevokeInvitation(ctx context.Context, id string) error
 	// AcceptInvitation creates the invited user. It needs no principal: the
 	// token is the credential. Errors: not_found (unknown, used or expired
 	// token), conflict (email taken), plan_limit_reached, validation_failed.

@@ -12,6 +12,7 @@ import (
 )
 
 func TestAdminAccounts(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -103,6 +104,7 @@ func TestAccountsCLI(t *testing.T) {
 }
 
 func TestTrialExpiryJob(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -71,6 +72,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 }
 
 func TestAPIKeyRotationGrace(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -111,6 +113,7 @@ func TestAPIKeyRotationGrace(t *testing.T) {
 }
 
 func TestAPIKeyValidationAndIsolation(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)

@@ -161,3 +161,27 @@ func TestAdminPlansAndPlanInactive(t *testing.T) {
 		ledgerClean(t, e)
 	})
 }
+
+// The owner of a trial that has ended reaches billing, pays, and the
+// account becomes active.
+func TestExpiredTrialOwnerPays(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		owner, dev := e.SignUp("Trial Over"), e.Developer()
+		db := e.App.DB()
+		if _, err := db.SQL().Exec(db.Rebind(`UPDATE accounts SET trial_ends_at = ? WHERE id = ?`),
+			time.Now().UTC().Add(-time.Hour), owner.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.As(owner.Token, "GET", "/api/v1/account/audit", nil); r.Status != 403 || r.Code() != "account_suspended" {
+			t.Fatalf("expired trial: %s", r)
+		}
+		res := startCheckout(t, e, owner, "scale")
+		must(t, e.As(dev, "POST", "/api/v1/admin/payments/"+res.Payment.ID+"/confirm", nil), http.StatusOK)
+		if a := getAccount(t, e, owner); a.Status != "active" || a.Plan.Slug != "scale" || a.Credits != 6000 {
+			t.Fatalf("account: %+v", a)
+		}
+		must(t, e.As(owner.Token, "GET", "/api/v1/account/audit", nil), http.StatusOK)
+	})
+}

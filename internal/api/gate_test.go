@@ -31,6 +31,7 @@ func newGateAccount(t *testing.T, e *apptest.Env) *gateAccount {
 // and login. Only the owner of a suspended account (or one whose plan was
 // retired) still reaches /auth/me and GET /account, to pay.
 func TestAccountGate(t *testing.T) {
+	t.Parallel()
 	states := []struct {
 		name  string
 		setup string // SQL with the account id as its one argument
@@ -93,6 +94,7 @@ func TestAccountGate(t *testing.T) {
 // TestSuspensionIsImmediate: an admin's suspension refuses the account's
 // tokens and keys on the very next request.
 func TestSuspensionIsImmediate(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)

@@ -54,9 +54,16 @@ type Deps struct {
 	Industries igny8.IndustryService
 	Accounts   igny8.AccountService
 	Identity   igny8.IdentityService
-	Tokens     Tokens
-	Passwords  Passwords
-	Sessions   igny8.SessionService
+	// Ledger, AI and AdminLedger serve the credits endpoints.
+	Ledger      igny8.LedgerService
+	AI          igny8.AIService
+	AdminLedger igny8.AdminLedgerService
+	Tokens      Tokens
+	Passwords   Passwords
+	// Billing is the owner's billing, AdminBilling the administrators'.
+	Billing      igny8.BillingService
+	AdminBilling igny8.AdminBillingService
+	Sessions     igny8.SessionService
 	// WebSessions resolves the web app's session cookie (optional).
 	WebSessions igny8.WebSessionService
 	Secrets     Secrets
@@ -69,13 +76,6 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
-	// Billing is the owner's billing, AdminBilling the administrators'.
-	Billing      igny8.BillingService
-	AdminBilling igny8.AdminBillingService
-	// Ledger, AI and AdminLedger serve the credits endpoints.
-	Ledger      igny8.LedgerService
-	AI          igny8.AIService
-	AdminLedger igny8.AdminLedgerService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

@@ -15,6 +15,7 @@ import (
 // column is written out from the design, not computed from the policy
 // table. Site-scoped actions are covered in the root package's tests.
 func TestRoleMatrix(t *testing.T) {
+	t.Parallel()
 	const (
 		owner = iota
 		admin

@@ -50,11 +50,12 @@ func (h *Handler) allRoutes() []route {
 		h.catalogueRoutes(),
 		h.authRoutes(),
 		h.accountRoutes(),
+		h.creditRoutes(),
+		h.billingRoutes(),
+		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 		h.siteRoutes(),
 		h.accountDeletionRoutes(),
-		h.billingRoutes(), h.adminBillingRoutes(),
-		h.creditRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -35,6 +35,7 @@ func refresh(t *testing.T, e *apptest.Env, token string) (*apptest.Response, tok
 }
 
 func TestRefreshRotatesAndReuseRevokesFamily(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -80,6 +81,7 @@ func TestRefreshRotatesAndReuseRevokesFamily(t *testing.T) {
 }
 
 func TestLogoutEndsTheLogin(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -129,6 +131,7 @@ func signWith(t *testing.T, e *apptest.Env, claims jwt.Claims, kid string, priv 
 }
 
 func TestAccessTokensThatMustFail(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)

@@ -24,11 +24,26 @@ func firstIndustry(t *testing.T, e *apptest.Env) (industry string, sectors []str
 	return inds.Items[0].ID, []string{inds.Items[0].Sectors[0].ID, inds.Items[0].Sectors[1].ID}, inds.Items[1].Sectors[0].ID
 }
 
-func want(t *testing.T, r *apptest.Response, status int, code string) {
+func wantHTTP(t *testing.T, r *apptest.Response, status int, code string) {
 	t.Helper()
 	if r.Status != status || r.Code() != code {
 		t.Fatalf("got %s, want %d %s", r, status, code)
 	}
+}
+
+// sqlExec runs one SQL statement on the env's database.
+func sqlExec(t *testing.T, e *apptest.Env, q string, args ...any) {
+	t.Helper()
+	db := e.App.DB()
+	if _, err := db.SQL().Exec(db.Rebind(q), args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// setSitePlan moves an account to the plan with slug, for its limits.
+func setSitePlan(t *testing.T, e *apptest.Env, accountID, slug string) {
+	t.Helper()
+	sqlExec(t, e, `UPDATE accounts SET plan_id = (SELECT id FROM plans WHERE slug = ?) WHERE id = ?`, slug, accountID)
 }
 
 func TestSitesOverHTTP(t *testing.T) {
@@ -39,7 +54,7 @@ func TestSitesOverHTTP(t *testing.T) {
 		industry, sectors, foreign := firstIndustry(t, e)
 
 		r := e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Acme Blog", "domain": "Blog.Acme.com/", "industry_id": industry})
-		want(t, r, http.StatusCreated, "")
+		wantHTTP(t, r, http.StatusCreated, "")
 		var site igny8.Site
 		r.JSON(t, &site)
 		if site.Slug != "acme-blog" || site.Domain != "https://blog.acme.com" || site.AccountID != owner.AccountID {
@@ -51,61 +66,61 @@ func TestSitesOverHTTP(t *testing.T) {
 				t.Errorf("site lacks %q", f)
 			}
 		}
-		want(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Second"}), http.StatusForbidden, igny8.EPlanLimit)
-		want(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": ""}), http.StatusUnprocessableEntity, igny8.EValidation)
-		want(t, e.As(owner.Token, "POST", "/api/v1/sites", `{"name":"x","account_id":"other"}`), http.StatusBadRequest, igny8.EValidation)
+		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Second"}), http.StatusForbidden, igny8.EPlanLimit)
+		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": ""}), http.StatusUnprocessableEntity, igny8.EValidation)
+		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/sites", `{"name":"x","account_id":"other"}`), http.StatusBadRequest, igny8.EValidation)
 
 		base := "/api/v1/sites/" + site.ID
-		want(t, e.As(owner.Token, "PATCH", base, map[string]any{"name": "Renamed", "is_active": false}), http.StatusOK, "")
+		wantHTTP(t, e.As(owner.Token, "PATCH", base, map[string]any{"name": "Renamed", "is_active": false}), http.StatusOK, "")
 		r = e.As(owner.Token, "GET", "/api/v1/sites?is_active=false&q=renamed&limit=10", nil)
 		var page igny8.Page[igny8.Site]
 		r.JSON(t, &page)
 		if len(page.Items) != 1 || page.Items[0].Name != "Renamed" || page.NextCursor != nil {
 			t.Fatalf("list: %s", r)
 		}
-		want(t, e.As(owner.Token, "GET", "/api/v1/sites?limit=0", nil), http.StatusUnprocessableEntity, igny8.EValidation)
-		want(t, e.As(owner.Token, "GET", "/api/v1/sites?is_active=maybe", nil), http.StatusUnprocessableEntity, igny8.EValidation)
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/sites?limit=0", nil), http.StatusUnprocessableEntity, igny8.EValidation)
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/sites?is_active=maybe", nil), http.StatusUnprocessableEntity, igny8.EValidation)
 
 		// Sectors: of the site's industry only, within the plan's 3 per site.
-		want(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": foreign}), http.StatusUnprocessableEntity, igny8.EValidation)
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": foreign}), http.StatusUnprocessableEntity, igny8.EValidation)
 		r = e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[0]})
-		want(t, r, http.StatusCreated, "")
+		wantHTTP(t, r, http.StatusCreated, "")
 		var sector igny8.Sector
 		r.JSON(t, &sector)
 		if sector.SiteID != site.ID || sector.AccountID != owner.AccountID || sector.Slug == "" {
 			t.Fatalf("sector = %+v", sector)
 		}
-		want(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[0]}), http.StatusConflict, igny8.EConflict)
-		want(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[0], "name": "Two"}), http.StatusCreated, "")
-		want(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[1]}), http.StatusCreated, "")
-		want(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[1], "name": "Four"}), http.StatusForbidden, igny8.EPlanLimit)
-		want(t, e.As(owner.Token, "PATCH", "/api/v1/sectors/"+sector.ID, map[string]any{"name": "Main"}), http.StatusOK, "")
-		want(t, e.As(owner.Token, "DELETE", "/api/v1/sectors/"+sector.ID, nil), http.StatusNoContent, "")
-		want(t, e.As(owner.Token, "POST", "/api/v1/sectors/"+sector.ID+"/restore", nil), http.StatusOK, "")
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[0]}), http.StatusConflict, igny8.EConflict)
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[0], "name": "Two"}), http.StatusCreated, "")
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[1]}), http.StatusCreated, "")
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/sectors", map[string]any{"industry_sector_id": sectors[1], "name": "Four"}), http.StatusForbidden, igny8.EPlanLimit)
+		wantHTTP(t, e.As(owner.Token, "PATCH", "/api/v1/sectors/"+sector.ID, map[string]any{"name": "Main"}), http.StatusOK, "")
+		wantHTTP(t, e.As(owner.Token, "DELETE", "/api/v1/sectors/"+sector.ID, nil), http.StatusNoContent, "")
+		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/sectors/"+sector.ID+"/restore", nil), http.StatusOK, "")
 
 		// Site access: editors see only what they were granted.
 		editor := e.RawMember(owner.AccountID, igny8.RoleEditor)
-		want(t, e.As(editor.Token, "GET", base, nil), http.StatusNotFound, igny8.ENotFound)
-		want(t, e.As(editor.Token, "POST", base+"/access", map[string]any{"user_id": editor.ID}), http.StatusForbidden, igny8.EForbidden)
-		want(t, e.As(owner.Token, "POST", base+"/access", map[string]any{"user_id": editor.ID}), http.StatusCreated, "")
+		wantHTTP(t, e.As(editor.Token, "GET", base, nil), http.StatusNotFound, igny8.ENotFound)
+		wantHTTP(t, e.As(editor.Token, "POST", base+"/access", map[string]any{"user_id": editor.ID}), http.StatusForbidden, igny8.EForbidden)
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/access", map[string]any{"user_id": editor.ID}), http.StatusCreated, "")
 		r = e.As(owner.Token, "GET", base+"/access", nil)
 		if r.Status != 200 || !strings.Contains(string(r.Body), editor.ID) {
 			t.Fatalf("access list: %s", r)
 		}
-		want(t, e.As(editor.Token, "GET", base, nil), http.StatusOK, "")
-		want(t, e.As(editor.Token, "PATCH", base, map[string]any{"domain": "https://acme.example"}), http.StatusOK, "")
-		want(t, e.As(editor.Token, "DELETE", base, nil), http.StatusForbidden, igny8.EForbidden)
-		want(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNoContent, "")
-		want(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNotFound, igny8.ENotFound)
-		want(t, e.As(editor.Token, "GET", base+"/sectors", nil), http.StatusNotFound, igny8.ENotFound)
+		wantHTTP(t, e.As(editor.Token, "GET", base, nil), http.StatusOK, "")
+		wantHTTP(t, e.As(editor.Token, "PATCH", base, map[string]any{"domain": "https://acme.example"}), http.StatusOK, "")
+		wantHTTP(t, e.As(editor.Token, "DELETE", base, nil), http.StatusForbidden, igny8.EForbidden)
+		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNoContent, "")
+		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNotFound, igny8.ENotFound)
+		wantHTTP(t, e.As(editor.Token, "GET", base+"/sectors", nil), http.StatusNotFound, igny8.ENotFound)
 
 		// Delete and restore.
-		want(t, e.As(owner.Token, "DELETE", base, nil), http.StatusNoContent, "")
-		want(t, e.As(owner.Token, "GET", base, nil), http.StatusNotFound, igny8.ENotFound)
-		want(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Replacement"}), http.StatusCreated, "")
-		want(t, e.As(owner.Token, "POST", base+"/restore", nil), http.StatusForbidden, igny8.EPlanLimit)
-		e.SetPlan(owner.AccountID, "growth")
-		want(t, e.As(owner.Token, "POST", base+"/restore", nil), http.StatusOK, "")
+		wantHTTP(t, e.As(owner.Token, "DELETE", base, nil), http.StatusNoContent, "")
+		wantHTTP(t, e.As(owner.Token, "GET", base, nil), http.StatusNotFound, igny8.ENotFound)
+		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Replacement"}), http.StatusCreated, "")
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/restore", nil), http.StatusForbidden, igny8.EPlanLimit)
+		setSitePlan(t, e, owner.AccountID, "growth")
+		wantHTTP(t, e.As(owner.Token, "POST", base+"/restore", nil), http.StatusOK, "")
 		r = e.As(owner.Token, "GET", base+"/sectors", nil)
 		var secs igny8.Page[igny8.Sector]
 		r.JSON(t, &secs)
@@ -124,38 +139,38 @@ func TestAccountDeletionOverHTTP(t *testing.T) {
 		var site igny8.Site
 		r.JSON(t, &site)
 		admin := e.RawMember(owner.AccountID, igny8.RoleAdmin)
-		want(t, e.As(admin.Token, "DELETE", "/api/v1/account", map[string]any{"password": admin.Password}), http.StatusForbidden, igny8.EForbidden)
-		want(t, e.As(owner.Token, "DELETE", "/api/v1/account", map[string]any{"password": "wrong password here"}), http.StatusUnprocessableEntity, igny8.EValidation)
-		want(t, e.As(owner.Token, "GET", "/api/v1/account", nil), http.StatusOK, "")
-		want(t, e.As(owner.Token, "DELETE", "/api/v1/account", map[string]any{"password": owner.Password}), http.StatusNoContent, "")
+		wantHTTP(t, e.As(admin.Token, "DELETE", "/api/v1/account", map[string]any{"password": admin.Password}), http.StatusForbidden, igny8.EForbidden)
+		wantHTTP(t, e.As(owner.Token, "DELETE", "/api/v1/account", map[string]any{"password": "wrong password here"}), http.StatusUnprocessableEntity, igny8.EValidation)
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/account", nil), http.StatusOK, "")
+		wantHTTP(t, e.As(owner.Token, "DELETE", "/api/v1/account", map[string]any{"password": owner.Password}), http.StatusNoContent, "")
 
 		// Every credential stops at once: tokens, members, a new login.
-		want(t, e.As(owner.Token, "GET", "/api/v1/account", nil), http.StatusForbidden, igny8.EAccountCancelled)
-		want(t, e.As(admin.Token, "GET", "/api/v1/sites", nil), http.StatusForbidden, igny8.EAccountCancelled)
-		want(t, e.Login(owner.Email, owner.Password), http.StatusForbidden, igny8.EAccountCancelled)
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/account", nil), http.StatusForbidden, igny8.EAccountCancelled)
+		wantHTTP(t, e.As(admin.Token, "GET", "/api/v1/sites", nil), http.StatusForbidden, igny8.EAccountCancelled)
+		wantHTTP(t, e.Login(owner.Email, owner.Password), http.StatusForbidden, igny8.EAccountCancelled)
 
 		dev := e.Developer()
-		want(t, e.As(owner.Token, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusForbidden, igny8.EAccountCancelled)
-		want(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+site.ID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
+		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusForbidden, igny8.EAccountCancelled)
+		wantHTTP(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+site.ID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
 		r = e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil)
-		want(t, r, http.StatusOK, "")
+		wantHTTP(t, r, http.StatusOK, "")
 		if r.Map(t)["status"] != igny8.StatusTrial {
 			t.Fatalf("restored account: %s", r)
 		}
-		want(t, e.As(owner.Token, "GET", "/api/v1/sites/"+site.ID, nil), http.StatusOK, "")
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/sites/"+site.ID, nil), http.StatusOK, "")
 
 		// Past retention, igny8 purge removes it.
-		want(t, e.As(owner.Token, "DELETE", "/api/v1/account", map[string]any{"password": owner.Password}), http.StatusNoContent, "")
+		wantHTTP(t, e.As(owner.Token, "DELETE", "/api/v1/account", map[string]any{"password": owner.Password}), http.StatusNoContent, "")
 		code, out, errOut := e.CLI("purge")
 		if code != 0 || !strings.Contains(out, "purged 0 accounts") {
 			t.Fatalf("purge within retention: %d %q %q", code, out, errOut)
 		}
-		e.Exec(`UPDATE accounts SET purge_after = ? WHERE id = ?`, e.App.DB().Now().Add(-1), owner.AccountID)
+		sqlExec(t, e, `UPDATE accounts SET purge_after = ? WHERE id = ?`, e.App.DB().Now().Add(-1), owner.AccountID)
 		code, out, errOut = e.CLI("purge")
 		if code != 0 || !strings.Contains(out, "purged 1 accounts") {
 			t.Fatalf("purge: %d %q %q", code, out, errOut)
 		}
-		want(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
-		want(t, e.Login(owner.Email, owner.Password), http.StatusUnauthorized, igny8.EUnauthenticated)
+		wantHTTP(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
+		wantHTTP(t, e.Login(owner.Email, owner.Password), http.StatusUnauthorized, igny8.EUnauthenticated)
 	})
 }

@@ -18,6 +18,10 @@ func (h *Handler) userRoutes() []route {
 			access: tenant, action: igny8.ActManageUsers, in: igny8.UserPatch{}, out: igny8.User{}, h: h.updateUser},
 		{method: "DELETE", path: "/api/v1/account/users/{id}", summary: "Remove a user (never the owner); their tokens stop at once", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.removeUser},
+		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations", tag: "account",
+			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.Invitation]{}, h: h.listInvitations},
+		{method: "DELETE", path: "/api/v1/account/invitations/{id}", summary: "Withdraw a pending invitation, freeing its seat", tag: "account",
+			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.revokeInvitation},
 		{method: "POST", path: "/api/v1/account/transfer-ownership", summary: "The owner hands ownership to another user and becomes an admin", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, in: transferRequest{}, status: http.StatusNoContent, h: h.transferOwnership},
 	}
@@ -73,6 +77,26 @@ func (h *Handler) inviteURL(r *http.Request, token string) string {
 	}
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/accept-invite", RawQuery: url.Values{"token": {token}}.Encode()}
 	return u.String()
+}
+
+func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	invs, err := h.Members.ListInvitations(r.Context(), page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, invs)
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Members.RevokeInvitation(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestInvitationsAndMaxUsers(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -68,6 +69,7 @@ func TestInvitationsAndMaxUsers(t *testing.T) {
 }
 
 func TestInvitationRules(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -101,6 +103,27 @@ func TestInvitationRules(t *testing.T) {
 		if r := e.Do("POST", "/api/v1/auth/accept-invite", map[string]string{"token": inv.Token, "password": "a fine long passphrase"}); r.Status != 404 {
 			t.Fatalf("expired invitation: %s", r)
 		}
+		// A withdrawn invitation frees its seat and its link stops working.
+		r = e.As(owner.Token, "POST", "/api/v1/account/users", map[string]string{"email": "withdrawn@example.com"})
+		var w struct {
+			Token      string
+			Invitation struct{ ID string }
+		}
+		r.JSON(t, &w)
+		var pending struct{ Items []struct{ ID, Email string } }
+		e.As(owner.Token, "GET", "/api/v1/account/invitations", nil).JSON(t, &pending)
+		if len(pending.Items) != 2 { // twice@ and withdrawn@; late@ has expired
+			t.Fatalf("pending invitations: %+v", pending)
+		}
+		if r := e.As(owner.Token, "DELETE", "/api/v1/account/invitations/"+w.Invitation.ID, nil); r.Status != 204 {
+			t.Fatalf("withdraw: %s", r)
+		}
+		if r := e.As(owner.Token, "DELETE", "/api/v1/account/invitations/"+w.Invitation.ID, nil); r.Status != 404 {
+			t.Fatalf("withdraw twice: %s", r)
+		}
+		if r := e.Do("POST", "/api/v1/auth/accept-invite", map[string]string{"token": w.Token, "password": "a fine long passphrase"}); r.Status != 404 {
+			t.Fatalf("withdrawn invitation accepted: %s", r)
+		}
 		// An email used by another account shows only at acceptance.
 		stranger := e.SignUp("Stranger")
 		r = e.As(owner.Token, "POST", "/api/v1/account/users", map[string]string{"email": stranger.Email})
@@ -115,6 +138,7 @@ func TestInvitationRules(t *testing.T) {
 }
 
 func TestOwnerProtectionAndRoleChanges(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -180,6 +204,7 @@ func TestOwnerProtectionAndRoleChanges(t *testing.T) {
 }
 
 func TestRemovedUserIsOutAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)
@@ -206,6 +231,7 @@ func TestRemovedUserIsOutAtOnce(t *testing.T) {
 }
 
 func TestConcurrentInvitationsRespectMaxUsers(t *testing.T) {
+	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		e := apptest.New(t, b)

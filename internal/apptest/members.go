@@ -23,7 +23,7 @@ func (e *Env) RawMember(accountID string, role igny8.Role) *User {
 		e.T.Fatalf("hash: %v", err)
 	}
 	now := time.Now().UTC()
-	e.Exec(`INSERT INTO users (id, email, name, password_hash, role, account_id, is_active, created_at, updated_at)
+	e.rawExec(`INSERT INTO users (id, email, name, password_hash, role, account_id, is_active, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`, u.ID, u.Email, string(role)+" member", hash, string(role), accountID, now, now)
 	r := e.Login(u.Email, u.Password)
 	if r.Status != http.StatusOK {
@@ -35,4 +35,14 @@ func (e *Env) RawMember(accountID string, role igny8.Role) *User {
 	r.JSON(e.T, &out)
 	u.Token = out.AccessToken
 	return u
+}
+
+// rawExec runs one SQL statement (written with ? placeholders) on the
+// app's database, failing the test on error.
+func (e *Env) rawExec(q string, args ...any) {
+	e.T.Helper()
+	db := e.App.DB()
+	if _, err := db.SQL().Exec(db.Rebind(q), args...); err != nil {
+		e.T.Fatalf("%s: %v", q, err)
+	}
 }

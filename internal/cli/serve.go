@@ -170,27 +170,26 @@ func (s *App) apiHandler() *api.Handler {
 		Industries:      s.store,
 		Accounts:        s.store,
 		Identity:        s.store,
-		Sites:           s.store,
-		AccountDeletion: s.store,
-		Retention:       s.admin,
 		Ledger:          s.store,
 		AI:              s.ops,
 		AdminLedger:     s.admin,
 		Tokens:          tokens{s.keys},
 		Passwords:       passwords{},
 		Sessions:        s.store,
+		WebSessions:     s.webSessions(),
 		Secrets:         secrets{},
 		APIKeys:         s.store,
 		Members:         s.store,
 		AdminAccounts:   s.admin,
-		WebSessions:     s.webSessions(),
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
 		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
-		// billing: the owner's side and the administrators' side
-		Billing:      s.store,
-		AdminBilling: s.admin,
+		Billing:         s.store,
+		AdminBilling:    s.admin,
+		Sites:           s.store,
+		AccountDeletion: s.store,
+		Retention:       s.admin,
 	})
 }
 
@@ -224,28 +223,12 @@ func (s *App) RunJobs(ctx context.Context) {
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
-			s.purge(ctx)
-			s.runBillingJob(ctx)
 			s.failStaleOperations(ctx)
+			s.runBillingJob(ctx)
+			s.purge(ctx)
 		}
 	}
 }
-
-// failStaleOperations refunds AI operations left pending by a server that
-// stopped mid-call: anything pending for well over the provider timeout.
-func (s *App) failStaleOperations(ctx context.Context) {
-	cutoff := time.Now().Add(-(s.cfg.AITimeout + 5*time.Minute))
-	n, err := s.admin.FailStaleOperations(igny8.SystemContext(ctx), cutoff)
-	if err != nil && ctx.Err() == nil {
-		s.log.Warn("fail stale AI operations", "err", err.Error())
-	}
-	if n > 0 {
-		s.log.Warn("refunded stale AI operations", "count", n)
-	}
-}
-
-// APIPatterns lists the "METHOD /path" patterns of the API's router.
-func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }
 
 // job runs one periodic job and logs its failure.
 func (s *App) job(ctx context.Context, name string, f func(context.Context) error) {
@@ -266,3 +249,19 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 // FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
 // it every minute and Close at shutdown).
 func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
+
+// failStaleOperations refunds AI operations left pending by a server that
+// stopped mid-call: anything pending for well over the provider timeout.
+func (s *App) failStaleOperations(ctx context.Context) {
+	cutoff := time.Now().Add(-(s.cfg.AITimeout + 5*time.Minute))
+	n, err := s.admin.FailStaleOperations(igny8.SystemContext(ctx), cutoff)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("fail stale AI operations", "err", err.Error())
+	}
+	if n > 0 {
+		s.log.Warn("refunded stale AI operations", "count", n)
+	}
+}
+
+// APIPatterns lists the "METHOD /path" patterns of the API's router.
+func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }

@@ -335,3 +335,33 @@ func TestCheckoutDowngradeOverLimits(t *testing.T) {
 		checkout(t, s, tn, "scale")
 	})
 }
+
+// Checkouts racing for one account leave exactly one pending payment; the
+// others are superseded, their subscriptions cancelled.
+func TestConcurrentCheckouts(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		s := sqlstore.NewStore(db)
+		tn := seedTenant(t, db, "rush", 0)
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.Checkout(tn.owner(), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer}); err != nil {
+					t.Errorf("checkout: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		q := `SELECT COUNT(*) FROM payments WHERE account_id = ? AND status = ?`
+		if p, r := countRows(t, db, q, tn.AccountID, "pending"), countRows(t, db, q, tn.AccountID, "rejected"); p != 1 || r != 3 {
+			t.Fatalf("pending %d, rejected %d", p, r)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM subscriptions WHERE account_id = ? AND status = 'pending_payment'`,
+			tn.AccountID); n != 1 {
+			t.Fatalf("%d pending subscriptions", n)
+		}
+	})
+}

@@ -95,6 +95,9 @@ func checkMethod(method string) error {
 // checkoutPlan returns the active, self-service plan named slug.
 func checkoutPlan(ctx context.Context, tx *Tx, slug string) (*igny8.Plan, error) {
 	slug = strings.TrimSpace(slug)
+	if slug == "" {
+		return nil, igny8.InvalidField("plan", "is required: the slug of the plan to buy")
+	}
 	plan, err := planBySlug(ctx, tx.conn, slug)
 	if igny8.ErrorCode(err) == igny8.ENotFound || err == nil && !plan.IsActive {
 		msg := fmt.Sprintf("There is no plan %q available.", slug)
