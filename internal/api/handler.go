@@ -60,12 +60,20 @@ type Deps struct {
 	AdminLedger igny8.AdminLedgerService
 	Tokens      Tokens
 	Passwords   Passwords
-	Sessions    igny8.SessionService
-	Secrets     Secrets
-	APIKeys     igny8.APIKeyService
-	Members     igny8.MemberService
+	// Billing is the owner's billing, AdminBilling the administrators'.
+	Billing      igny8.BillingService
+	AdminBilling igny8.AdminBillingService
+	Sessions     igny8.SessionService
+	Secrets      Secrets
+	APIKeys      igny8.APIKeyService
+	Members      igny8.MemberService
 	// AdminAccounts is the cross-tenant account administration.
 	AdminAccounts igny8.AdminAccountService
+	Sites         igny8.SiteService
+	// AccountDeletion deletes the caller's account; Retention restores
+	// deleted accounts (admin).
+	AccountDeletion igny8.AccountDeletion
+	Retention       igny8.RetentionAdmin
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -86,6 +94,8 @@ type Config struct {
 	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// Bank is where bank transfers go, shown with pending payments.
+	Bank igny8.BankAccount
 }
 
 // Handler serves the API.
