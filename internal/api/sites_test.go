@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -173,4 +176,40 @@ func TestAccountDeletionOverHTTP(t *testing.T) {
 		wantHTTP(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
 		wantHTTP(t, e.Login(owner.Email, owner.Password), http.StatusUnauthorized, igny8.EUnauthenticated)
 	})
+}
+
+// TestPurgeRunsAsAPeriodicJob checks that serve's jobs purge what retention
+// no longer keeps, without anyone running igny8 purge.
+func TestPurgeRunsAsAPeriodicJob(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0], func(c *config.Config) { c.JobInterval = 20 * time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.App.RunJobs(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	owner := e.SignUp("Periodic")
+	setSitePlan(t, e, owner.AccountID, "growth")
+	var expired, recent igny8.Site
+	e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Expired"}).JSON(t, &expired)
+	e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Recent"}).JSON(t, &recent)
+	for _, id := range []string{expired.ID, recent.ID} {
+		wantHTTP(t, e.As(owner.Token, "DELETE", "/api/v1/sites/"+id, nil), http.StatusNoContent, "")
+	}
+	sqlExec(t, e, `UPDATE sites SET purge_after = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), expired.ID)
+	db := e.App.DB()
+	count := func(id string) (n int) {
+		if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM sites WHERE id = ?`), id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for count(expired.ID) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the periodic job did not purge the expired site")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if count(recent.ID) != 1 {
+		t.Fatal("the periodic job purged a site still within retention")
+	}
 }
