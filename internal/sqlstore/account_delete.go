@@ -57,7 +57,7 @@ func (a *Admin) RestoreAccount(ctx context.Context, accountID string) (*igny8.Ac
 	var acct *igny8.Account
 	err := a.db.InTx(ctx, func(tx *Tx) error {
 		var id string
-		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ? AND deleted_at IS NOT NULL AND purge_after > ?`+tx.db.forUpdate(),
+		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ? AND deleted_at IS NOT NULL AND purge_after > ?`+tx.db.forNoKeyUpdate(),
 			accountID, tx.now).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return igny8.NotFound("Deleted account")
