@@ -10,7 +10,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-// UpdateSite changes the fields in is of a live site the principal may
+// UpdateSite changes the fields set in in of a live site the principal may
 // see. Errors: see igny8.SiteService.
 func (s *Store) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (*igny8.Site, error) {
 	p, err := tenantFor(ctx, igny8.ActEditSites)
