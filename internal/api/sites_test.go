@@ -116,6 +116,14 @@ func TestSitesOverHTTP(t *testing.T) {
 		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNoContent, "")
 		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNotFound, igny8.ENotFound)
 		wantHTTP(t, e.As(editor.Token, "GET", base+"/sectors", nil), http.StatusNotFound, igny8.ENotFound)
+		db := e.App.DB()
+		for _, action := range []string{"site_access.granted", "site_access.revoked"} {
+			var n int
+			if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ? AND actor = ?`),
+				owner.AccountID, action, owner.ID).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("%d %s audit events (%v), want 1", n, action, err)
+			}
+		}
 
 		// Delete and restore.
 		wantHTTP(t, e.As(owner.Token, "DELETE", base, nil), http.StatusNoContent, "")
