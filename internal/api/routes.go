@@ -50,6 +50,10 @@ func (h *Handler) allRoutes() []route {
 		h.catalogueRoutes(),
 		h.authRoutes(),
 		h.accountRoutes(),
+		h.creditRoutes(),
+		h.billingRoutes(),
+		h.adminBillingRoutes(),
+		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 		h.siteRoutes(),
 		h.accountDeletionRoutes(),
 	} {
