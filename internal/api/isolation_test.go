@@ -47,7 +47,7 @@ func bodyValues(a *populated) map[string]any {
 		"site_id": a.ids["site"], "sector_id": a.ids["sector"], "email": "isolation@example.com",
 		"password": "a long and unusual passphrase", "role": "viewer", "amount": 1, "description": "isolation",
 		"reason": "isolation", "plan": "growth", "payment_method": "bank_transfer", "is_active": true,
-		"operation": "auto_cluster", "input": map[string]any{},
+		"operation": "auto_cluster", "input": map[string]any{"keywords": []string{"isolation"}},
 	}
 }
 
