@@ -17,8 +17,9 @@ import (
 )
 
 // The isolation walk: every route of the OpenAPI document (the same table
-// that builds the router) that takes a path parameter is called by
-// outsiders holding the ids of a fully populated account A. Each answer
+// that builds the router) that takes a path parameter, or a site, sector or
+// user id in its body, is called by outsiders holding the ids of a fully
+// populated account A. Each answer
 // must be the very answer a made-up id gets (so nothing can be inferred),
 // must be 404 not_found or a role refusal (403 forbidden), and A's rows
 // must not change. Routes added later by anyone are walked too; a new kind
