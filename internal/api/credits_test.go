@@ -157,3 +157,22 @@ func TestCreditCostsOverHTTP(t *testing.T) {
 		t.Fatalf("developer reading tenant balance: %s", r)
 	}
 }
+
+func TestOpenAPIDocumentsIdempotencyKey(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0])
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	e.Do("GET", "/api/v1/openapi.json", nil).JSON(t, &doc)
+	for _, path := range []string{"/api/v1/ai/operations", "/api/v1/admin/accounts/{id}/credits"} {
+		found := false
+		for _, p := range doc.Paths[path]["post"].Parameters {
+			found = found || p.Name == "Idempotency-Key" && p.In == "header"
+		}
+		if !found {
+			t.Errorf("POST %s does not document the Idempotency-Key header", path)
+		}
+	}
+}
