@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,4 +176,49 @@ func TestOpenAPIDocumentsIdempotencyKey(t *testing.T) {
 			t.Errorf("POST %s does not document the Idempotency-Key header", path)
 		}
 	}
+}
+
+// Parallel retries of one operation over HTTP charge once: each answers
+// the first result (201) or 409 while it is still running.
+func TestOperationRetriesInParallelOverHTTP(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		owner := e.SignUp("Parallel Owner")
+		op := map[string]any{"operation": "generate_ideas", "site_id": addSite(t, e, owner.AccountID),
+			"input": map[string]any{"topic": "espresso"}}
+		var wg sync.WaitGroup
+		ids := make(chan string, 10)
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.As(owner.Token, "POST", "/api/v1/ai/operations", op, "Idempotency-Key", "same")
+				switch r.Status {
+				case 201:
+					var res opResult
+					r.JSON(t, &res)
+					ids <- res.ID
+				case 409:
+				default:
+					t.Errorf("retry: %s", r)
+				}
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		first := ""
+		for id := range ids {
+			if first != "" && id != first {
+				t.Fatalf("retries answered different operations %s and %s", first, id)
+			}
+			first = id
+		}
+		if first == "" {
+			t.Fatal("no retry ran the operation")
+		}
+		if r := e.As(owner.Token, "GET", "/api/v1/credits/balance", nil); r.Map(t)["credits"] != float64(2000-15) {
+			t.Fatalf("balance after parallel retries: %s", r)
+		}
+	})
 }
