@@ -14,3 +14,6 @@ type CreditChange = creditChange
 func ApplyCredit(ctx context.Context, db *DB, accountID string, ch CreditChange) (*igny8.CreditTransaction, bool, error) {
 	return db.applyCreditOnce(ctx, accountID, ch, nil)
 }
+
+// RequestHash is the fingerprint applyCredit stores beside a change's key.
+func (ch *creditChange) RequestHashForTest() string { return ch.requestHash() }
