@@ -52,6 +52,11 @@ func (h *Handler) allRoutes() []route {
 		h.authRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
+		h.billingRoutes(),
+		h.adminBillingRoutes(),
+		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
+		h.siteRoutes(),
+		h.accountDeletionRoutes(),
 	} {
 		rs = append(rs, area...)
 	}
