@@ -29,6 +29,15 @@ type TokenClaims struct {
 	SessionID string
 }
 
+// Secrets mints and hashes opaque secrets (internal/auth): refresh tokens,
+// invitation tokens and API keys.
+type Secrets interface {
+	NewToken() (token, hash string)
+	HashToken(token string) string
+	NewAPIKey() igny8.APIKeySecret
+	ParseAPIKey(key string) (prefix, hash string, ok bool)
+}
+
 // Passwords hashes and checks passwords (internal/auth).
 type Passwords interface {
 	Hash(password string) (string, error)
@@ -45,11 +54,21 @@ type Deps struct {
 	Industries igny8.IndustryService
 	Accounts   igny8.AccountService
 	Identity   igny8.IdentityService
-	Tokens     Tokens
-	Passwords  Passwords
+	// Ledger, AI and AdminLedger serve the credits endpoints.
+	Ledger      igny8.LedgerService
+	AI          igny8.AIService
+	AdminLedger igny8.AdminLedgerService
+	Tokens      Tokens
+	Passwords   Passwords
 	// Billing is the owner's billing, AdminBilling the administrators'.
 	Billing      igny8.BillingService
 	AdminBilling igny8.AdminBillingService
+	Sessions     igny8.SessionService
+	Secrets      Secrets
+	APIKeys      igny8.APIKeyService
+	Members      igny8.MemberService
+	// AdminAccounts is the cross-tenant account administration.
+	AdminAccounts igny8.AdminAccountService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -66,6 +85,8 @@ type Deps struct {
 // Config holds the API's tunables.
 type Config struct {
 	TrialDays int
+	// RefreshTTL is the lifetime of a refresh token (default 30 days).
+	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
 	// Bank is where bank transfers go, shown with pending payments.
@@ -89,6 +110,9 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Config.TrialDays == 0 {
 		deps.Config.TrialDays = 14
+	}
+	if deps.Config.RefreshTTL == 0 {
+		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
 	h.routes = h.allRoutes()

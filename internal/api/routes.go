@@ -50,7 +50,10 @@ func (h *Handler) allRoutes() []route {
 		h.catalogueRoutes(),
 		h.authRoutes(),
 		h.accountRoutes(),
-		h.billingRoutes(), h.adminBillingRoutes(),
+		h.creditRoutes(),
+		h.billingRoutes(),
+		h.adminBillingRoutes(),
+		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/igny8/igny8"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/ai"
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/config"
@@ -48,13 +49,21 @@ type App struct {
 	// limiter is nil when throttling is off; throttle keeps Redis state.
 	limiter  igny8.Limiter
 	throttle *throttle.Limiter
+	// ops runs metered AI operations on the configured provider.
+	ops *sqlstore.Operations
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close releases the database and the throttle's Redis client.
+// Close writes what is buffered (API key use) and releases the database
+// and the throttle's Redis client.
 func (s *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
+		s.log.Warn("flush API key use", "err", err.Error())
+	}
 	var err error
 	if s.throttle != nil {
 		err = s.throttle.Close()
@@ -129,6 +138,13 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
+	provider, err := ai.NewProvider(ai.OpenAIConfig{BaseURL: cfg.AIBaseURL, APIKey: cfg.AIAPIKey,
+		Model: cfg.AIModel, Timeout: cfg.AITimeout})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
 	if db.ReadSQL() != db.SQL() {
@@ -147,20 +163,27 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:     s.log,
-		Plans:      s.store,
-		Industries: s.store,
-		Accounts:   s.store,
-		Identity:   s.store,
-		Tokens:     tokens{s.keys},
-		Passwords:  passwords{},
-		Limiter:    s.limiter,
-		Ready:      s.ready,
-		Metrics:    s.reg,
-		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, Bank: s.bankAccount()},
-		// billing: the owner's side and the administrators' side
-		Billing:      s.store,
-		AdminBilling: s.admin,
+		Logger:        s.log,
+		Plans:         s.store,
+		Industries:    s.store,
+		Accounts:      s.store,
+		Identity:      s.store,
+		Ledger:        s.store,
+		AI:            s.ops,
+		AdminLedger:   s.admin,
+		Tokens:        tokens{s.keys},
+		Passwords:     passwords{},
+		Sessions:      s.store,
+		Secrets:       secrets{},
+		APIKeys:       s.store,
+		Members:       s.store,
+		AdminAccounts: s.admin,
+		Limiter:       s.limiter,
+		Ready:         s.ready,
+		Metrics:       s.reg,
+		Config:        api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
+		Billing:       s.store,
+		AdminBilling:  s.admin,
 	})
 }
 
@@ -183,16 +206,53 @@ func (s *App) ready(ctx context.Context) (map[string]string, error) {
 func (s *App) RunJobs(ctx context.Context) {
 	t := time.NewTicker(s.cfg.JobInterval)
 	defer t.Stop()
+	use := time.NewTicker(time.Minute)
+	defer use.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-use.C:
+			s.job(ctx, "flush API key use", s.store.FlushAPIKeyUse)
 		case <-t.C:
-			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh signing keys", "err", err.Error())
-			}
+			s.job(ctx, "refresh signing keys", s.keys.Refresh)
+			s.job(ctx, "expire trials", s.ExpireTrials)
+			s.failStaleOperations(ctx)
 			s.runBillingJob(ctx)
 		}
+	}
+}
+
+// job runs one periodic job and logs its failure.
+func (s *App) job(ctx context.Context, name string, f func(context.Context) error) {
+	if err := f(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn(name, "err", err.Error())
+	}
+}
+
+// ExpireTrials moves ended trials to suspended (reason trial_expired).
+func (s *App) ExpireTrials(ctx context.Context) error {
+	n, err := s.admin.ExpireTrials(igny8.SystemContext(ctx))
+	if n > 0 {
+		s.log.Info("trials expired", "accounts", n)
+	}
+	return err
+}
+
+// FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
+// it every minute and Close at shutdown).
+func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
+
+// failStaleOperations refunds AI operations left pending by a server that
+// stopped mid-call: anything pending for well over the provider timeout.
+func (s *App) failStaleOperations(ctx context.Context) {
+	cutoff := time.Now().Add(-(s.cfg.AITimeout + 5*time.Minute))
+	n, err := s.admin.FailStaleOperations(igny8.SystemContext(ctx), cutoff)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("fail stale AI operations", "err", err.Error())
+	}
+	if n > 0 {
+		s.log.Warn("refunded stale AI operations", "count", n)
 	}
 }
 

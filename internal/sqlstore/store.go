@@ -16,10 +16,13 @@ type Store struct {
 	afterAccountInsert func() error
 	// references, when set by a test, draws payment references.
 	references func() string
+	// keyUse buffers API key use so that last_used_at is written at most
+	// once per flush, not on every request.
+	keyUse *keyUse
 }
 
 // NewStore returns the services backed by db.
-func NewStore(db *DB) *Store { return &Store{db: db} }
+func NewStore(db *DB) *Store { return &Store{db: db, keyUse: newKeyUse()} }
 
 // DB returns the database under s.
 func (s *Store) DB() *DB { return s.db }
