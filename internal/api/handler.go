@@ -69,6 +69,11 @@ type Deps struct {
 	Members      igny8.MemberService
 	// AdminAccounts is the cross-tenant account administration.
 	AdminAccounts igny8.AdminAccountService
+	Sites         igny8.SiteService
+	// AccountDeletion deletes the caller's account; Retention restores
+	// deleted accounts (admin).
+	AccountDeletion igny8.AccountDeletion
+	Retention       igny8.RetentionAdmin
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

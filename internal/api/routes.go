@@ -54,6 +54,8 @@ func (h *Handler) allRoutes() []route {
 		h.billingRoutes(),
 		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
+		h.siteRoutes(),
+		h.accountDeletionRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -130,6 +130,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	}
 	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
+	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -163,27 +164,30 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:        s.log,
-		Plans:         s.store,
-		Industries:    s.store,
-		Accounts:      s.store,
-		Identity:      s.store,
-		Ledger:        s.store,
-		AI:            s.ops,
-		AdminLedger:   s.admin,
-		Tokens:        tokens{s.keys},
-		Passwords:     passwords{},
-		Sessions:      s.store,
-		Secrets:       secrets{},
-		APIKeys:       s.store,
-		Members:       s.store,
-		AdminAccounts: s.admin,
-		Limiter:       s.limiter,
-		Ready:         s.ready,
-		Metrics:       s.reg,
-		Config:        api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
-		Billing:       s.store,
-		AdminBilling:  s.admin,
+		Logger:          s.log,
+		Plans:           s.store,
+		Industries:      s.store,
+		Accounts:        s.store,
+		Identity:        s.store,
+		Ledger:          s.store,
+		AI:              s.ops,
+		AdminLedger:     s.admin,
+		Tokens:          tokens{s.keys},
+		Passwords:       passwords{},
+		Sessions:        s.store,
+		Secrets:         secrets{},
+		APIKeys:         s.store,
+		Members:         s.store,
+		AdminAccounts:   s.admin,
+		Limiter:         s.limiter,
+		Ready:           s.ready,
+		Metrics:         s.reg,
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
+		Billing:         s.store,
+		AdminBilling:    s.admin,
+		Sites:           s.store,
+		AccountDeletion: s.store,
+		Retention:       s.admin,
 	})
 }
 
@@ -219,6 +223,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.failStaleOperations(ctx)
 			s.runBillingJob(ctx)
+			s.purge(ctx)
 		}
 	}
 }

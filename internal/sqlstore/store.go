@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/igny8/igny8"
 )
@@ -19,6 +20,11 @@ type Store struct {
 	// keyUse buffers API key use so that last_used_at is written at most
 	// once per flush, not on every request.
 	keyUse *keyUse
+	// retention is how long soft-deleted rows stay restorable (SetRetention).
+	retention time.Duration
+	// afterLimitCheck, when set by a test, runs between a plan-limit check
+	// and the insert it guards, to widen the window a race would need.
+	afterLimitCheck func()
 }
 
 // NewStore returns the services backed by db.
