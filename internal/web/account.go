@@ -14,6 +14,7 @@ import (
 type accountPage struct {
 	Account   *igny8.Account
 	Users     []igny8.User
+	Invites   []igny8.Invitation
 	Sites     []siteAccessView
 	Keys      []igny8.APIKey
 	SiteNames map[string]string
@@ -47,6 +48,11 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *visit
 			return err
 		}
 		pg.Users = users.Items
+		invites, err := h.Members.ListInvitations(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Invites = invites.Items
 	}
 	if igny8.Allowed(v.P, igny8.ActManageSites) {
 		sites, err := h.Sites.ListSites(ctx, igny8.SiteFilter{}, igny8.PageRequest{Limit: igny8.MaxPageSize})
@@ -157,5 +163,13 @@ func (h *Handler) revokeAccess(w http.ResponseWriter, r *http.Request, v *visit)
 		return h.accountFailed(w, r, v, "access-"+site, err)
 	}
 	http.Redirect(w, r, "/account?notice=access_revoked#access", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := h.Members.RevokeInvitation(r.Context(), r.PathValue("id")); err != nil {
+		return h.accountFailed(w, r, v, "invite", err)
+	}
+	http.Redirect(w, r, "/account?notice=invitation_revoked", http.StatusSeeOther)
 	return nil
 }

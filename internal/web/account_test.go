@@ -30,6 +30,7 @@ func TestInvitationAndAPIKeyPages(t *testing.T) {
 			t.Fatalf("invite: %d", r.Status)
 		}
 		link, _ := url.Parse(strings.ReplaceAll(inviteURLRE.FindStringSubmatch(r.Body)[1], "&amp;", "&"))
+		mustContain(t, owner.get("/account"), "Pending invitations", "writer@example.com as Editor")
 
 		member := newBrowser(t, e)
 		mustContain(t, member.get(link.RequestURI()), "Join your team")

@@ -21,6 +21,7 @@ var notices = map[string]string{
 	"payment_rejected":   "The payment was rejected.",
 	"plan_saved":         "The plan was saved.",
 	"joined":             "Welcome! You have joined the account.",
+	"invitation_revoked": "The invitation was withdrawn; its link no longer works.",
 	"account_saved":      "The account settings were saved.",
 	"user_role":          "The role was changed.",
 	"user_remove":        "The user was removed; their sessions have ended.",

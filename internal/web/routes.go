@@ -25,6 +25,7 @@ func (h *Handler) routes() []page {
 		{method: "GET", path: "/account", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true, h: h.account},
 		{method: "POST", path: "/account", access: tenant, action: igny8.ActEditAccount, h: h.updateAccount},
 		{method: "POST", path: "/account/users", access: tenant, action: igny8.ActManageUsers, h: h.inviteUser},
+		{method: "POST", path: "/account/invitations/{id}/delete", access: tenant, action: igny8.ActManageUsers, h: h.revokeInvitation},
 		{method: "POST", path: "/account/users/{id}", access: tenant, action: igny8.ActManageUsers, h: h.changeUser},
 		{method: "POST", path: "/account/sites/{id}/access", access: tenant, action: igny8.ActManageSites, h: h.grantAccess},
 		{method: "POST", path: "/account/sites/{id}/access/{user}/delete", access: tenant, action: igny8.ActManageSites, h: h.revokeAccess},
