@@ -19,7 +19,7 @@ func TestCreditsPage(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("credits: %d %s", r.Status, r.Body)
 		}
-		mustContain(t, r, `data-testid="credits-balance">2,000<`, "Trial grant", "+2,000", "<svg", "No usage yet")
+		mustContain(t, r, `data-testid="credits-balance">2,000<`, "Trial grant", "+2,000", `data-testid="no-usage"`)
 		r = b.get("/credits?type=deduction")
 		mustContain(t, r, "No transactions match.")
 		r = b.get("/credits?from=yesterday")
