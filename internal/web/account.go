@@ -15,6 +15,8 @@ type accountPage struct {
 	Account   *igny8.Account
 	Users     []igny8.User
 	Invites   []igny8.Invitation
+	// Grantees are the members whose sites are granted one by one.
+	Grantees []igny8.User
 	Sites     []siteAccessView
 	Keys      []igny8.APIKey
 	SiteNames map[string]string
@@ -48,6 +50,11 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *visit
 			return err
 		}
 		pg.Users = users.Items
+		for _, u := range users.Items {
+			if u.Role == igny8.RoleEditor || u.Role == igny8.RoleViewer {
+				pg.Grantees = append(pg.Grantees, u)
+			}
+		}
 		invites, err := h.Members.ListInvitations(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
 		if err != nil {
 			return err
