@@ -12,11 +12,11 @@ import (
 // keys. Secrets made by the request that renders it (an invitation link,
 // an API key) are shown once and never stored.
 type accountPage struct {
-	Account   *igny8.Account
-	Users     []igny8.User
-	Invites   []igny8.Invitation
+	Account *igny8.Account
+	Users   []igny8.User
+	Invites []igny8.Invitation
 	// Grantees are the members whose sites are granted one by one.
-	Grantees []igny8.User
+	Grantees  []igny8.User
 	Sites     []siteAccessView
 	Keys      []igny8.APIKey
 	SiteNames map[string]string
