@@ -92,7 +92,7 @@ type errorPage struct {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	if isCode(err, igny8.EUnauthenticated) {
 		h.clearCookie(w, r)
-		http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusSeeOther)
+		http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
 		return
 	}
 	status := httpx.StatusOf(err)

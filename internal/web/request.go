@@ -94,7 +94,7 @@ func (h *Handler) enter(w http.ResponseWriter, r *http.Request, pg page) (*visit
 		return v, h.checkCSRF(w, r, v)
 	}
 	if v.P == nil {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
 		return nil, nil
 	}
 	if err := h.gate(pg, v); err != nil {
@@ -198,6 +198,15 @@ func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, token string
 func (h *Handler) clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: igny8.SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+}
+
+// loginURL is the login page, coming back to the page asked for when it
+// was a page (a form post cannot be repeated by a redirect).
+func loginURL(r *http.Request) string {
+	if r.Method != http.MethodGet {
+		return "/login"
+	}
+	return "/login?next=" + url.QueryEscape(r.URL.RequestURI())
 }
 
 // localPath keeps a redirect target only when it stays on this site.

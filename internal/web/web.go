@@ -75,6 +75,7 @@ type Config struct {
 type Handler struct {
 	Deps
 	pages *pages
+	mux   *http.ServeMux
 }
 
 // NewHandler builds the pages from deps. It panics when an embedded
@@ -89,7 +90,9 @@ func NewHandler(deps Deps) *Handler {
 	if deps.Config.TrialDays == 0 {
 		deps.Config.TrialDays = 14
 	}
-	return &Handler{Deps: deps, pages: mustParsePages()}
+	h := &Handler{Deps: deps, pages: mustParsePages(), mux: http.NewServeMux()}
+	h.Register(h.mux)
+	return h
 }
 
 // Register adds every page to mux, with a friendly 404 page for any path
@@ -103,11 +106,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 // ServeHTTP serves the pages alone (tests).
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	mux := http.NewServeMux()
-	h.Register(mux)
-	mux.ServeHTTP(w, r)
-}
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, v *visit) error {
 	return igny8.Errorf(igny8.ENotFound, "There is no page at %s.", r.URL.Path)
