@@ -71,5 +71,32 @@ func TestWebSessions(t *testing.T) {
 		if _, err := s.CreateWebSession(ctx, user.ID, "hash-4", "csrf-4", time.Hour); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 			t.Fatalf("session for an inactive user: %v", err)
 		}
+		purgeExpiredSessions(t, db, user.ID)
 	})
+}
+
+// purgeExpiredSessions shows that the periodic credential purge deletes
+// long-expired web sessions and keeps live ones.
+func purgeExpiredSessions(t *testing.T, db *sqlstore.DB, userID string) {
+	t.Helper()
+	ctx := context.Background()
+	s := sqlstore.NewStore(db)
+	if _, err := db.SQL().Exec(db.Rebind(`UPDATE users SET is_active = TRUE WHERE id = ?`), userID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateWebSession(ctx, userID, "hash-old", "csrf-old", -48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateWebSession(ctx, userID, "hash-live", "csrf-live", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlstore.NewAdmin(db).PurgeExpiredCredentials(igny8.SystemContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	for hash, want := range map[string]int{"hash-old": 0, "hash-live": 1} {
+		var n int
+		if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM web_sessions WHERE token_hash = ?`), hash).Scan(&n); err != nil || n != want {
+			t.Fatalf("%s: %d rows (%v), want %d", hash, n, err, want)
+		}
+	}
 }
