@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -183,5 +184,27 @@ func TestExpiredTrialOwnerPays(t *testing.T) {
 			t.Fatalf("account: %+v", a)
 		}
 		must(t, e.As(owner.Token, "GET", "/api/v1/account/audit", nil), http.StatusOK)
+	})
+}
+
+// serve's periodic jobs run the billing job.
+func TestRunJobsRunsBillingJob(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b, func(c *config.Config) { c.JobInterval = 20 * time.Millisecond; c.GraceDays = 1 })
+		owner, dev := e.SignUp("Ticking"), e.Developer()
+		res := startCheckout(t, e, owner, "starter")
+		must(t, e.As(dev, "POST", "/api/v1/admin/payments/"+res.Payment.ID+"/confirm", nil), http.StatusOK)
+		backdate(t, e, owner.AccountID, 33) // two days past the end: beyond a one-day grace
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.App.RunJobs(ctx); close(done) }()
+		defer func() { stop(); <-done }()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if getAccount(t, e, owner).Status == "suspended" {
+				return
+			}
+		}
+		t.Fatal("the periodic jobs did not suspend the overdue account")
 	})
 }

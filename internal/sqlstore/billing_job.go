@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/igny8/igny8"
@@ -14,7 +16,9 @@ import (
 // past_due, suspending their accounts (reason payment_overdue). Each
 // change is one transaction whose guarded UPDATE decides it, so the job
 // may run on several instances at once: each change happens, and is
-// audited, once. Errors: unauthenticated, forbidden, database errors.
+// audited, once. A subscription that fails does not stop the others; the
+// failures are returned together. Errors: unauthenticated, forbidden,
+// database errors.
 func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.BillingJobResult, error) {
 	var res igny8.BillingJobResult
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
@@ -26,26 +30,30 @@ func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.B
 	if err != nil {
 		return res, err
 	}
-	for _, d := range ended {
-		ok, err := a.endSubscription(ctx, d)
-		if err != nil {
-			return res, err
-		}
-		res.Cancelled += btoi(ok)
-	}
 	overdue, err := a.dueSubscriptions(ctx, `s.status = 'active' AND s.cancel_at_period_end = FALSE
 		AND s.current_period_end <= ?`, now.Add(-grace))
 	if err != nil {
 		return res, err
 	}
+	var errs []error
+	for _, d := range ended {
+		ok, err := a.endSubscription(ctx, d)
+		res.Cancelled += btoi(ok)
+		errs = appendErr(errs, err, "end subscription", d.id)
+	}
 	for _, d := range overdue {
 		ok, err := a.markPastDue(ctx, d, grace)
-		if err != nil {
-			return res, err
-		}
 		res.PastDue += btoi(ok)
+		errs = appendErr(errs, err, "mark subscription past due", d.id)
 	}
-	return res, nil
+	return res, errors.Join(errs...)
+}
+
+func appendErr(errs []error, err error, what, id string) []error {
+	if err == nil {
+		return errs
+	}
+	return append(errs, fmt.Errorf("%s %s: %w", what, id, err))
 }
 
 func btoi(b bool) int {
@@ -105,7 +113,7 @@ func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, e
 		return audit(ctx, tx, d.accountID, "subscription.ended", "subscription", d.id,
 			map[string]any{"account_status": igny8.StatusCancelled, "reason": igny8.ReasonSubscriptionCancelled})
 	})
-	return changed, err
+	return changed && err == nil, err
 }
 
 // markPastDue moves an unpaid subscription to past_due and suspends its
@@ -138,5 +146,5 @@ func (a *Admin) markPastDue(ctx context.Context, d dueSubscription, grace time.D
 		return audit(ctx, tx, d.accountID, "subscription.past_due", "subscription", d.id, map[string]any{
 			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)})
 	})
-	return changed, err
+	return changed && err == nil, err
 }

@@ -211,3 +211,46 @@ func TestBillingTenantIsolationAndAudit(t *testing.T) {
 		wantCode(t, err, igny8.EForbidden)
 	})
 }
+
+// The past-due job and the confirmation of a renewal race: whichever wins,
+// the subscription and the account end active and the ledger is sound.
+func TestPastDueJobRacesRenewal(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		clock := fixClock(db)
+		s := sqlstore.NewStore(db)
+		tn := seedTenant(t, db, "tight", 0)
+		sub := confirm(t, db, checkout(t, s, tn, "starter").Payment.ID).Subscription
+		renewal := checkout(t, s, tn, "starter").Payment
+		clock.Add(sub.CurrentPeriodEnd.Sub(clock.Now()) + grace + time.Hour)
+		var wg sync.WaitGroup
+		wg.Add(3)
+		for i := 0; i < 2; i++ {
+			go func() {
+				defer wg.Done()
+				if _, err := sqlstore.NewAdmin(db).RunBillingJob(adminCtx(), grace); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		go func() {
+			defer wg.Done()
+			if _, err := sqlstore.NewAdmin(db).ConfirmPayment(adminCtx(), renewal.ID, igny8.PaymentConfirmation{}); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		sum, err := s.BillingSummary(tn.owner())
+		if err != nil || sum.Subscription.Status != igny8.SubActive || !sum.Subscription.CurrentPeriodEnd.After(clock.Now()) {
+			t.Fatalf("subscription after the race: %v %+v", err, sum.Subscription)
+		}
+		if a := account(t, db, tn); a.Status != igny8.StatusActive || a.Credits != 2000 {
+			t.Fatalf("account after the race: %s %d", a.Status, a.Credits)
+		}
+		if n := auditCount(t, db, tn.AccountID, "subscription.past_due"); n > 1 {
+			t.Fatalf("%d past-due events", n)
+		}
+		verifyClean(t, db)
+	})
+}

@@ -142,8 +142,10 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("confirm payment %s: the payment was decided concurrently (rows %d): %w", pay.ID, n, err)
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 { // unreachable while lockPayment holds the row; the guard stays
+		return igny8.Errorf(igny8.EConflict, "Payment %s was decided concurrently; reload it.", pay.Reference)
 	}
 	acct, err := accountByID(ctx, tx.conn, pay.AccountID)
 	if err != nil {
@@ -169,9 +171,10 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 }
 
 // activateSubscription makes the payment's subscription active for one more
-// period: from its current end when it is active (a renewal), from now when
-// it is new or past due. A new subscription replaces the account's current
-// one, which is cancelled first.
+// period: from its current end when it is active (a renewal; unless even the
+// extended period would be over already), from now when it is new or past
+// due. A new subscription replaces the account's current one, which is
+// cancelled first.
 func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment) (*igny8.Subscription, error) {
 	sub, err := subscriptionByID(ctx, tx.conn, pay.AccountID, pay.SubscriptionID)
 	if err != nil {
@@ -181,7 +184,7 @@ func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment) (*ign
 	switch {
 	case sub.Status == igny8.SubCancelled:
 		return nil, igny8.Errorf(igny8.EConflict, "The subscription of payment %s has ended; reject the payment instead.", pay.Reference)
-	case sub.Status == igny8.SubActive && sub.CurrentPeriodEnd != nil:
+	case sub.Status == igny8.SubActive && sub.CurrentPeriodEnd != nil && igny8.BillingPeriod(*sub.CurrentPeriodEnd).After(tx.now):
 		start, end = *sub.CurrentPeriodStart, igny8.BillingPeriod(*sub.CurrentPeriodEnd)
 	case sub.Status == igny8.SubPendingPayment:
 		if _, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
