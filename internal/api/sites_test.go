@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -113,6 +116,14 @@ func TestSitesOverHTTP(t *testing.T) {
 		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNoContent, "")
 		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNotFound, igny8.ENotFound)
 		wantHTTP(t, e.As(editor.Token, "GET", base+"/sectors", nil), http.StatusNotFound, igny8.ENotFound)
+		db := e.App.DB()
+		for _, action := range []string{"site_access.granted", "site_access.revoked"} {
+			var n int
+			if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ? AND actor = ?`),
+				owner.AccountID, action, owner.ID).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("%d %s audit events (%v), want 1", n, action, err)
+			}
+		}
 
 		// Delete and restore.
 		wantHTTP(t, e.As(owner.Token, "DELETE", base, nil), http.StatusNoContent, "")
@@ -150,12 +161,24 @@ func TestAccountDeletionOverHTTP(t *testing.T) {
 		wantHTTP(t, e.Login(owner.Email, owner.Password), http.StatusForbidden, igny8.EAccountCancelled)
 
 		dev := e.Developer()
+		r = e.As(dev, "GET", "/api/v1/admin/accounts/deleted", nil)
+		var deleted igny8.Page[igny8.DeletedAccount]
+		r.JSON(t, &deleted)
+		if r.Status != http.StatusOK || len(deleted.Items) != 1 || deleted.Items[0].ID != owner.AccountID ||
+			deleted.Items[0].DeletedAt == nil || deleted.Items[0].PurgeAfter.IsZero() {
+			t.Fatalf("deleted accounts: %s", r)
+		}
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/admin/accounts/deleted", nil), http.StatusForbidden, igny8.EAccountCancelled)
 		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusForbidden, igny8.EAccountCancelled)
 		wantHTTP(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+site.ID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
 		r = e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil)
 		wantHTTP(t, r, http.StatusOK, "")
 		if r.Map(t)["status"] != igny8.StatusTrial {
 			t.Fatalf("restored account: %s", r)
+		}
+		e.As(dev, "GET", "/api/v1/admin/accounts/deleted", nil).JSON(t, &deleted)
+		if len(deleted.Items) != 0 {
+			t.Fatalf("restored account still listed as deleted: %+v", deleted.Items)
 		}
 		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/sites/"+site.ID, nil), http.StatusOK, "")
 
@@ -173,4 +196,40 @@ func TestAccountDeletionOverHTTP(t *testing.T) {
 		wantHTTP(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
 		wantHTTP(t, e.Login(owner.Email, owner.Password), http.StatusUnauthorized, igny8.EUnauthenticated)
 	})
+}
+
+// TestPurgeRunsAsAPeriodicJob checks that serve's jobs purge what retention
+// no longer keeps, without anyone running igny8 purge.
+func TestPurgeRunsAsAPeriodicJob(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0], func(c *config.Config) { c.JobInterval = 20 * time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.App.RunJobs(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	owner := e.SignUp("Periodic")
+	setSitePlan(t, e, owner.AccountID, "growth")
+	var expired, recent igny8.Site
+	e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Expired"}).JSON(t, &expired)
+	e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Recent"}).JSON(t, &recent)
+	for _, id := range []string{expired.ID, recent.ID} {
+		wantHTTP(t, e.As(owner.Token, "DELETE", "/api/v1/sites/"+id, nil), http.StatusNoContent, "")
+	}
+	sqlExec(t, e, `UPDATE sites SET purge_after = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), expired.ID)
+	db := e.App.DB()
+	count := func(id string) (n int) {
+		if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM sites WHERE id = ?`), id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for count(expired.ID) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the periodic job did not purge the expired site")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if count(recent.ID) != 1 {
+		t.Fatal("the periodic job purged a site still within retention")
+	}
 }
