@@ -7,31 +7,6 @@ import (
 	"github.com/igny8/igny8"
 )
 
-func TestRateFor(t *testing.T) {
-	tests := []struct {
-		scope string
-		plan  int
-		want  igny8.Rate
-	}{
-		{igny8.ScopeAPI, 60, igny8.Rate{PerMinute: 60, Burst: 6}},
-		{igny8.ScopeAPI, 6000, igny8.Rate{PerMinute: 6000, Burst: 600}},
-		{igny8.ScopeAPI, 2, igny8.Rate{PerMinute: 2, Burst: 2}},
-		{igny8.ScopeAPI, 0, igny8.Rate{PerMinute: 1, Burst: 1}},
-		{igny8.ScopeAI, 60, igny8.Rate{PerMinute: 6, Burst: 3}},
-		{igny8.ScopeAI, 1200, igny8.Rate{PerMinute: 120, Burst: 12}},
-		{igny8.ScopeAI, 5, igny8.Rate{PerMinute: 1, Burst: 1}},
-		{igny8.ScopeAuth, 6000, igny8.Rate{PerMinute: 10, Burst: 3}},
-		{igny8.ScopeAdmin, 0, igny8.Rate{PerMinute: 600, Burst: 60}},
-		{igny8.ScopeAnon, 6000, igny8.Rate{PerMinute: 60, Burst: 6}},
-		{"unknown", 6000, igny8.Rate{PerMinute: 60, Burst: 6}},
-	}
-	for _, tt := range tests {
-		if got := RateFor(tt.scope, tt.plan); got != tt.want {
-			t.Errorf("RateFor(%q, %d) = %+v, want %+v", tt.scope, tt.plan, got, tt.want)
-		}
-	}
-}
-
 func TestIPKey(t *testing.T) {
 	tests := []struct{ addr, want string }{
 		{"203.0.113.7", "anon:ip:203.0.113.7"},
