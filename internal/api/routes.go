@@ -33,6 +33,7 @@ type route struct {
 	out            any // success body type, nil for none
 	status         int // success status
 	query          []param
+	headers        []param // documented request headers (Idempotency-Key)
 	h              func(w http.ResponseWriter, r *http.Request) error
 }
 
