@@ -224,6 +224,7 @@ func (s *App) RunJobs(ctx context.Context) {
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
+			s.job(ctx, "purge expired credentials", s.purgeCredentials)
 			s.failStaleOperations(ctx)
 			s.runBillingJob(ctx)
 			s.purge(ctx)
@@ -244,6 +245,12 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 	if n > 0 {
 		s.log.Info("trials expired", "accounts", n)
 	}
+	return err
+}
+
+// purgeCredentials deletes long-expired refresh tokens and invitations.
+func (s *App) purgeCredentials(ctx context.Context) error {
+	_, err := s.admin.PurgeExpiredCredentials(igny8.SystemContext(ctx))
 	return err
 }
 

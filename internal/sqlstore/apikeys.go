@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,7 +33,7 @@ func validateNewAPIKey(in *igny8.NewAPIKey, now time.Time) error {
 	if in.Role == "" {
 		in.Role = igny8.RoleEditor
 	}
-	if in.Role != igny8.RoleAdmin && in.Role != igny8.RoleEditor && in.Role != igny8.RoleViewer {
+	if !slices.Contains(igny8.APIKeyRoles(), in.Role) {
 		fields = append(fields, igny8.FieldError{Field: "role", Message: "must be admin, editor or viewer"})
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {

@@ -4,18 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
 
 var _ igny8.MemberService = (*Store)(nil)
-
-// userRetention is how long a removed user can be restored before purge
-// (DESIGN.md section 8).
-const userRetention = 30 * 24 * time.Hour
 
 // ListUsers pages through the account's live users, oldest first.
 // Errors: unauthenticated, forbidden.
@@ -46,9 +42,7 @@ func (s *Store) ListUsers(ctx context.Context, page igny8.PageRequest) (igny8.Pa
 	return keysetPage(users, page.Limit, func(u igny8.User) string { return u.ID }), nil
 }
 
-func validInvitableRole(r igny8.Role) bool {
-	return r == igny8.RoleAdmin || r == igny8.RoleEditor || r == igny8.RoleViewer
-}
+func validInvitableRole(r igny8.Role) bool { return slices.Contains(igny8.InvitableRoles(), r) }
 
 func validateInvitation(in *igny8.NewInvitation) error {
 	in.Email = NormalizeEmail(in.Email)
