@@ -45,7 +45,9 @@ type App struct {
 	store *sqlstore.Store
 	admin *sqlstore.Admin
 	keys  *auth.Keys
-	reg   *prometheus.Registry
+	// passwords hashes at the configured argon2id cost.
+	passwords *auth.Hasher
+	reg       *prometheus.Registry
 	// limiter is nil when throttling is off; throttle keeps Redis state.
 	limiter  igny8.Limiter
 	throttle *throttle.Limiter
@@ -129,7 +131,8 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	if err != nil {
 		return nil, err
 	}
-	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
+	s := &App{cfg: cfg, log: log, db: db,
+		passwords: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 1}}, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
 	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
@@ -174,7 +177,7 @@ func (s *App) apiHandler() *api.Handler {
 		AI:              s.ops,
 		AdminLedger:     s.admin,
 		Tokens:          tokens{s.keys},
-		Passwords:       passwords{},
+		Passwords:       s.passwords,
 		Sessions:        s.store,
 		WebSessions:     s.webSessions(),
 		Secrets:         secrets{},

@@ -19,7 +19,7 @@ func (s *App) webHandler() *web.Handler {
 		Accounts:         s.store,
 		Identity:         s.store,
 		WebSessions:      s.webSessions(),
-		Passwords:        passwords{},
+		Passwords:        s.passwords,
 		Limiter:          s.limiter,
 		Sites:            s.store,
 		Members:          s.store,

@@ -13,7 +13,7 @@ import (
 var benchKeys = func() []string {
 	keys := make([]string, 100_000)
 	for i := range keys {
-		keys[i] = Key(igny8.ScopeAPI, KindAccount, "01931f2c-7e4b-7c3a-9d1e-"+strconv.Itoa(1_000_000_000_000+i))
+		keys[i] = igny8.Key(igny8.ScopeAPI, igny8.KindAccount, "01931f2c-7e4b-7c3a-9d1e-"+strconv.Itoa(1_000_000_000_000+i))
 	}
 	return keys
 }()

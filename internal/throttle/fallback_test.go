@@ -251,7 +251,7 @@ func TestFallbackNeverFailsWhileRedisFlaps(t *testing.T) {
 	for g := range 16 {
 		wg.Go(func() {
 			for i := range 500 {
-				key := Key(igny8.ScopeAPI, KindAccount, string(rune('a'+(g+i)%8)))
+				key := igny8.Key(igny8.ScopeAPI, igny8.KindAccount, string(rune('a'+(g+i)%8)))
 				if _, err := f.Allow(context.Background(), key, igny8.RateFor(igny8.ScopeAPI, 600)); err != nil {
 					t.Errorf("Allow: %v", err)
 					return
@@ -277,7 +277,7 @@ func TestNewWithUnreachableRedisServesFromMemory(t *testing.T) {
 	rate := igny8.RateFor(igny8.ScopeAuth, 0)
 	allowed := 0
 	for range 10 {
-		if mustAllow(t, l, EmailKey(igny8.ScopeAuth, "a@example.com"), rate).Allowed {
+		if mustAllow(t, l, igny8.EmailKey(igny8.ScopeAuth, "a@example.com"), rate).Allowed {
 			allowed++
 		}
 	}

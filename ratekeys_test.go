@@ -1,4 +1,4 @@
-package throttle
+package igny8_test
 
 import (
 	"strings"
@@ -18,18 +18,18 @@ func TestIPKey(t *testing.T) {
 		{"not an address", "anon:ip:not an address"},
 	}
 	for _, tt := range tests {
-		if got := IPKey(igny8.ScopeAnon, tt.addr); got != tt.want {
-			t.Errorf("IPKey(%q) = %q, want %q", tt.addr, got, tt.want)
+		if got := igny8.IPKey(igny8.ScopeAnon, tt.addr); got != tt.want {
+			t.Errorf("igny8.IPKey(%q) = %q, want %q", tt.addr, got, tt.want)
 		}
 	}
 }
 
 func TestEmailKey(t *testing.T) {
-	a := EmailKey(igny8.ScopeAuth, "Owner@Example.com ")
-	if b := EmailKey(igny8.ScopeAuth, "owner@example.com"); a != b {
+	a := igny8.EmailKey(igny8.ScopeAuth, "Owner@Example.com ")
+	if b := igny8.EmailKey(igny8.ScopeAuth, "owner@example.com"); a != b {
 		t.Fatalf("case variants of one email got keys %q and %q", a, b)
 	}
-	if a == EmailKey(igny8.ScopeAuth, "other@example.com") {
+	if a == igny8.EmailKey(igny8.ScopeAuth, "other@example.com") {
 		t.Fatal("two emails share a key")
 	}
 	if !strings.HasPrefix(a, "auth:email:") || strings.Contains(a, "example") {
@@ -38,10 +38,10 @@ func TestEmailKey(t *testing.T) {
 }
 
 func TestKey(t *testing.T) {
-	if got := Key(igny8.ScopeAPI, KindAccount, "01HX"); got != "api:account:01HX" {
+	if got := igny8.Key(igny8.ScopeAPI, igny8.KindAccount, "01HX"); got != "api:account:01HX" {
 		t.Fatalf("Key = %q", got)
 	}
-	if Key(igny8.ScopeAI, KindAccount, "x") == Key(igny8.ScopeAPI, KindAccount, "x") {
+	if igny8.Key(igny8.ScopeAI, igny8.KindAccount, "x") == igny8.Key(igny8.ScopeAPI, igny8.KindAccount, "x") {
 		t.Fatal("two scopes share a key")
 	}
 }

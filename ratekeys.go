@@ -1,4 +1,4 @@
-package throttle
+package igny8
 
 import (
 	"crypto/sha256"
@@ -8,7 +8,7 @@ import (
 )
 
 // Key kinds: what a budget is counted per. Budgets themselves come from
-// igny8.RateFor.
+// RateFor.
 const (
 	KindAccount = "account" // an account id: every credential of it shares one budget
 	KindUser    = "user"    // a user id (the admin scope counts per developer)
