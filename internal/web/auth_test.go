@@ -175,3 +175,14 @@ func TestSessionCookieAttributes(t *testing.T) {
 		}
 	}
 }
+
+func TestStaticAssets(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0])
+	b := newBrowser(t, e)
+	if r := b.get("/static/style.css"); r.Status != http.StatusOK || !strings.Contains(r.Body, "--brand") {
+		t.Fatalf("stylesheet: %d", r.Status)
+	}
+	if r := b.get("/static/"); r.Status != http.StatusNotFound {
+		t.Fatalf("static folder listing: %d", r.Status)
+	}
+}
