@@ -34,6 +34,10 @@ type signupPage struct {
 }
 
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if v.P != nil && v.GateErr == nil {
+		http.Redirect(w, r, h.home(v.P, ""), http.StatusSeeOther)
+		return nil
+	}
 	return h.render(w, r, v, http.StatusOK, "signup", "Start Your Free Trial", signupPage{TrialDays: h.Config.TrialDays})
 }
 
