@@ -64,11 +64,9 @@ type Deps struct {
 	Billing      igny8.BillingService
 	AdminBilling igny8.AdminBillingService
 	Sessions     igny8.SessionService
-	// WebSessions resolves the web app's session cookie (optional).
-	WebSessions igny8.WebSessionService
-	Secrets     Secrets
-	APIKeys     igny8.APIKeyService
-	Members     igny8.MemberService
+	Secrets      Secrets
+	APIKeys      igny8.APIKeyService
+	Members      igny8.MemberService
 	// AdminAccounts is the cross-tenant account administration.
 	AdminAccounts igny8.AdminAccountService
 	Sites         igny8.SiteService
@@ -76,6 +74,8 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
+	// WebSessions resolves the web app's session cookie (optional).
+	WebSessions igny8.WebSessionService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

@@ -112,7 +112,7 @@ func industrySectors(t *testing.T, st *sqlstore.Store) (industryID string, secto
 	return inds[0].ID, sectorIDs, inds[1].Sectors[0].ID
 }
 
-// fixSitesClock sets the database clock to a fixed time and returns a function
+// fixClock sets the database clock to a fixed time and returns a function
 // that moves it on.
 func fixSitesClock(db *sqlstore.DB) func(d time.Duration) {
 	var now atomic.Int64
