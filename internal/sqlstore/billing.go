@@ -83,9 +83,9 @@ func paymentDest(y *igny8.Payment) []any {
 		&y.AmountReceived, &y.Note, &y.CreatedAt, &y.UpdatedAt}
 }
 
-func scanPayment(row scanner) (igny8.Payment, error) {
+func scanPayment(row scanner) (*igny8.Payment, error) {
 	var y igny8.Payment
-	return y, row.Scan(paymentDest(&y)...)
+	return &y, row.Scan(paymentDest(&y)...)
 }
 
 // paymentWhere reads the one payment matching where; nil when there is none.
@@ -97,7 +97,7 @@ func paymentWhere(ctx context.Context, c conn, where string, args ...any) (*igny
 	if err != nil {
 		return nil, translate(err)
 	}
-	return &y, nil
+	return y, nil
 }
 
 // paymentResult reads a payment and its subscription.

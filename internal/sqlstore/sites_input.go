@@ -181,17 +181,8 @@ func decodeSitesCursor(c string) (string, error) {
 	return string(raw), nil
 }
 
-// sitesPage trims the one extra row fetched to tell whether a next page
-// exists and sets its cursor.
-func sitesPage[T any](items []T, limit int, key func(T) string) *igny8.Page[T] {
-	page := &igny8.Page[T]{Items: items}
-	if page.Items == nil {
-		page.Items = []T{}
-	}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		next := base64.RawURLEncoding.EncodeToString([]byte(key(items[limit-1])))
-		page.NextCursor = &next
-	}
-	return page
+// sitesPage is cutPage with the opaque cursor decodeSitesCursor reads:
+// the key of the last item of the page.
+func sitesPage[T any](items []T, limit int, key func(*T) string) *igny8.Page[T] {
+	return cutPage(items, limit, func(x *T) string { return base64.RawURLEncoding.EncodeToString([]byte(key(x))) })
 }
