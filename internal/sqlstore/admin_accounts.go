@@ -29,7 +29,7 @@ func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.
 		return igny8.Page[igny8.Account]{}, igny8.InvalidField("status", "must be trial, active, suspended or cancelled")
 	}
 	if search := strings.ToLower(strings.TrimSpace(f.Search)); search != "" {
-		like := "%" + likeEscaper.Replace(search) + "%"
+		like := likeContains(search)
 		q += ` AND (LOWER(a.name) LIKE ? ESCAPE '\' OR LOWER(a.billing_email) LIKE ? ESCAPE '\'
 			OR EXISTS (SELECT 1 FROM users m WHERE m.account_id = a.id AND m.email LIKE ? ESCAPE '\'))`
 		args = append(args, like, like, like)
@@ -42,8 +42,6 @@ func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.
 	}
 	return *cutPage(out, page.Limit, func(x *igny8.Account) string { return x.ID }), nil
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // statusChange is one admin status action: which statuses it leaves.
 type statusChange struct {

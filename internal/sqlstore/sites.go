@@ -264,7 +264,7 @@ func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.Page
 	}
 	if term := strings.TrimSpace(f.Q); term != "" {
 		q += ` AND (lower(s.name) LIKE ? ESCAPE '\' OR lower(s.domain) LIKE ? ESCAPE '\')`
-		like := "%" + likeEscape(strings.ToLower(term)) + "%"
+		like := likeContains(strings.ToLower(term))
 		args = append(args, like, like)
 	}
 	q += ` ORDER BY s.id LIMIT ?`

@@ -152,9 +152,12 @@ func validHost(host string) bool {
 	return true
 }
 
-// escapeLike escapes the LIKE wildcards of s for ESCAPE '\'.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// likeContains is the LIKE pattern, for ESCAPE '\', that matches any text
+// containing s: the wildcards of s are escaped.
+func likeContains(s string) string {
+	return "%" + likeEscaper.Replace(s) + "%"
 }
 
 // cutBytes cuts s to at most n bytes without splitting a character.
