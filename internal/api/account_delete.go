@@ -63,7 +63,7 @@ func (h *Handler) restoreAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listDeletedAccounts(w http.ResponseWriter, r *http.Request) error {
-	pr, err := sitesPageRequest(r)
+	pr, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}

@@ -35,12 +35,13 @@ type rotateRequest struct {
 }
 
 // pageFromQuery reads the limit and cursor query parameters of a list.
+// Errors: validation_failed for a limit outside 1..MaxPageSize.
 func pageFromQuery(r *http.Request) (igny8.PageRequest, error) {
 	var p igny8.PageRequest
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > igny8.MaxPageSize {
-			return p, igny8.InvalidField("limit", "must be a number from 1 to 200")
+			return p, igny8.InvalidField("limit", "must be a number from 1 to "+strconv.Itoa(igny8.MaxPageSize))
 		}
 		p.Limit = n
 	}

@@ -47,22 +47,8 @@ func (h *Handler) siteRoutes() []route {
 	}
 }
 
-// sitesPageRequest reads the limit and cursor query parameters.
-// Errors: validation_failed.
-func sitesPageRequest(r *http.Request) (igny8.PageRequest, error) {
-	pr := igny8.PageRequest{Cursor: r.URL.Query().Get("cursor")}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > igny8.MaxPageSize {
-			return pr, igny8.InvalidField("limit", "must be a number from 1 to "+strconv.Itoa(igny8.MaxPageSize))
-		}
-		pr.Limit = n
-	}
-	return pr, nil
-}
-
 func (h *Handler) listSites(w http.ResponseWriter, r *http.Request) error {
-	pr, err := sitesPageRequest(r)
+	pr, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
@@ -131,7 +117,7 @@ func (h *Handler) restoreSite(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listSectors(w http.ResponseWriter, r *http.Request) error {
-	pr, err := sitesPageRequest(r)
+	pr, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
@@ -183,7 +169,7 @@ func (h *Handler) restoreSector(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listSiteAccess(w http.ResponseWriter, r *http.Request) error {
-	pr, err := sitesPageRequest(r)
+	pr, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}

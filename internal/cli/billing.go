@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/igny8/igny8"
-	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/spf13/cobra"
 )
@@ -43,17 +42,6 @@ func (e *env) billingCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "billing", Short: "Decide bank-transfer payments (the same code path as the admin API)"}
 	cmd.AddCommand(e.billingConfirmCmd(), e.billingRejectCmd(), e.billingPendingCmd())
 	return cmd
-}
-
-// withAdmin opens the database and runs f with the cross-tenant services
-// acting as the system.
-func withAdmin(cmd *cobra.Command, cfg *config.Config, f func(ctx context.Context, a *sqlstore.Admin) error) error {
-	db, err := openDB(cmd.Context(), cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return f(igny8.SystemContext(cmd.Context()), sqlstore.NewAdmin(db))
 }
 
 func (e *env) billingConfirmCmd() *cobra.Command {

@@ -104,6 +104,36 @@ func openDB(ctx context.Context, cfg *config.Config) (*sqlstore.DB, error) {
 	return db, nil
 }
 
+// withDB opens and migrates the configured database, runs f on it and
+// closes it.
+func withDB(cmd *cobra.Command, cfg *config.Config, f func(*sqlstore.DB) error) error {
+	db, err := openDB(cmd.Context(), cfg)
+	return closeAfter(db, err, f)
+}
+
+// withUnmigratedDB is withDB without migrating, for the migrate commands.
+func withUnmigratedDB(cmd *cobra.Command, cfg *config.Config, f func(*sqlstore.DB) error) error {
+	db, err := sqlstore.Open(cmd.Context(), cfg.DatabaseURL, sqlstore.Options{})
+	return closeAfter(db, err, f)
+}
+
+// closeAfter runs f on db, just opened with err, and closes it.
+func closeAfter(db *sqlstore.DB, err error, f func(*sqlstore.DB) error) error {
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return f(db)
+}
+
+// withAdmin opens the database and runs f with the cross-tenant services
+// acting as the system.
+func withAdmin(cmd *cobra.Command, cfg *config.Config, f func(ctx context.Context, a *sqlstore.Admin) error) error {
+	return withDB(cmd, cfg, func(db *sqlstore.DB) error {
+		return f(igny8.SystemContext(cmd.Context()), sqlstore.NewAdmin(db))
+	})
+}
+
 func (e *env) logger(cfg *config.Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))

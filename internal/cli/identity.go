@@ -16,20 +16,17 @@ func (e *env) keysCmd() *cobra.Command {
 		Short: "Make a new signing key; the old one keeps verifying until the tokens it signed expire"}
 	cfg := e.withConfig(rotate, false)
 	rotate.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		keys, err := auth.NewKeys(cmd.Context(), sqlstore.NewStore(db), cfg.AccessTTL)
-		if err != nil {
-			return err
-		}
-		if err := keys.Rotate(cmd.Context()); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "new signing key %s; instances pick it up within a job interval\n", keys.SigningKeyID())
-		return nil
+		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
+			keys, err := auth.NewKeys(cmd.Context(), sqlstore.NewStore(db), cfg.AccessTTL)
+			if err != nil {
+				return err
+			}
+			if err := keys.Rotate(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "new signing key %s; instances pick it up within a job interval\n", keys.SigningKeyID())
+			return nil
+		})
 	}
 	cmd.AddCommand(rotate)
 	return cmd
@@ -51,17 +48,14 @@ func (e *env) accountsCmd() *cobra.Command {
 		reason := sub.Flags().String("reason", "", "why (recorded in the audit log)")
 		act := a.act
 		sub.RunE = func(cmd *cobra.Command, args []string) error {
-			db, err := openDB(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			acct, err := act(sqlstore.NewAdmin(db), igny8.SystemContext(cmd.Context()), args[0], *reason)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "account %s (%s) is now %s\n", acct.ID, acct.Name, acct.Status)
-			return nil
+			return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
+				acct, err := act(a, ctx, args[0], *reason)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "account %s (%s) is now %s\n", acct.ID, acct.Name, acct.Status)
+				return nil
+			})
 		}
 		cmd.AddCommand(sub)
 	}

@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
-	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/spf13/cobra"
 )
@@ -18,23 +18,20 @@ func (e *env) ledgerCmd() *cobra.Command {
 		Short: "Check every ledger invariant for every account; print each violation, exit 1 if any"}
 	cfg := e.withConfig(verify, false)
 	verify.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		vs, err := sqlstore.NewAdmin(db).LedgerVerify(igny8.SystemContext(cmd.Context()))
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			fmt.Fprintln(e.stdout, v.String())
-		}
-		if len(vs) > 0 {
-			return fmt.Errorf("%w: %d found", errLedgerViolations, len(vs))
-		}
-		fmt.Fprintln(e.stdout, "ledger ok: every balance equals the sum of its transactions")
-		return nil
+		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
+			vs, err := a.LedgerVerify(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				fmt.Fprintln(e.stdout, v.String())
+			}
+			if len(vs) > 0 {
+				return fmt.Errorf("%w: %d found", errLedgerViolations, len(vs))
+			}
+			fmt.Fprintln(e.stdout, "ledger ok: every balance equals the sum of its transactions")
+			return nil
+		})
 	}
 	cmd.AddCommand(verify)
 	return cmd

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -15,12 +16,7 @@ func (e *env) migrateCmd() *cobra.Command {
 	up := &cobra.Command{Use: "up", Short: "Apply every pending migration", Args: cobra.NoArgs}
 	upCfg := e.withConfig(up, false)
 	up.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), upCfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return e.printStatus(cmd, db)
+		return withDB(cmd, upCfg, func(db *sqlstore.DB) error { return e.printStatus(cmd, db) })
 	}
 	down := &cobra.Command{Use: "down N", Short: "Roll back the last N migrations", Args: cobra.ExactArgs(1)}
 	downCfg := e.withConfig(down, false)
@@ -29,25 +25,17 @@ func (e *env) migrateCmd() *cobra.Command {
 		if err != nil || n < 1 {
 			return fmt.Errorf("N must be a positive number, not %q", args[0])
 		}
-		db, err := sqlstore.Open(cmd.Context(), downCfg.DatabaseURL, sqlstore.Options{})
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if err := db.MigrateDown(cmd.Context(), n); err != nil {
-			return err
-		}
-		return e.printStatus(cmd, db)
+		return withUnmigratedDB(cmd, downCfg, func(db *sqlstore.DB) error {
+			if err := db.MigrateDown(cmd.Context(), n); err != nil {
+				return err
+			}
+			return e.printStatus(cmd, db)
+		})
 	}
 	status := &cobra.Command{Use: "status", Short: "List migrations and whether each is applied", Args: cobra.NoArgs}
 	statusCfg := e.withConfig(status, false)
 	status.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := sqlstore.Open(cmd.Context(), statusCfg.DatabaseURL, sqlstore.Options{})
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return e.printStatus(cmd, db)
+		return withUnmigratedDB(cmd, statusCfg, func(db *sqlstore.DB) error { return e.printStatus(cmd, db) })
 	}
 	cmd.AddCommand(up, down, status)
 	return cmd
@@ -73,26 +61,23 @@ func (e *env) plansCmd() *cobra.Command {
 	seed := &cobra.Command{Use: "seed", Short: "Create or update the default plan catalogue (idempotent)", Args: cobra.NoArgs}
 	cfg := e.withConfig(seed, false)
 	seed.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		s := sqlstore.NewStore(db)
-		if err := s.SeedPlans(cmd.Context()); err != nil {
-			return err
-		}
-		if err := s.SeedIndustries(cmd.Context()); err != nil {
-			return err
-		}
-		plans, err := s.ListPlans(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
-		for _, p := range plans {
-			fmt.Fprintf(e.stdout, "%-12s %-12s %8d credits  %d sites  %d users\n", p.Slug, p.Name, p.IncludedCredits, p.MaxSites, p.MaxUsers)
-		}
-		return nil
+		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
+			s := sqlstore.NewStore(db)
+			if err := s.SeedPlans(cmd.Context()); err != nil {
+				return err
+			}
+			if err := s.SeedIndustries(cmd.Context()); err != nil {
+				return err
+			}
+			plans, err := s.ListPlans(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			for _, p := range plans {
+				fmt.Fprintf(e.stdout, "%-12s %-12s %8d credits  %d sites  %d users\n", p.Slug, p.Name, p.IncludedCredits, p.MaxSites, p.MaxUsers)
+			}
+			return nil
+		})
 	}
 	cmd.AddCommand(seed)
 	return cmd
@@ -102,18 +87,15 @@ func (e *env) freeTrialPlanCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "create-free-trial-plan", Short: "Create or update the free-trial plan (2000 credits, 1 site, 1 user, 3 sectors per site)", Args: cobra.NoArgs}
 	cfg := e.withConfig(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		p, err := sqlstore.NewStore(db).UpsertPlan(cmd.Context(), igny8.FreeTrialPlan())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "plan %s: %d credits, %d site, %d user, %d sectors per site\n",
-			p.Slug, p.IncludedCredits, p.MaxSites, p.MaxUsers, p.MaxSectorsPerSite)
-		return nil
+		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
+			p, err := sqlstore.NewStore(db).UpsertPlan(cmd.Context(), igny8.FreeTrialPlan())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "plan %s: %d credits, %d site, %d user, %d sectors per site\n",
+				p.Slug, p.IncludedCredits, p.MaxSites, p.MaxUsers, p.MaxSectorsPerSite)
+			return nil
+		})
 	}
 	return cmd
 }
@@ -132,21 +114,18 @@ func (e *env) adminCmd() *cobra.Command {
 		if len(password) < 10 {
 			return igny8.InvalidField("password", "must be at least 10 characters")
 		}
-		db, err := openDB(cmd.Context(), cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		hash, err := auth.HashPassword(password, auth.DefaultArgon2)
-		if err != nil {
-			return err
-		}
-		u, err := sqlstore.NewAdmin(db).CreateDeveloper(igny8.SystemContext(cmd.Context()), email, name, hash)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "created administrator %s (%s)\n", u.Email, u.ID)
-		return nil
+		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
+			hash, err := auth.HashPassword(password, auth.DefaultArgon2)
+			if err != nil {
+				return err
+			}
+			u, err := a.CreateDeveloper(ctx, email, name, hash)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "created administrator %s (%s)\n", u.Email, u.ID)
+			return nil
+		})
 	}
 	cmd.AddCommand(create)
 	return cmd

@@ -14,17 +14,14 @@ func (e *env) purgeCmd() *cobra.Command {
 		Args: cobra.NoArgs}
 	cfg := e.withConfig(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		rep, err := sqlstore.NewAdmin(db).Purge(igny8.SystemContext(cmd.Context()))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "purged %d accounts, %d sites, %d sectors, %d users\n", rep.Accounts, rep.Sites, rep.Sectors, rep.Users)
-		return nil
+		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
+			rep, err := a.Purge(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "purged %d accounts, %d sites, %d sectors, %d users\n", rep.Accounts, rep.Sites, rep.Sectors, rep.Users)
+			return nil
+		})
 	}
 	return cmd
 }

@@ -38,24 +38,12 @@ func (s *Store) ListSiteAccess(ctx context.Context, siteID string, pr igny8.Page
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.query(ctx, `SELECT `+siteAccessColumns+siteAccessFrom+` AND g.user_id > ? ORDER BY g.user_id LIMIT ?`,
-		site.AccountID, site.ID, after, pr.Limit+1)
+	items, err := queryAll(ctx, c, scanSiteAccess, `SELECT `+siteAccessColumns+siteAccessFrom+
+		` AND g.user_id > ? ORDER BY g.user_id LIMIT ?`, site.AccountID, site.ID, after, pr.Limit+1)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var items []igny8.SiteAccess
-	for rows.Next() {
-		a, err := scanSiteAccess(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, *a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return sitesPage(items, pr.Limit, func(a igny8.SiteAccess) string { return a.UserID }), nil
+	return sitesPage(items, pr.Limit, func(a *igny8.SiteAccess) string { return a.UserID }), nil
 }
 
 // GrantSiteAccess gives a live member of the account access to a live

@@ -102,25 +102,23 @@ func (a *Admin) ListDeletedAccounts(ctx context.Context, pr igny8.PageRequest) (
 	}
 	q := strings.Replace(accountSelect, "SELECT ", "SELECT a.purge_after, ", 1) +
 		` WHERE a.deleted_at IS NOT NULL AND a.purge_after > ? AND a.id > ? ORDER BY a.id LIMIT ?`
-	rows, err := a.db.reader().query(ctx, q, a.db.Now(), after, pr.Limit+1)
+	items, err := queryAll(ctx, a.db.reader(), scanDeletedAccount, q, a.db.Now(), after, pr.Limit+1)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var items []igny8.DeletedAccount
-	for rows.Next() {
-		var d igny8.DeletedAccount
-		acct, err := scanAccount(prefixScanner{rows, &d.PurgeAfter})
-		if err != nil {
-			return nil, err
-		}
-		d.Account = *acct
-		items = append(items, d)
-	}
-	if err := rows.Err(); err != nil {
+	return sitesPage(items, pr.Limit, func(d *igny8.DeletedAccount) string { return d.ID }), nil
+}
+
+// scanDeletedAccount reads a.purge_after followed by the accountSelect
+// columns.
+func scanDeletedAccount(row scanner) (*igny8.DeletedAccount, error) {
+	d := &igny8.DeletedAccount{}
+	acct, err := scanAccount(prefixScanner{row, &d.PurgeAfter})
+	if err != nil {
 		return nil, err
 	}
-	return sitesPage(items, pr.Limit, func(d igny8.DeletedAccount) string { return d.ID }), nil
+	d.Account = *acct
+	return d, nil
 }
 
 // prefixScanner scans a leading extra column into first and the rest

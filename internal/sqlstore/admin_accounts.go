@@ -29,33 +29,19 @@ func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.
 		return igny8.Page[igny8.Account]{}, igny8.InvalidField("status", "must be trial, active, suspended or cancelled")
 	}
 	if search := strings.ToLower(strings.TrimSpace(f.Search)); search != "" {
-		like := "%" + likeEscaper.Replace(search) + "%"
+		like := likeContains(search)
 		q += ` AND (LOWER(a.name) LIKE ? ESCAPE '\' OR LOWER(a.billing_email) LIKE ? ESCAPE '\'
 			OR EXISTS (SELECT 1 FROM users m WHERE m.account_id = a.id AND m.email LIKE ? ESCAPE '\'))`
 		args = append(args, like, like, like)
 	}
 	q += ` ORDER BY a.id LIMIT ?`
 	args = append(args, page.Limit+1)
-	rows, err := a.db.reader().query(ctx, q, args...)
+	out, err := queryAll(ctx, a.db.reader(), scanAccount, q, args...)
 	if err != nil {
 		return igny8.Page[igny8.Account]{}, err
 	}
-	defer rows.Close()
-	var out []igny8.Account
-	for rows.Next() {
-		acct, err := scanAccount(rows)
-		if err != nil {
-			return igny8.Page[igny8.Account]{}, err
-		}
-		out = append(out, *acct)
-	}
-	if err := rows.Err(); err != nil {
-		return igny8.Page[igny8.Account]{}, err
-	}
-	return keysetPage(out, page.Limit, func(x igny8.Account) string { return x.ID }), nil
+	return *cutPage(out, page.Limit, func(x *igny8.Account) string { return x.ID }), nil
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // statusChange is one admin status action: which statuses it leaves.
 type statusChange struct {
@@ -158,23 +144,14 @@ func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 	}
 	var ids []string
 	err := a.db.InTx(ctx, func(tx *Tx) error {
-		ids = ids[:0]
-		rows, err := tx.query(ctx, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
+		var err error
+		ids, err = queryAll(ctx, tx.conn, func(row scanner) (*string, error) {
+			var id string
+			return &id, row.Scan(&id)
+		}, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
 			WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id`,
 			igny8.ReasonTrialExpired, tx.now, tx.now)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {

@@ -20,26 +20,16 @@ func (a *Admin) FailStaleOperations(ctx context.Context, cutoff time.Time) (int,
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
 		return 0, err
 	}
-	rows, err := a.db.reader().query(ctx, `SELECT id, account_id, operation, credits_used FROM credit_usage_logs
-		WHERE outcome = 'pending' AND created_at < ? ORDER BY created_at LIMIT 500`, cutoff.UTC())
-	if err != nil {
-		return 0, err
-	}
 	type stale struct {
 		id, accountID, op string
 		cost              int64
 	}
-	var list []stale
-	for rows.Next() {
+	list, err := queryAll(ctx, a.db.reader(), func(row scanner) (*stale, error) {
 		var s stale
-		if err := rows.Scan(&s.id, &s.accountID, &s.op, &s.cost); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return &s, row.Scan(&s.id, &s.accountID, &s.op, &s.cost)
+	}, `SELECT id, account_id, operation, credits_used FROM credit_usage_logs
+		WHERE outcome = 'pending' AND created_at < ? ORDER BY created_at LIMIT 500`, cutoff.UTC())
+	if err != nil {
 		return 0, err
 	}
 	failed := 0

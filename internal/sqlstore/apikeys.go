@@ -118,40 +118,13 @@ func (s *Store) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.
 		return igny8.Page[igny8.APIKey]{}, err
 	}
 	page = page.Normalized()
-	rows, err := s.db.reader().query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys k
+	keys, err := queryAll(ctx, s.db.reader(), scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys k
 		WHERE k.account_id = ? AND k.revoked_at IS NULL AND k.id > ? ORDER BY k.id LIMIT ?`,
 		p.AccountID, page.Cursor, page.Limit+1)
 	if err != nil {
 		return igny8.Page[igny8.APIKey]{}, err
 	}
-	defer rows.Close()
-	var keys []igny8.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return igny8.Page[igny8.APIKey]{}, err
-		}
-		keys = append(keys, *k)
-	}
-	if err := rows.Err(); err != nil {
-		return igny8.Page[igny8.APIKey]{}, err
-	}
-	return keysetPage(keys, page.Limit, func(k igny8.APIKey) string { return k.ID }), nil
-}
-
-// keysetPage cuts a list read with LIMIT limit+1 into a page whose cursor
-// is the last item's id (ids are time-ordered UUIDv7).
-func keysetPage[T any](items []T, limit int, id func(T) string) igny8.Page[T] {
-	out := igny8.Page[T]{Items: items}
-	if out.Items == nil {
-		out.Items = []T{}
-	}
-	if len(items) > limit {
-		out.Items = items[:limit]
-		next := id(items[limit-1])
-		out.NextCursor = &next
-	}
-	return out
+	return *cutPage(keys, page.Limit, func(k *igny8.APIKey) string { return k.ID }), nil
 }
 
 // RevokeAPIKey revokes a key of the account at once. Errors: not_found.

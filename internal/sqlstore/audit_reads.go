@@ -10,17 +10,17 @@ import (
 const auditSelect = `SELECT e.id, e.account_id, e.actor, e.action, e.target_type, e.target_id, e.details, e.created_at
 	FROM audit_events e`
 
-func scanAudit(row scanner) (igny8.AuditEvent, error) {
+func scanAudit(row scanner) (*igny8.AuditEvent, error) {
 	var e igny8.AuditEvent
 	var details string
 	err := row.Scan(&e.ID, &e.AccountID, &e.Actor, &e.Action, &e.TargetType, &e.TargetID, &details, &e.CreatedAt)
 	if err != nil {
-		return e, err
+		return nil, err
 	}
 	// Details are written only by audit(); unreadable ones show as empty.
 	e.Details = map[string]any{}
 	_ = json.Unmarshal([]byte(details), &e.Details)
-	return e, nil
+	return &e, nil
 }
 
 func auditID(e *igny8.AuditEvent) string { return e.ID }

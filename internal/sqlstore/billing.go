@@ -22,7 +22,7 @@ const subscriptionSelect = `SELECT s.id, s.account_id, s.status, s.payment_metho
 	s.current_period_end, s.cancel_at_period_end, s.external_id, s.created_at, s.updated_at, ` + planColumns + `
 	FROM subscriptions s JOIN plans p ON p.id = s.plan_id`
 
-func scanSubscription(row scanner) (igny8.Subscription, error) {
+func scanSubscription(row scanner) (*igny8.Subscription, error) {
 	var s igny8.Subscription
 	var p igny8.Plan
 	var features string
@@ -30,24 +30,17 @@ func scanSubscription(row scanner) (igny8.Subscription, error) {
 		&s.CurrentPeriodEnd, &s.CancelAtPeriodEnd, &s.ExternalID, &s.CreatedAt, &s.UpdatedAt},
 		planDest(&p, &features)...)...)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
 	p.Features = decodeFeatures(features)
 	s.Plan = &p
-	return s, nil
+	return &s, nil
 }
 
 // subscriptionWhere reads the one subscription matching where; nil when
 // there is none.
 func subscriptionWhere(ctx context.Context, c conn, where string, args ...any) (*igny8.Subscription, error) {
-	s, err := scanSubscription(c.queryRow(ctx, subscriptionSelect+` WHERE `+where, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, translate(err)
-	}
-	return &s, nil
+	return optionalRow(scanSubscription(c.queryRow(ctx, subscriptionSelect+` WHERE `+where, args...)))
 }
 
 // subscriptionByID reads one subscription of an account; not_found when absent.
@@ -83,21 +76,26 @@ func paymentDest(y *igny8.Payment) []any {
 		&y.AmountReceived, &y.Note, &y.CreatedAt, &y.UpdatedAt}
 }
 
-func scanPayment(row scanner) (igny8.Payment, error) {
+func scanPayment(row scanner) (*igny8.Payment, error) {
 	var y igny8.Payment
-	return y, row.Scan(paymentDest(&y)...)
+	return &y, row.Scan(paymentDest(&y)...)
 }
 
 // paymentWhere reads the one payment matching where; nil when there is none.
 func paymentWhere(ctx context.Context, c conn, where string, args ...any) (*igny8.Payment, error) {
-	y, err := scanPayment(c.queryRow(ctx, paymentSelect+` WHERE `+where, args...))
+	return optionalRow(scanPayment(c.queryRow(ctx, paymentSelect+` WHERE `+where, args...)))
+}
+
+// optionalRow is the result of a one-row read: nil, nil when there was no
+// row, else the row or the translated error.
+func optionalRow[T any](v *T, err error) (*T, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
-	return &y, nil
+	return v, nil
 }
 
 // paymentResult reads a payment and its subscription.

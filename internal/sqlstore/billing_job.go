@@ -67,20 +67,10 @@ func btoi(b bool) int {
 type dueSubscription struct{ id, accountID string }
 
 func (a *Admin) dueSubscriptions(ctx context.Context, where string, cutoff time.Time) ([]dueSubscription, error) {
-	rows, err := a.db.reader().query(ctx, `SELECT s.id, s.account_id FROM subscriptions s WHERE `+where+` ORDER BY s.id`, cutoff)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dueSubscription
-	for rows.Next() {
+	return queryAll(ctx, a.db.reader(), func(row scanner) (*dueSubscription, error) {
 		var d dueSubscription
-		if err := rows.Scan(&d.id, &d.accountID); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return &d, row.Scan(&d.id, &d.accountID)
+	}, `SELECT s.id, s.account_id FROM subscriptions s WHERE `+where+` ORDER BY s.id`, cutoff)
 }
 
 // endSubscription cancels a subscription whose paid period is over and

@@ -185,28 +185,25 @@ func (s *Store) RecordLogin(ctx context.Context, userID string) error {
 
 // SigningKeys returns the token keys not retired before since, newest first.
 func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]igny8.SigningKey, error) {
-	rows, err := s.db.reader().query(ctx, `SELECT id, algorithm, private_key, public_key, created_at, retired_at
-		FROM signing_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC, id DESC`, since.UTC())
-	if err != nil {
+	return queryAll(ctx, s.db.reader(), scanSigningKey, `SELECT id, algorithm, private_key, public_key, created_at,
+		retired_at FROM signing_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC, id DESC`,
+		since.UTC())
+}
+
+func scanSigningKey(row scanner) (*igny8.SigningKey, error) {
+	var k igny8.SigningKey
+	var priv, pub string
+	var err error
+	if err = row.Scan(&k.ID, &k.Algorithm, &priv, &pub, &k.CreatedAt, &k.RetiredAt); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []igny8.SigningKey
-	for rows.Next() {
-		var k igny8.SigningKey
-		var priv, pub string
-		if err := rows.Scan(&k.ID, &k.Algorithm, &priv, &pub, &k.CreatedAt, &k.RetiredAt); err != nil {
-			return nil, err
-		}
-		if k.PrivateKey, err = decodeKey(priv); err != nil {
-			return nil, err
-		}
-		if k.PublicKey, err = decodeKey(pub); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
+	if k.PrivateKey, err = decodeKey(priv); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	if k.PublicKey, err = decodeKey(pub); err != nil {
+		return nil, err
+	}
+	return &k, nil
 }
 
 // AddSigningKey stores k and retires the keys before it.

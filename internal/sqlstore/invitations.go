@@ -15,25 +15,16 @@ func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (ig
 		return igny8.Page[igny8.Invitation]{}, err
 	}
 	page = page.Normalized()
-	rows, err := s.db.reader().query(ctx, `SELECT id, email, name, role, invited_by, expires_at, created_at
+	out, err := queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.Invitation, error) {
+		var inv igny8.Invitation
+		return &inv, row.Scan(&inv.ID, &inv.Email, &inv.Name, &inv.Role, &inv.InvitedBy, &inv.ExpiresAt, &inv.CreatedAt)
+	}, `SELECT id, email, name, role, invited_by, expires_at, created_at
 		FROM invitations WHERE account_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?
 		AND id > ? ORDER BY id LIMIT ?`, p.AccountID, s.db.Now(), page.Cursor, page.Limit+1)
 	if err != nil {
 		return igny8.Page[igny8.Invitation]{}, err
 	}
-	defer rows.Close()
-	var out []igny8.Invitation
-	for rows.Next() {
-		var inv igny8.Invitation
-		if err := rows.Scan(&inv.ID, &inv.Email, &inv.Name, &inv.Role, &inv.InvitedBy, &inv.ExpiresAt, &inv.CreatedAt); err != nil {
-			return igny8.Page[igny8.Invitation]{}, err
-		}
-		out = append(out, inv)
-	}
-	if err := rows.Err(); err != nil {
-		return igny8.Page[igny8.Invitation]{}, err
-	}
-	return keysetPage(out, page.Limit, func(i igny8.Invitation) string { return i.ID }), nil
+	return *cutPage(out, page.Limit, func(i *igny8.Invitation) string { return i.ID }), nil
 }
 
 // RevokeInvitation withdraws a pending invitation of the account; its link

@@ -58,25 +58,14 @@ func (s *Store) ListCreditTransactions(ctx context.Context, f igny8.TransactionF
 		q, args = q+` AND seq < ?`, append(args, before)
 	}
 	q, args = q+` ORDER BY seq DESC LIMIT ?`, append(args, limit+1)
-	rows, err := s.db.reader().query(ctx, q, args...)
+	items, err := queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.CreditTransaction, error) {
+		var t igny8.CreditTransaction
+		return &t, scanCreditTx(row, &t)
+	}, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	page := &igny8.Page[igny8.CreditTransaction]{Items: []igny8.CreditTransaction{}}
-	for rows.Next() {
-		var t igny8.CreditTransaction
-		if err := scanCreditTx(rows, &t); err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, t)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		next := strconv.FormatInt(page.Items[limit-1].Seq, 10)
-		page.NextCursor = &next
-	}
-	return page, rows.Err()
+	return cutPage(items, limit, func(t *igny8.CreditTransaction) string { return strconv.FormatInt(t.Seq, 10) }), nil
 }
 
 // validateTxFilter returns the page size and the seq to list below.

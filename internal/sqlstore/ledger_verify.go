@@ -173,18 +173,12 @@ var reconcileChecks = []reconcileCheck{
 }
 
 func runCheck(ctx context.Context, c conn, chk reconcileCheck) ([]igny8.LedgerViolation, error) {
-	rows, err := c.query(ctx, chk.query)
+	out, err := queryAll(ctx, c, func(row scanner) (*igny8.LedgerViolation, error) {
+		v := igny8.LedgerViolation{Check: chk.name}
+		return &v, row.Scan(&v.AccountID, &v.Detail)
+	}, chk.query)
 	if err != nil {
 		return nil, fmt.Errorf("ledger check %s: %w", chk.name, err)
 	}
-	defer rows.Close()
-	var out []igny8.LedgerViolation
-	for rows.Next() {
-		v := igny8.LedgerViolation{Check: chk.name}
-		if err := rows.Scan(&v.AccountID, &v.Detail); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -21,25 +21,16 @@ func (s *Store) ListUsers(ctx context.Context, page igny8.PageRequest) (igny8.Pa
 		return igny8.Page[igny8.User]{}, err
 	}
 	page = page.Normalized()
-	rows, err := s.db.reader().query(ctx, `SELECT `+userColumns+` FROM users u
+	users, err := queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.User, error) {
+		var u igny8.User
+		return &u, scanUser(row, &u)
+	}, `SELECT `+userColumns+` FROM users u
 		WHERE u.account_id = ? AND u.deleted_at IS NULL AND u.id > ? ORDER BY u.id LIMIT ?`,
 		p.AccountID, page.Cursor, page.Limit+1)
 	if err != nil {
 		return igny8.Page[igny8.User]{}, err
 	}
-	defer rows.Close()
-	var users []igny8.User
-	for rows.Next() {
-		var u igny8.User
-		if err := scanUser(rows, &u); err != nil {
-			return igny8.Page[igny8.User]{}, err
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return igny8.Page[igny8.User]{}, err
-	}
-	return keysetPage(users, page.Limit, func(u igny8.User) string { return u.ID }), nil
+	return *cutPage(users, page.Limit, func(u *igny8.User) string { return u.ID }), nil
 }
 
 func validInvitableRole(r igny8.Role) bool { return slices.Contains(igny8.InvitableRoles(), r) }

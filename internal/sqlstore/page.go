@@ -7,12 +7,51 @@ import (
 	"github.com/igny8/igny8"
 )
 
+// queryAll runs q on c and scans every row with scan, in order. It closes
+// the rows and returns the first query, scan or iteration error; no rows
+// give a nil slice.
+func queryAll[T any](ctx context.Context, c conn, scan func(scanner) (*T, error), q string, args ...any) ([]T, error) {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// cutPage makes a page of items read with LIMIT limit+1: the extra row,
+// when there is one, is dropped and the last item kept gives the next
+// cursor. Items is never nil.
+func cutPage[T any](items []T, limit int, cursor func(*T) string) *igny8.Page[T] {
+	page := &igny8.Page[T]{Items: items}
+	if page.Items == nil {
+		page.Items = []T{}
+	}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		next := cursor(&items[limit-1])
+		page.NextCursor = &next
+	}
+	return page
+}
+
 // newestFirst runs q (a SELECT that already has its WHERE clause) as one
 // page of a list ordered by idCol, newest first. Ids are UUIDv7, so id
 // order is creation order and the last id of a page is the next cursor.
 // Errors: validation_failed for a cursor that is no id.
 func newestFirst[T any](ctx context.Context, c conn, q, idCol string, args []any, page igny8.PageRequest,
-	scan func(scanner) (T, error), idOf func(*T) string) (*igny8.Page[T], error) {
+	scan func(scanner) (*T, error), idOf func(*T) string) (*igny8.Page[T], error) {
 	page = page.Normalized()
 	if page.Cursor != "" {
 		if _, err := uuid.Parse(page.Cursor); err != nil {
@@ -23,26 +62,9 @@ func newestFirst[T any](ctx context.Context, c conn, q, idCol string, args []any
 	}
 	q += ` ORDER BY ` + idCol + ` DESC LIMIT ?`
 	args = append(args, page.Limit+1)
-	rows, err := c.query(ctx, q, args...)
+	items, err := queryAll(ctx, c, scan, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := &igny8.Page[T]{Items: []T{}}
-	for rows.Next() {
-		item, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out.Items = append(out.Items, item)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out.Items) > page.Limit {
-		out.Items = out.Items[:page.Limit]
-		next := idOf(&out.Items[page.Limit-1])
-		out.NextCursor = &next
-	}
-	return out, nil
+	return cutPage(items, page.Limit, idOf), nil
 }

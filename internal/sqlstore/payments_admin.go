@@ -41,12 +41,12 @@ func (a *Admin) ListPayments(ctx context.Context, f igny8.PaymentFilter, page ig
 		q, args = q+` AND y.reference = ?`, append(args, ref)
 	}
 	now := a.db.Now()
-	scan := func(row scanner) (igny8.AdminPayment, error) {
+	scan := func(row scanner) (*igny8.AdminPayment, error) {
 		var ap igny8.AdminPayment
 		err := row.Scan(append(paymentDest(&ap.Payment), &ap.Account.Name, &ap.Account.Status)...)
 		ap.Account.ID = ap.Payment.AccountID
 		ap.AgeSeconds = int64(now.Sub(ap.Payment.CreatedAt) / time.Second)
-		return ap, err
+		return &ap, err
 	}
 	return newestFirst(ctx, a.db.reader(), q, "y.id", args, page, scan,
 		func(ap *igny8.AdminPayment) string { return ap.Payment.ID })

@@ -44,20 +44,10 @@ func (s *Store) ListPlans(ctx context.Context, all bool) ([]igny8.Plan, error) {
 		q += ` WHERE p.is_active = TRUE`
 	}
 	q += ` ORDER BY p.included_credits, p.price, p.slug`
-	rows, err := s.db.reader().query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []igny8.Plan
-	for rows.Next() {
+	return queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.Plan, error) {
 		var p igny8.Plan
-		if err := scanPlan(rows, &p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return &p, scanPlan(row, &p)
+	}, q)
 }
 
 // PlanBySlug returns one plan (active or not) or not_found.

@@ -174,23 +174,11 @@ func (s *Store) ListSectors(ctx context.Context, siteID string, pr igny8.PageReq
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.query(ctx, `SELECT `+sectorColumns+` FROM sectors x
+	items, err := queryAll(ctx, c, scanSector, `SELECT `+sectorColumns+` FROM sectors x
 		WHERE x.account_id = ? AND x.site_id = ? AND x.deleted_at IS NULL AND x.id > ? ORDER BY x.id LIMIT ?`,
 		site.AccountID, site.ID, after, pr.Limit+1)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var items []igny8.Sector
-	for rows.Next() {
-		x, err := scanSector(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, *x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return sitesPage(items, pr.Limit, func(x igny8.Sector) string { return x.ID }), nil
+	return sitesPage(items, pr.Limit, func(x *igny8.Sector) string { return x.ID }), nil
 }

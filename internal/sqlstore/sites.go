@@ -264,26 +264,14 @@ func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.Page
 	}
 	if term := strings.TrimSpace(f.Q); term != "" {
 		q += ` AND (lower(s.name) LIKE ? ESCAPE '\' OR lower(s.domain) LIKE ? ESCAPE '\')`
-		like := "%" + likeEscape(strings.ToLower(term)) + "%"
+		like := likeContains(strings.ToLower(term))
 		args = append(args, like, like)
 	}
 	q += ` ORDER BY s.id LIMIT ?`
 	args = append(args, pr.Limit+1)
-	rows, err := s.db.reader().query(ctx, q, args...)
+	items, err := queryAll(ctx, s.db.reader(), scanSite, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var items []igny8.Site
-	for rows.Next() {
-		site, err := scanSite(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, *site)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return sitesPage(items, pr.Limit, func(x igny8.Site) string { return x.ID }), nil
+	return sitesPage(items, pr.Limit, func(x *igny8.Site) string { return x.ID }), nil
 }

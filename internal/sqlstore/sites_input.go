@@ -152,9 +152,12 @@ func validHost(host string) bool {
 	return true
 }
 
-// escapeLike escapes the LIKE wildcards of s for ESCAPE '\'.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// likeContains is the LIKE pattern, for ESCAPE '\', that matches any text
+// containing s: the wildcards of s are escaped.
+func likeContains(s string) string {
+	return "%" + likeEscaper.Replace(s) + "%"
 }
 
 // cutBytes cuts s to at most n bytes without splitting a character.
@@ -181,17 +184,8 @@ func decodeSitesCursor(c string) (string, error) {
 	return string(raw), nil
 }
 
-// sitesPage trims the one extra row fetched to tell whether a next page
-// exists and sets its cursor.
-func sitesPage[T any](items []T, limit int, key func(T) string) *igny8.Page[T] {
-	page := &igny8.Page[T]{Items: items}
-	if page.Items == nil {
-		page.Items = []T{}
-	}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		next := base64.RawURLEncoding.EncodeToString([]byte(key(items[limit-1])))
-		page.NextCursor = &next
-	}
-	return page
+// sitesPage is cutPage with the opaque cursor decodeSitesCursor reads:
+// the key of the last item of the page.
+func sitesPage[T any](items []T, limit int, key func(*T) string) *igny8.Page[T] {
+	return cutPage(items, limit, func(x *T) string { return base64.RawURLEncoding.EncodeToString([]byte(key(x))) })
 }
