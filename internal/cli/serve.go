@@ -83,6 +83,9 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go s.RunJobs(jobsCtx)
+	if err := servePprof(jobsCtx, cfg.PprofAddr, log); err != nil {
+		return err
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

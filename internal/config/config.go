@@ -27,6 +27,8 @@ type Config struct {
 	RefreshTTL   time.Duration
 	TrustProxy   bool
 	JobInterval  time.Duration
+	// PprofAddr, when set, serves net/http/pprof on its own listener.
+	PprofAddr string
 
 	// Bank transfer instructions shown at checkout.
 	BankBeneficiary string
@@ -83,6 +85,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.AccessTTL, "access-token-ttl", c.AccessTTL, "lifetime of access tokens")
 	fs.DurationVar(&c.RefreshTTL, "refresh-token-ttl", c.RefreshTTL, "lifetime of refresh tokens and web sessions")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take the client address from X-Forwarded-For (only behind a proxy you run)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "address of a separate listener serving /debug/pprof (empty: off; never expose it publicly)")
 	fs.DurationVar(&c.JobInterval, "job-interval", c.JobInterval, "how often periodic jobs run (trial expiry, past due, purge)")
 	fs.StringVar(&c.BankBeneficiary, "bank-beneficiary", c.BankBeneficiary, "bank transfer: beneficiary name")
 	fs.StringVar(&c.BankIBAN, "bank-iban", c.BankIBAN, "bank transfer: IBAN or account number")
