@@ -112,7 +112,7 @@ bench_backend() {
     read -r b_rps b_p50 b_p99 b_fail < <(measure "http://$bare_addr/")
     if [ -n "${BENCH_PPROF:-}" ]; then
       mkdir -p "$BENCH_PPROF"
-      local paddr; paddr=$(grep -o 'pprof listening addr=[^ ]*' "$work/igny8-$name.err" | sed 's/.*addr=//')
+      local paddr; paddr=$(grep -o 'pprof listening.* addr=[^ ]*' "$work/igny8-$name.err" | sed 's/.*addr=//')
       curl -s -o "$BENCH_PPROF/$name-$cell.pprof" "http://$paddr/debug/pprof/profile?seconds=${duration%s}" &
       prof=$!
     fi

@@ -65,6 +65,9 @@ type Config struct {
 	TrialDays int
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
+	// zero turns the cache off.
+	AuthCacheTTL time.Duration
 }
 
 // Handler serves the API.
@@ -72,6 +75,7 @@ type Handler struct {
 	Deps
 	routes []route
 	mux    *http.ServeMux
+	auth   *authCache // nil when off
 }
 
 // NewHandler builds the API from deps.
@@ -86,6 +90,9 @@ func NewHandler(deps Deps) *Handler {
 		deps.Config.TrialDays = 14
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
+	if deps.Config.AuthCacheTTL > 0 {
+		h.auth = newAuthCache(deps.Config.AuthCacheTTL)
+	}
 	h.routes = h.allRoutes()
 	h.Register(h.mux)
 	return h

@@ -30,13 +30,15 @@ type Env struct {
 	srv *httptest.Server
 }
 
-// New starts igny8 on a fresh database of backend b. Throttling is off
-// unless an option turns it on. opts adjust the configuration.
+// New starts igny8 on a fresh database of backend b. Throttling and the
+// credential cache are off unless an option turns them on. opts adjust the
+// configuration.
 func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DatabaseURL = b.URL(t)
 	cfg.Throttle = "off"
+	cfg.AuthCacheTTL = 0 // tests change rows behind the server's back; an option turns it on
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -140,7 +140,8 @@ func (s *App) apiHandler() *api.Handler {
 		Passwords:  passwords{},
 		Ready:      s.ready,
 		Metrics:    s.reg,
-		Config:     api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy},
+		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
+			AuthCacheTTL: s.cfg.AuthCacheTTL},
 	})
 }
 
