@@ -110,7 +110,9 @@ func (h *Handler) throttle(rt route, w http.ResponseWriter, r *http.Request, p *
 		return nil
 	}
 	scope, key, rate := h.budget(rt, r, p, gate)
-	return h.charge(w, r, scope+":"+key, rate)
+	// The rate is part of the key: a plan change starts a budget at the new
+	// rate instead of carrying over a schedule made for the old one.
+	return h.charge(w, r, scope+":"+key+":"+strconv.Itoa(rate.PerMinute), rate)
 }
 
 // charge spends one request of key's budget.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/igny8/igny8"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/httpx"
 	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/igny8/igny8/internal/throttle"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -43,13 +45,22 @@ type App struct {
 	admin *sqlstore.Admin
 	keys  *auth.Keys
 	reg   *prometheus.Registry
+	// limiter is nil when throttling is off; throttle keeps Redis state.
+	limiter  igny8.Limiter
+	throttle *throttle.Limiter
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close releases the database.
-func (s *App) Close() error { return s.db.Close() }
+// Close releases the database and the throttle's Redis client.
+func (s *App) Close() error {
+	var err error
+	if s.throttle != nil {
+		err = s.throttle.Close()
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 // Handler is the whole HTTP surface: API, ops and pages, behind the request
 // id, logging, recovery and metrics middleware.
@@ -126,6 +137,14 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	if db.ReadSQL() != db.SQL() {
 		s.reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "igny8_read"))
 	}
+	if cfg.Throttle == "on" {
+		if s.throttle, err = throttle.New(ctx, throttle.Options{RedisURL: cfg.RedisURL, Logger: log}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.limiter = s.throttle
+		s.reg.MustRegister(s.throttle.Collectors()...)
+	}
 	return s, nil
 }
 
@@ -138,6 +157,7 @@ func (s *App) apiHandler() *api.Handler {
 		Identity:   s.store,
 		Tokens:     tokens{s.keys},
 		Passwords:  passwords{},
+		Limiter:    s.limiter,
 		Ready:      s.ready,
 		Metrics:    s.reg,
 		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
@@ -147,7 +167,11 @@ func (s *App) apiHandler() *api.Handler {
 
 // ready backs /readyz: the database must answer.
 func (s *App) ready(ctx context.Context) (map[string]string, error) {
-	details := map[string]string{"database": "ok"}
+	details := map[string]string{"database": "ok", "throttle": "off"}
+	if s.throttle != nil {
+		st := s.throttle.Status(ctx)
+		details["throttle"] = st.Backend
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		details["database"] = "unavailable"
 		return details, err

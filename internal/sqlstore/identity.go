@@ -85,7 +85,8 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 			return err
 		}
 		if plan.IncludedCredits > 0 {
-			if err := insertTrialGrant(ctx, tx, accountID, plan); err != nil {
+			if _, _, err := applyCredit(ctx, tx, accountID, creditChange{Type: igny8.TxTrialGrant, Amount: plan.IncludedCredits,
+				Description: "Free trial credits", ReferenceType: "plan", ReferenceID: plan.Slug, Actor: "system"}); err != nil {
 				return err
 			}
 		}
@@ -210,18 +211,4 @@ func (s *Store) AddSigningKey(ctx context.Context, k igny8.SigningKey) error {
 			VALUES (?, ?, ?, ?, ?)`, k.ID, k.Algorithm, encodeKey(k.PrivateKey), encodeKey(k.PublicKey), tx.now)
 		return err
 	})
-}
-
-// insertTrialGrant credits a new account with its plan's credits and writes
-// the matching trial_grant transaction, the first of its ledger.
-func insertTrialGrant(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan) error {
-	if _, err := tx.exec(ctx, `UPDATE accounts SET credits = credits + ?, ledger_seq = ledger_seq + 1 WHERE id = ?`,
-		plan.IncludedCredits, accountID); err != nil {
-		return err
-	}
-	_, err := tx.exec(ctx, `INSERT INTO credit_transactions (id, account_id, seq, type, amount, balance_after,
-		description, reference_type, reference_id, actor, created_at)
-		SELECT ?, id, ledger_seq, 'trial_grant', ?, credits, 'Free trial credits', 'plan', ?, 'system', ? FROM accounts WHERE id = ?`,
-		newID(), plan.IncludedCredits, plan.Slug, tx.now, accountID)
-	return err
 }

@@ -1,0 +1,16 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/igny8/igny8"
+)
+
+// CreditChange exposes creditChange to the external tests.
+type CreditChange = creditChange
+
+// ApplyCredit runs applyCredit in a transaction of its own, as the store's
+// callers do.
+func ApplyCredit(ctx context.Context, db *DB, accountID string, ch CreditChange) (*igny8.CreditTransaction, bool, error) {
+	return db.applyCreditOnce(ctx, accountID, ch, nil)
+}

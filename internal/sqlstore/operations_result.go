@@ -1,0 +1,121 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/igny8/igny8"
+)
+
+// timeoutPrefix starts the stored error of an operation that timed out.
+const timeoutPrefix = "timeout"
+
+// maxStoredError bounds the provider error kept on a usage log.
+const maxStoredError = 500
+
+// finish is the second transaction: the pending usage log becomes
+// succeeded, or failed with a refund of its cost. The guard on outcome
+// makes a second finish of one operation roll back instead of refunding
+// twice.
+func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.OperationRequest, op *pendingOp,
+	resp *igny8.AIResponse, runErr error, took time.Duration) (*igny8.OperationResult, error) {
+	res := &igny8.OperationResult{ID: op.id, Operation: req.Operation, SiteID: req.SiteID, SectorID: req.SectorID,
+		Outcome: igny8.OutcomeSucceeded, CreditsUsed: op.cost, Balance: op.balance,
+		DurationMS: took.Milliseconds(), CreatedAt: op.createdAt}
+	if runErr == nil {
+		res.Output, res.Model, res.TokensIn, res.TokensOut = resp.Output, resp.Model, resp.TokensIn, resp.TokensOut
+	}
+	err := o.db.InTx(ctx, func(tx *Tx) error {
+		if runErr == nil {
+			return markUsage(ctx, tx, p.AccountID, op.id, `outcome = 'succeeded', model = ?, tokens_in = ?,
+				tokens_out = ?, duration_ms = ?, output = ?`, res.Model, res.TokensIn, res.TokensOut,
+				res.DurationMS, string(res.Output))
+		}
+		var refundID *string
+		if op.cost > 0 {
+			t, _, err := applyCredit(ctx, tx, p.AccountID, creditChange{Type: igny8.TxRefund, Amount: op.cost,
+				Description:   "Refund of failed AI operation " + string(req.Operation),
+				ReferenceType: igny8.RefAIOperation, ReferenceID: op.id, Actor: p.ActorID()})
+			if err != nil {
+				return err
+			}
+			res.Balance, refundID = t.BalanceAfter, &t.ID
+		}
+		return markUsage(ctx, tx, p.AccountID, op.id, `outcome = 'failed', error = ?, duration_ms = ?,
+			refund_transaction_id = ?`, storedError(runErr), res.DurationMS, refundID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record outcome of operation %s: %w", op.id, err)
+	}
+	if runErr != nil {
+		res.Outcome, res.CreditsUsed, res.Error = igny8.OutcomeFailed, 0, publicError(storedError(runErr))
+	}
+	return res, nil
+}
+
+// markUsage sets the given columns of a pending usage log; it fails when
+// the log is no longer pending.
+func markUsage(ctx context.Context, tx *Tx, accountID, id, set string, args ...any) error {
+	args = append(args, id, accountID)
+	r, err := tx.exec(ctx, `UPDATE credit_usage_logs SET `+set+` WHERE id = ? AND account_id = ? AND outcome = 'pending'`, args...)
+	if err != nil {
+		return fmt.Errorf("update usage log: %w", err)
+	}
+	if n, err := r.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("usage log %s is no longer pending (%d rows, %v)", id, n, err)
+	}
+	return nil
+}
+
+func storedError(err error) string {
+	s := err.Error()
+	if len(s) > maxStoredError {
+		s = s[:maxStoredError]
+	}
+	return s
+}
+
+// publicError is what a tenant is told about a failed run; the detail stays
+// on the usage log for operators.
+func publicError(stored string) string {
+	if strings.HasPrefix(stored, timeoutPrefix) {
+		return "The AI provider did not answer in time. The credits were refunded."
+	}
+	return "The AI provider failed. The credits were refunded."
+}
+
+// operationByKey returns the stored result of the account's operation
+// with this Idempotency-Key. It returns sql.ErrNoRows when there is none,
+// validation_failed when the key was used for another request, and
+// conflict while that operation is still running.
+func operationByKey(ctx context.Context, c conn, accountID, key, hash string) (*igny8.OperationResult, error) {
+	var r igny8.OperationResult
+	var output, errText, stored string
+	err := c.queryRow(ctx, `SELECT u.id, u.operation, COALESCE(u.site_id, ''), COALESCE(u.sector_id, ''), u.outcome,
+		u.credits_used, u.output, u.error, u.model, u.tokens_in, u.tokens_out, u.duration_ms, u.created_at,
+		u.request_hash, COALESCE(rf.balance_after, d.balance_after, a.credits)
+		FROM credit_usage_logs u JOIN accounts a ON a.id = u.account_id
+		LEFT JOIN credit_transactions d ON d.id = u.transaction_id
+		LEFT JOIN credit_transactions rf ON rf.id = u.refund_transaction_id
+		WHERE u.account_id = ? AND u.idempotency_key = ?`, accountID, key).
+		Scan(&r.ID, &r.Operation, &r.SiteID, &r.SectorID, &r.Outcome, &r.CreditsUsed, &output, &errText, &r.Model,
+			&r.TokensIn, &r.TokensOut, &r.DurationMS, &r.CreatedAt, &stored, &r.Balance)
+	switch {
+	case err != nil:
+		return nil, translate(err)
+	case stored != hash:
+		return nil, keyReused()
+	case r.Outcome == igny8.OutcomePending:
+		return nil, igny8.Errorf(igny8.EConflict, "The operation with this Idempotency-Key is still running; retry shortly.")
+	case r.Outcome == igny8.OutcomeFailed:
+		r.CreditsUsed, r.Error = 0, publicError(errText)
+	}
+	if output != "" {
+		r.Output = json.RawMessage(output)
+	}
+	r.Replayed = true
+	return &r, nil
+}
