@@ -65,17 +65,10 @@ type CreditBalance struct {
 // TransactionFilter selects credit transactions; the zero value lists the
 // newest page of all types.
 type TransactionFilter struct {
-	Type   string     // one of the Tx* types, or "" for all
-	From   *time.Time // created at or after
-	To     *time.Time // created before
-	Limit  int        // 1-100, default 50
-	Cursor string     // next_cursor of the previous page
-}
-
-// TransactionPage is one page of transactions, newest first.
-type TransactionPage struct {
-	Items      []CreditTransaction `json:"items"`
-	NextCursor string              `json:"next_cursor"`
+	Type string     // one of the Tx* types, or "" for all
+	From *time.Time // created at or after
+	To   *time.Time // created before
+	Page PageRequest
 }
 
 // Usage groupings for UsageSummary.
@@ -167,7 +160,7 @@ func (v LedgerViolation) String() string {
 // errors: unauthenticated, forbidden, validation_failed for a bad filter.
 type LedgerService interface {
 	CreditBalance(ctx context.Context) (*CreditBalance, error)
-	ListCreditTransactions(ctx context.Context, f TransactionFilter) (*TransactionPage, error)
+	ListCreditTransactions(ctx context.Context, f TransactionFilter) (*Page[CreditTransaction], error)
 	CreditUsage(ctx context.Context, f UsageFilter) (*UsageSummary, error)
 	CreditCosts(ctx context.Context) ([]CreditCost, error)
 }

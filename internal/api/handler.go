@@ -45,8 +45,12 @@ type Deps struct {
 	Industries igny8.IndustryService
 	Accounts   igny8.AccountService
 	Identity   igny8.IdentityService
-	Tokens     Tokens
-	Passwords  Passwords
+	// Ledger, AI and AdminLedger serve the credits endpoints.
+	Ledger      igny8.LedgerService
+	AI          igny8.AIService
+	AdminLedger igny8.AdminLedgerService
+	Tokens      Tokens
+	Passwords   Passwords
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

@@ -50,6 +50,7 @@ func (h *Handler) allRoutes() []route {
 		h.catalogueRoutes(),
 		h.authRoutes(),
 		h.accountRoutes(),
+		h.creditRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/igny8/igny8/internal/ai"
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/config"
@@ -48,6 +49,8 @@ type App struct {
 	// limiter is nil when throttling is off; throttle keeps Redis state.
 	limiter  igny8.Limiter
 	throttle *throttle.Limiter
+	// ops runs metered AI operations on the configured provider.
+	ops *sqlstore.Operations
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
@@ -132,6 +135,13 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
+	provider, err := ai.NewProvider(ai.OpenAIConfig{BaseURL: cfg.AIBaseURL, APIKey: cfg.AIAPIKey,
+		Model: cfg.AIModel, Timeout: cfg.AITimeout})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
 	if db.ReadSQL() != db.SQL() {
@@ -150,16 +160,19 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:     s.log,
-		Plans:      s.store,
-		Industries: s.store,
-		Accounts:   s.store,
-		Identity:   s.store,
-		Tokens:     tokens{s.keys},
-		Passwords:  passwords{},
-		Limiter:    s.limiter,
-		Ready:      s.ready,
-		Metrics:    s.reg,
+		Logger:      s.log,
+		Plans:       s.store,
+		Industries:  s.store,
+		Accounts:    s.store,
+		Identity:    s.store,
+		Ledger:      s.store,
+		AI:          s.ops,
+		AdminLedger: s.admin,
+		Tokens:      tokens{s.keys},
+		Passwords:   passwords{},
+		Limiter:     s.limiter,
+		Ready:       s.ready,
+		Metrics:     s.reg,
 		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
 			AuthCacheTTL: s.cfg.AuthCacheTTL},
 	})
@@ -192,7 +205,21 @@ func (s *App) RunJobs(ctx context.Context) {
 			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("refresh signing keys", "err", err.Error())
 			}
+			s.failStaleOperations(ctx)
 		}
+	}
+}
+
+// failStaleOperations refunds AI operations left pending by a server that
+// stopped mid-call: anything pending for well over the provider timeout.
+func (s *App) failStaleOperations(ctx context.Context) {
+	cutoff := time.Now().Add(-(s.cfg.AITimeout + 5*time.Minute))
+	n, err := s.admin.FailStaleOperations(igny8.SystemContext(ctx), cutoff)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("fail stale AI operations", "err", err.Error())
+	}
+	if n > 0 {
+		s.log.Warn("refunded stale AI operations", "count", n)
 	}
 }
 

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/igny8/igny8"
 )
@@ -32,23 +30,10 @@ func (a *Admin) AdjustCredits(ctx context.Context, accountID string, in igny8.Cr
 		ReferenceType: igny8.RefAccount, ReferenceID: accountID,
 		IdempotencyKey: in.IdempotencyKey, Actor: p.ActorID()}
 	t, _, err := a.db.applyCreditOnce(ctx, accountID, ch, func(tx *Tx, t *igny8.CreditTransaction) error {
-		return ledgerAudit(ctx, tx, &accountID, p.ActorID(), "credits.adjusted", "credit_transaction", t.ID,
+		return audit(ctx, tx, accountID, "credits.adjusted", "credit_transaction", t.ID,
 			map[string]any{"amount": t.Amount, "balance_after": t.BalanceAfter, "description": desc})
 	})
 	return t, err
 }
 
-// ledgerAudit appends one audit event in tx; accountID is nil for
-// system-wide changes such as the cost table.
-func ledgerAudit(ctx context.Context, tx *Tx, accountID *string, actor, action, targetType, targetID string, details any) error {
-	d, err := json.Marshal(details)
-	if err != nil {
-		return fmt.Errorf("audit details: %w", err)
-	}
-	_, err = tx.exec(ctx, `INSERT INTO audit_events (id, account_id, actor, action, target_type, target_id, details, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newID(), accountID, actor, action, targetType, targetID, string(d), tx.now)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
-}
+var _ igny8.AdminLedgerService = (*Admin)(nil)

@@ -99,7 +99,7 @@ func (a *Admin) PutCreditCosts(ctx context.Context, costs []igny8.CreditCost) ([
 				return fmt.Errorf("store credit cost: %w", err)
 			}
 		}
-		return ledgerAudit(ctx, tx, nil, p.ActorID(), "credit_costs.updated", "credit_costs", "",
+		return audit(ctx, tx, "", "credit_costs.updated", "credit_costs", "",
 			map[string]any{"costs": costs})
 	})
 	if err != nil {

@@ -110,7 +110,7 @@ func TestLedgerReads(t *testing.T) {
 		}
 		store := sqlstore.NewStore(db)
 		var seqs []int64
-		f := igny8.TransactionFilter{Limit: 2}
+		f := igny8.TransactionFilter{Page: igny8.PageRequest{Limit: 2}}
 		for {
 			page, err := store.ListCreditTransactions(tn.owner(), f)
 			if err != nil {
@@ -119,10 +119,10 @@ func TestLedgerReads(t *testing.T) {
 			for _, tx := range page.Items {
 				seqs = append(seqs, tx.Seq)
 			}
-			if page.NextCursor == "" {
+			if page.NextCursor == nil {
 				break
 			}
-			f.Cursor = page.NextCursor
+			f.Page.Cursor = *page.NextCursor
 		}
 		if len(seqs) != 6 || seqs[0] != 6 || seqs[5] != 1 {
 			t.Fatalf("paged seqs = %v", seqs)
@@ -137,7 +137,7 @@ func TestLedgerReads(t *testing.T) {
 			t.Fatalf("future page %+v, %v", page, err)
 		}
 		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Type: "gift"})), igny8.EValidation)
-		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Cursor: "x"})), igny8.EValidation)
+		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Page: igny8.PageRequest{Cursor: "x"}})), igny8.EValidation)
 
 		today := time.Now().UTC().Format("2006-01-02")
 		for by, key := range map[string]string{igny8.GroupByOperation: "auto_cluster", igny8.GroupByDay: today, igny8.GroupBySite: tn.SiteID} {
@@ -251,6 +251,35 @@ func TestOperationOpenAIProvider(t *testing.T) {
 		}
 		if balance(t, db, tn) != 90 {
 			t.Fatalf("balance = %d, want 90", balance(t, db, tn))
+		}
+		verifyClean(t, db)
+	})
+}
+
+// An operation whose server stopped before recording its outcome is failed
+// and refunded by FailStaleOperations; the late outcome then changes nothing.
+func TestFailStaleOperations(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		tn := seedTenant(t, db, "stale", 100)
+		admin := sqlstore.NewAdmin(db)
+		reaped := -1
+		provider := &countingProvider{run: func(ctx context.Context, req igny8.AIRequest) (*igny8.AIResponse, error) {
+			var err error
+			if reaped, err = admin.FailStaleOperations(adminCtx(), time.Now().Add(time.Minute)); err != nil {
+				t.Error(err)
+			}
+			return ai.Local{}.Run(ctx, req)
+		}}
+		if _, err := sqlstore.NewOperations(db, provider, 0).RunOperation(tn.owner(), clusterReq(tn.SiteID)); err == nil {
+			t.Fatal("the late outcome of a reaped operation was recorded")
+		}
+		if reaped != 1 || balance(t, db, tn) != 100 {
+			t.Fatalf("reaped %d, balance %d", reaped, balance(t, db, tn))
+		}
+		if n, err := admin.FailStaleOperations(adminCtx(), time.Now().Add(time.Minute)); err != nil || n != 0 {
+			t.Fatalf("second sweep failed %d, %v", n, err)
 		}
 		verifyClean(t, db)
 	})

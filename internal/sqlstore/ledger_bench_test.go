@@ -30,6 +30,9 @@ func BenchmarkDeductions(b *testing.B) {
 			}{{"hot", accounts[:1]}, {"spread1000", accounts}} {
 				b.Run(shape.name+"/bare", func(b *testing.B) { runDeductions(b, shape.accounts, bareDeduct(db)) })
 				b.Run(shape.name+"/ledger", func(b *testing.B) { runDeductions(b, shape.accounts, ledgerDeduct(db)) })
+				b.Run(shape.name+"/interleaved", func(b *testing.B) {
+					runInterleaved(b, shape.accounts, bareDeduct(db), ledgerDeduct(db))
+				})
 			}
 			tn := seedTenantB(b, db)
 			b.Run("hot/operation", func(b *testing.B) {
@@ -58,6 +61,38 @@ func runDeductions(b *testing.B, accounts []string, deduct func(ctx context.Cont
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deductions/s")
+}
+
+// runInterleaved alternates bare and ledger deductions in one loop, so that
+// both see the same machine load, and reports their mean latencies and the
+// ledger's rate relative to the bare one.
+func runInterleaved(b *testing.B, accounts []string, bare, ledger func(ctx context.Context, accountID string) error) {
+	var next atomic.Int64
+	var ns, n [2]atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			i := next.Add(1)
+			kind, f := i%2, bare
+			if kind == 1 {
+				f = ledger
+			}
+			start := time.Now()
+			if err := f(ctx, accounts[int(i/2)%len(accounts)]); err != nil {
+				b.Error(err)
+				return
+			}
+			ns[kind].Add(int64(time.Since(start)))
+			n[kind].Add(1)
+		}
+	})
+	bareMean := float64(ns[0].Load()) / float64(max(n[0].Load(), 1))
+	ledgerMean := float64(ns[1].Load()) / float64(max(n[1].Load(), 1))
+	b.ReportMetric(bareMean/1e3, "bare-µs/op")
+	b.ReportMetric(ledgerMean/1e3, "ledger-µs/op")
+	b.ReportMetric(bareMean/ledgerMean, "ledger/bare-rate")
 }
 
 func ledgerDeduct(db *sqlstore.DB) func(ctx context.Context, accountID string) error {

@@ -39,7 +39,7 @@ func (s *Store) CreditBalance(ctx context.Context) (*igny8.CreditBalance, error)
 // ListCreditTransactions returns one page of the account's transactions,
 // newest first, optionally of one type and within [From, To). Errors:
 // unauthenticated, forbidden, validation_failed (type, limit, cursor, range).
-func (s *Store) ListCreditTransactions(ctx context.Context, f igny8.TransactionFilter) (*igny8.TransactionPage, error) {
+func (s *Store) ListCreditTransactions(ctx context.Context, f igny8.TransactionFilter) (*igny8.Page[igny8.CreditTransaction], error) {
 	p, err := readLedger(ctx)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (s *Store) ListCreditTransactions(ctx context.Context, f igny8.TransactionF
 		return nil, err
 	}
 	defer rows.Close()
-	page := &igny8.TransactionPage{Items: []igny8.CreditTransaction{}}
+	page := &igny8.Page[igny8.CreditTransaction]{Items: []igny8.CreditTransaction{}}
 	for rows.Next() {
 		var t igny8.CreditTransaction
 		if err := scanCreditTx(rows, &t); err != nil {
@@ -73,7 +73,8 @@ func (s *Store) ListCreditTransactions(ctx context.Context, f igny8.TransactionF
 	}
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
-		page.NextCursor = strconv.FormatInt(page.Items[limit-1].Seq, 10)
+		next := strconv.FormatInt(page.Items[limit-1].Seq, 10)
+		page.NextCursor = &next
 	}
 	return page, rows.Err()
 }
@@ -84,15 +85,10 @@ func validateTxFilter(f *igny8.TransactionFilter) (limit int, before int64, err 
 	if f.Type != "" && !igny8.ValidTransactionType(f.Type) {
 		fields = append(fields, igny8.FieldError{Field: "type", Message: "is not a transaction type"})
 	}
-	limit = f.Limit
-	if limit == 0 {
-		limit = 50
-	}
-	if limit < 1 || limit > 100 {
-		fields = append(fields, igny8.FieldError{Field: "limit", Message: "must be between 1 and 100"})
-	}
-	if f.Cursor != "" {
-		if before, err = strconv.ParseInt(f.Cursor, 10, 64); err != nil || before < 1 {
+	page := f.Page.Normalized()
+	limit = page.Limit
+	if page.Cursor != "" {
+		if before, err = strconv.ParseInt(page.Cursor, 10, 64); err != nil || before < 1 {
 			fields = append(fields, igny8.FieldError{Field: "cursor", Message: "is not a cursor from this list"})
 		}
 	}
@@ -168,3 +164,5 @@ func (s *Store) CreditUsage(ctx context.Context, f igny8.UsageFilter) (*igny8.Us
 	sum.Total.Key = "total"
 	return sum, rows.Err()
 }
+
+var _ igny8.LedgerService = (*Store)(nil)

@@ -51,21 +51,53 @@ type ledgerAccount struct {
 	sum, lastSeq, lastBalance int64
 }
 
+// violations collects what LedgerVerify finds.
+type violations []igny8.LedgerViolation
+
+func (vs *violations) add(accountID, check, format string, args ...any) {
+	*vs = append(*vs, igny8.LedgerViolation{AccountID: accountID, Check: check, Detail: fmt.Sprintf(format, args...)})
+}
+
+// step checks one transaction against the run so far and advances it.
+func (acc *ledgerAccount) step(vs *violations, accountID, id string, seq, amount, after int64) {
+	if seq != acc.lastSeq+1 {
+		vs.add(accountID, CheckSequence, "transaction %s has seq %d after seq %d", id, seq, acc.lastSeq)
+	}
+	if after != acc.lastBalance+amount {
+		vs.add(accountID, CheckBalanceAfter, "transaction %s (seq %d): balance_after %d, but %d%+d = %d",
+			id, seq, after, acc.lastBalance, amount, acc.lastBalance+amount)
+	}
+	if after < 0 {
+		vs.add(accountID, CheckNegative, "transaction %s (seq %d) leaves balance %d", id, seq, after)
+	}
+	acc.sum, acc.lastSeq, acc.lastBalance = acc.sum+amount, seq, after
+}
+
+// finish checks the account's row against its whole run.
+func (acc *ledgerAccount) finish(vs *violations, accountID string) {
+	if acc.credits != acc.sum {
+		vs.add(accountID, CheckBalanceSum, "balance %d, sum of transactions %d", acc.credits, acc.sum)
+	}
+	if acc.seq != acc.lastSeq {
+		vs.add(accountID, CheckSequence, "ledger_seq %d, last transaction seq %d", acc.seq, acc.lastSeq)
+	}
+	if acc.credits < 0 {
+		vs.add(accountID, CheckNegative, "balance %d", acc.credits)
+	}
+}
+
 // verifyRuns walks every account's transactions in seq order once.
 func verifyRuns(ctx context.Context, c conn) ([]igny8.LedgerViolation, error) {
 	accounts, order, err := loadLedgerAccounts(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	var out []igny8.LedgerViolation
-	add := func(id, check, format string, args ...any) {
-		out = append(out, igny8.LedgerViolation{AccountID: id, Check: check, Detail: fmt.Sprintf(format, args...)})
-	}
 	rows, err := c.query(ctx, `SELECT account_id, id, seq, amount, balance_after FROM credit_transactions ORDER BY account_id, seq`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var vs violations
 	for rows.Next() {
 		var accountID, id string
 		var seq, amount, after int64
@@ -77,34 +109,15 @@ func verifyRuns(ctx context.Context, c conn) ([]igny8.LedgerViolation, error) {
 			acc = &ledgerAccount{}
 			accounts[accountID], order = acc, append(order, accountID)
 		}
-		if seq != acc.lastSeq+1 {
-			add(accountID, CheckSequence, "transaction %s has seq %d after seq %d", id, seq, acc.lastSeq)
-		}
-		if after != acc.lastBalance+amount {
-			add(accountID, CheckBalanceAfter, "transaction %s (seq %d): balance_after %d, but %d%+d = %d",
-				id, seq, after, acc.lastBalance, amount, acc.lastBalance+amount)
-		}
-		if after < 0 {
-			add(accountID, CheckNegative, "transaction %s (seq %d) leaves balance %d", id, seq, after)
-		}
-		acc.sum, acc.lastSeq, acc.lastBalance = acc.sum+amount, seq, after
+		acc.step(&vs, accountID, id, seq, amount, after)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, id := range order {
-		acc := accounts[id]
-		if acc.credits != acc.sum {
-			add(id, CheckBalanceSum, "balance %d, sum of transactions %d", acc.credits, acc.sum)
-		}
-		if acc.seq != acc.lastSeq {
-			add(id, CheckSequence, "ledger_seq %d, last transaction seq %d", acc.seq, acc.lastSeq)
-		}
-		if acc.credits < 0 {
-			add(id, CheckNegative, "balance %d", acc.credits)
-		}
+		accounts[id].finish(&vs, id)
 	}
-	return out, nil
+	return vs, nil
 }
 
 func loadLedgerAccounts(ctx context.Context, c conn) (map[string]*ledgerAccount, []string, error) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,18 +35,12 @@ func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.
 				tokens_out = ?, duration_ms = ?, output = ?`, res.Model, res.TokensIn, res.TokensOut,
 				res.DurationMS, string(res.Output))
 		}
-		var refundID *string
-		if op.cost > 0 {
-			t, _, err := applyCredit(ctx, tx, p.AccountID, creditChange{Type: igny8.TxRefund, Amount: op.cost,
-				Description:   "Refund of failed AI operation " + string(req.Operation),
-				ReferenceType: igny8.RefAIOperation, ReferenceID: op.id, Actor: p.ActorID()})
-			if err != nil {
-				return err
-			}
-			res.Balance, refundID = t.BalanceAfter, &t.ID
+		balance, err := failOperation(ctx, tx, p.AccountID, op.id, req.Operation, op.cost, p.ActorID(),
+			storedError(runErr), res.DurationMS)
+		if balance >= 0 {
+			res.Balance = balance
 		}
-		return markUsage(ctx, tx, p.AccountID, op.id, `outcome = 'failed', error = ?, duration_ms = ?,
-			refund_transaction_id = ?`, storedError(runErr), res.DurationMS, refundID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record outcome of operation %s: %w", op.id, err)
@@ -56,6 +51,26 @@ func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.
 	return res, nil
 }
 
+// failOperation refunds a pending operation's cost and marks it failed,
+// in tx. It returns the balance after the refund, or -1 when there was
+// nothing to refund.
+func failOperation(ctx context.Context, tx *Tx, accountID, id string, op igny8.Operation, cost int64,
+	actor, errText string, durationMS int64) (int64, error) {
+	balance := int64(-1)
+	var refundID *string
+	if cost > 0 {
+		t, _, err := applyCredit(ctx, tx, accountID, creditChange{Type: igny8.TxRefund, Amount: cost,
+			Description: "Refund of failed AI operation " + string(op), ReferenceType: igny8.RefAIOperation,
+			ReferenceID: id, Actor: actor})
+		if err != nil {
+			return -1, err
+		}
+		balance, refundID = t.BalanceAfter, &t.ID
+	}
+	return balance, markUsage(ctx, tx, accountID, id, `outcome = 'failed', error = ?, duration_ms = ?,
+		refund_transaction_id = ?`, errText, durationMS, refundID)
+}
+
 // markUsage sets the given columns of a pending usage log; it fails when
 // the log is no longer pending.
 func markUsage(ctx context.Context, tx *Tx, accountID, id, set string, args ...any) error {
@@ -64,11 +79,18 @@ func markUsage(ctx context.Context, tx *Tx, accountID, id, set string, args ...a
 	if err != nil {
 		return fmt.Errorf("update usage log: %w", err)
 	}
-	if n, err := r.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("usage log %s is no longer pending (%d rows, %v)", id, n, err)
+	n, err := r.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update usage log: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("usage log %s: %w", id, errNotPending)
 	}
 	return nil
 }
+
+// errNotPending reports that an operation's outcome was already recorded.
+var errNotPending = errors.New("operation is no longer pending")
 
 func storedError(err error) string {
 	s := err.Error()
