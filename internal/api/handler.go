@@ -49,8 +49,13 @@ type Deps struct {
 	Ledger      igny8.LedgerService
 	AI          igny8.AIService
 	AdminLedger igny8.AdminLedgerService
-	Tokens      Tokens
-	Passwords   Passwords
+	Sites       igny8.SiteService
+	// AccountDeletion deletes the caller's account; Retention restores
+	// deleted accounts (admin).
+	AccountDeletion igny8.AccountDeletion
+	Retention       igny8.RetentionAdmin
+	Tokens          Tokens
+	Passwords       Passwords
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and

@@ -51,6 +51,8 @@ func (h *Handler) allRoutes() []route {
 		h.authRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
+		h.siteRoutes(),
+		h.accountDeletionRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

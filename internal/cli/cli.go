@@ -36,7 +36,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.plansCmd(), e.freeTrialPlanCmd(), e.adminCmd(), e.ledgerCmd())
+	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.plansCmd(), e.freeTrialPlanCmd(), e.adminCmd(),
+		e.purgeCmd(), e.ledgerCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "igny8:", errorText(err))
 		return 1

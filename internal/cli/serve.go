@@ -127,6 +127,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	}
 	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
+	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -160,19 +161,22 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
-		Logger:      s.log,
-		Plans:       s.store,
-		Industries:  s.store,
-		Accounts:    s.store,
-		Identity:    s.store,
-		Ledger:      s.store,
-		AI:          s.ops,
-		AdminLedger: s.admin,
-		Tokens:      tokens{s.keys},
-		Passwords:   passwords{},
-		Limiter:     s.limiter,
-		Ready:       s.ready,
-		Metrics:     s.reg,
+		Logger:          s.log,
+		Plans:           s.store,
+		Industries:      s.store,
+		Accounts:        s.store,
+		Identity:        s.store,
+		Ledger:          s.store,
+		AI:              s.ops,
+		AdminLedger:     s.admin,
+		Sites:           s.store,
+		AccountDeletion: s.store,
+		Retention:       s.admin,
+		Tokens:          tokens{s.keys},
+		Passwords:       passwords{},
+		Limiter:         s.limiter,
+		Ready:           s.ready,
+		Metrics:         s.reg,
 		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
 			AuthCacheTTL: s.cfg.AuthCacheTTL},
 	})
@@ -206,6 +210,7 @@ func (s *App) RunJobs(ctx context.Context) {
 				s.log.Warn("refresh signing keys", "err", err.Error())
 			}
 			s.failStaleOperations(ctx)
+			s.purge(ctx)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/igny8/igny8"
 )
@@ -14,6 +15,11 @@ type Store struct {
 	// afterAccountInsert, when set by a test, runs inside the sign-up
 	// transaction after the account row is written, to inject failures.
 	afterAccountInsert func() error
+	// retention is how long soft-deleted rows stay restorable (SetRetention).
+	retention time.Duration
+	// afterLimitCheck, when set by a test, runs between a plan-limit check
+	// and the insert it guards, to widen the window a race would need.
+	afterLimitCheck func()
 }
 
 // NewStore returns the services backed by db.

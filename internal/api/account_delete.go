@@ -1,0 +1,61 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
+)
+
+// accountDeletionRoutes are the owner's deletion of the whole account and
+// the admin's undo within retention.
+func (h *Handler) accountDeletionRoutes() []route {
+	return []route{
+		{method: "DELETE", path: "/api/v1/account", summary: "Delete the account with everything it owns (owner, confirming with the password)",
+			tag: "account", access: tenant, action: igny8.ActBilling, suspendedOwner: true, in: deleteAccountRequest{},
+			status: http.StatusNoContent, h: h.deleteAccount},
+		{method: "POST", path: "/api/v1/admin/accounts/{id}/restore", summary: "Restore an account its owner deleted, within retention",
+			tag: "admin", access: admin, out: igny8.Account{}, h: h.restoreAccount},
+	}
+}
+
+type deleteAccountRequest struct {
+	Password string `json:"password"`
+}
+
+// deleteAccount checks the owner's password again before the deletion: a
+// stolen access token alone must not be able to delete an account.
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
+	var in deleteAccountRequest
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	user, err := h.Identity.CurrentUser(r.Context())
+	if err != nil {
+		return err
+	}
+	if err := h.chargeEmail(w, r, user.Email); err != nil {
+		return err
+	}
+	creds, err := h.Identity.CredentialsByEmail(r.Context(), user.Email)
+	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
+		return err
+	}
+	if err != nil || creds.User.ID != user.ID || !h.Passwords.Check(creds.PasswordHash, in.Password) {
+		return igny8.InvalidField("password", "is not your password")
+	}
+	if err := h.AccountDeletion.DeleteAccount(r.Context()); err != nil {
+		return err
+	}
+	h.Logger.InfoContext(r.Context(), "account deleted", "account_id", igny8.PrincipalFrom(r.Context()).AccountID, "user_id", user.ID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) restoreAccount(w http.ResponseWriter, r *http.Request) error {
+	acct, err := h.Retention.RestoreAccount(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, acct)
+}

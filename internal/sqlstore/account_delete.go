@@ -1,0 +1,88 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/igny8/igny8"
+)
+
+var _ igny8.AccountDeletion = (*Store)(nil)
+
+// ReasonAccountDeleted is the status reason of an account its owner deleted.
+const ReasonAccountDeleted = "account_deleted"
+
+// DeleteAccount cancels and soft-deletes the principal's account, with its
+// live sites and sectors at the same instant, so that an admin restore
+// brings back exactly those. The gate refuses a deleted account, so every
+// credential of it stops working with this commit. Only the owner, logged
+// in as a person, may do it (the caller checks the password).
+// Errors: unauthenticated, forbidden.
+func (s *Store) DeleteAccount(ctx context.Context) error {
+	p, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Role != igny8.RoleOwner || !p.IsPerson() {
+		return igny8.Errorf(igny8.EForbidden, "Only the account owner, logged in, can delete the account.")
+	}
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if _, err := lockAccountPlan(ctx, tx, p.AccountID); err != nil {
+			return err
+		}
+		purge := tx.now.Add(s.retentionPeriod())
+		if _, err := tx.exec(ctx, `UPDATE accounts SET status_before_delete = status, reason_before_delete = status_reason,
+			status = 'cancelled', status_reason = ?, deleted_at = ?, purge_after = ?, updated_at = ?
+			WHERE id = ? AND deleted_at IS NULL`, ReasonAccountDeleted, tx.now, purge, tx.now, p.AccountID); err != nil {
+			return err
+		}
+		for _, table := range []string{"sectors", "sites"} {
+			if _, err := tx.exec(ctx, `UPDATE `+table+` SET deleted_at = ?, purge_after = ?, updated_at = ?
+				WHERE account_id = ? AND deleted_at IS NULL`, tx.now, purge, tx.now, p.AccountID); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, p.AccountID, "account.deleted", "account", p.AccountID, map[string]any{"purge_after": purge})
+	})
+}
+
+// RestoreAccount undoes an owner's account deletion within retention: the
+// account gets back the status it had, and the sites and sectors deleted
+// with it come back. Errors: forbidden, not_found.
+func (a *Admin) RestoreAccount(ctx context.Context, accountID string) (*igny8.Account, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	var acct *igny8.Account
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		var id string
+		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ? AND deleted_at IS NOT NULL AND purge_after > ?`+tx.db.forUpdate(),
+			accountID, tx.now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return igny8.NotFound("Deleted account")
+		}
+		if err != nil {
+			return translate(err)
+		}
+		const withAccount = `account_id = ? AND deleted_at = (SELECT deleted_at FROM accounts WHERE id = ?)`
+		for _, table := range []string{"sites", "sectors"} {
+			if _, err := tx.exec(ctx, `UPDATE `+table+` SET deleted_at = NULL, purge_after = NULL, updated_at = ? WHERE `+withAccount,
+				tx.now, id, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(ctx, `UPDATE accounts SET status = CASE WHEN status_before_delete = '' THEN status ELSE status_before_delete END,
+			status_reason = reason_before_delete,
+			status_before_delete = '', reason_before_delete = '', deleted_at = NULL, purge_after = NULL, updated_at = ?
+			WHERE id = ?`, tx.now, id); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, id, "account.restored", "account", id, nil); err != nil {
+			return err
+		}
+		acct, err = accountByID(ctx, tx.conn, id)
+		return err
+	})
+	return acct, err
+}
