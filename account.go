@@ -54,4 +54,13 @@ type User struct {
 type AccountService interface {
 	// CurrentAccount returns the principal's account with its plan.
 	CurrentAccount(ctx context.Context) (*Account, error)
+	// UpdateAccount changes the account's settings (name, billing email).
+	// Errors: validation_failed.
+	UpdateAccount(ctx context.Context, patch AccountPatch) (*Account, error)
+}
+
+// AccountPatch changes an account's settings; nil fields stay as they are.
+type AccountPatch struct {
+	Name         *string `json:"name,omitempty"`
+	BillingEmail *string `json:"billing_email,omitempty"`
 }

@@ -56,3 +56,22 @@ type IdentityService interface {
 	// RecordLogin stamps the user's last login.
 	RecordLogin(ctx context.Context, userID string) error
 }
+
+// SessionService keeps the refresh-token families behind access tokens: a
+// family is one login; its id is the access token's sid claim.
+type SessionService interface {
+	// StartSession begins a family with its first refresh token (stored as
+	// tokenHash only) and returns the family id.
+	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (familyID string, err error)
+	// RotateRefreshToken spends the refresh token hashed as oldHash and
+	// stores its successor newHash in the same family. A token spent
+	// before revokes its whole family. Errors: unauthenticated.
+	RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time) (userID, familyID string, err error)
+	// RevokeSession revokes the family of the principal in ctx (logout).
+	// Errors: unauthenticated.
+	RevokeSession(ctx context.Context) error
+	// PrincipalForToken is PrincipalForUser for an access token of family
+	// familyID: a revoked family is unauthenticated, checked in the same
+	// query. Errors: unauthenticated.
+	PrincipalForToken(ctx context.Context, userID, familyID string) (*Principal, GateInput, error)
+}

@@ -17,6 +17,12 @@ func (h *Handler) authRoutes() []route {
 			scope: igny8.ScopeAuth, in: loginRequest{}, out: authResponse{}, status: http.StatusOK, h: h.login},
 		{method: "GET", path: "/api/v1/auth/me", summary: "The logged-in user and their account", tag: "auth",
 			access: person, suspendedOwner: true, out: meResponse{}, h: h.me},
+		{method: "POST", path: "/api/v1/auth/refresh", summary: "Exchange a refresh token for a new token pair (rotation; reuse revokes the family)", tag: "auth",
+			scope: igny8.ScopeAuth, in: refreshRequest{}, out: authResponse{}, status: http.StatusOK, h: h.refresh},
+		{method: "POST", path: "/api/v1/auth/logout", summary: "Revoke this login's refresh tokens and access tokens", tag: "auth",
+			access: person, suspendedOwner: true, status: http.StatusNoContent, h: h.logout},
+		{method: "POST", path: "/api/v1/auth/accept-invite", summary: "Accept an invitation: create the invited user and log in", tag: "auth",
+			scope: igny8.ScopeAuth, in: acceptInviteRequest{}, out: authResponse{}, status: http.StatusCreated, h: h.acceptInvite},
 	}
 }
 
@@ -105,21 +111,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p.AccountID != "" {
-		// Login passes the same gate as every request; the owner of a
-		// suspended account may still log in to reach billing.
-		if err := h.checkGate(route{suspendedOwner: true}, &igny8.Principal{Kind: igny8.CredentialJWT, Role: p.Role, AccountID: p.AccountID}, gate); err != nil {
-			return err
-		}
+	acct, err := h.loginGate(r, p, gate)
+	if err != nil {
+		return err
 	}
 	if err := h.Identity.RecordLogin(r.Context(), creds.User.ID); err != nil {
 		return err
-	}
-	var acct *igny8.Account
-	if p.AccountID != "" {
-		if acct, err = h.Accounts.CurrentAccount(igny8.WithPrincipal(r.Context(), p)); err != nil {
-			return err
-		}
 	}
 	resp, err := h.issue(r, &creds.User, acct)
 	if err != nil {
@@ -128,9 +125,20 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, resp)
 }
 
-// issue makes the token pair answered by register and login.
+// issue starts a new login (a refresh-token family) and makes the token
+// pair answered by register, login and accept-invite.
 func (h *Handler) issue(r *http.Request, user *igny8.User, acct *igny8.Account) (*authResponse, error) {
-	p := &igny8.Principal{Kind: igny8.CredentialJWT, UserID: user.ID, Role: user.Role, Email: user.Email}
+	refresh, hash := h.Secrets.NewToken()
+	family, err := h.Sessions.StartSession(r.Context(), user.ID, hash, h.Now().Add(h.Config.RefreshTTL))
+	if err != nil {
+		return nil, err
+	}
+	return h.tokenPair(user, acct, family, refresh)
+}
+
+// tokenPair signs an access token of family and pairs it with refresh.
+func (h *Handler) tokenPair(user *igny8.User, acct *igny8.Account, family, refresh string) (*authResponse, error) {
+	p := &igny8.Principal{Kind: igny8.CredentialJWT, UserID: user.ID, Role: user.Role, Email: user.Email, SessionID: family}
 	if acct != nil {
 		p.AccountID = acct.ID
 	}
@@ -138,8 +146,8 @@ func (h *Handler) issue(r *http.Request, user *igny8.User, acct *igny8.Account) 
 	if err != nil {
 		return nil, err
 	}
-	return &authResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: int(exp.Sub(h.Now()).Seconds()),
-		User: user, Account: acct}, nil
+	return &authResponse{AccessToken: token, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn: int(exp.Sub(h.Now()).Seconds()), User: user, Account: acct}, nil
 }
 
 // chargeEmail spends one request of the auth budget of the email named in

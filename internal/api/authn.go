@@ -11,6 +11,9 @@ import (
 // account's gate input. No credentials at all is (nil, _, nil); credentials
 // that do not verify are unauthenticated.
 func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInput, error) {
+	if key, ok := apiKey(r); ok {
+		return h.apiKeyPrincipal(r, key)
+	}
 	token := bearerToken(r)
 	if token == "" {
 		return nil, igny8.GateInput{}, nil
@@ -19,13 +22,34 @@ func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInp
 	if err != nil {
 		return nil, igny8.GateInput{}, err
 	}
-	p, gate, err := h.Identity.PrincipalForUser(r.Context(), claims.UserID)
+	p, gate, err := h.Sessions.PrincipalForToken(r.Context(), claims.UserID, claims.SessionID)
 	if err != nil {
 		return nil, gate, err
 	}
 	p.Kind = igny8.CredentialJWT
-	p.SessionID = claims.SessionID
 	return p, gate, nil
+}
+
+// apiKey returns the API key of a request: the X-API-Key header, or a
+// bearer token that starts with the API key prefix.
+func apiKey(r *http.Request) (string, bool) {
+	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
+		return k, true
+	}
+	if t := bearerToken(r); strings.HasPrefix(t, igny8.APIKeyPrefix) {
+		return t, true
+	}
+	return "", false
+}
+
+// apiKeyPrincipal resolves an API key; a malformed one is refused like an
+// unknown one, without a database read.
+func (h *Handler) apiKeyPrincipal(r *http.Request, key string) (*igny8.Principal, igny8.GateInput, error) {
+	prefix, hash, ok := h.Secrets.ParseAPIKey(key)
+	if !ok {
+		return nil, igny8.GateInput{}, igny8.Errorf(igny8.EUnauthenticated, "The API key is invalid, expired or revoked.")
+	}
+	return h.APIKeys.PrincipalForAPIKey(r.Context(), prefix, hash)
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header.

@@ -29,6 +29,15 @@ type TokenClaims struct {
 	SessionID string
 }
 
+// Secrets mints and hashes opaque secrets (internal/auth): refresh tokens,
+// invitation tokens and API keys.
+type Secrets interface {
+	NewToken() (token, hash string)
+	HashToken(token string) string
+	NewAPIKey() igny8.APIKeySecret
+	ParseAPIKey(key string) (prefix, hash string, ok bool)
+}
+
 // Passwords hashes and checks passwords (internal/auth).
 type Passwords interface {
 	Hash(password string) (string, error)
@@ -56,6 +65,12 @@ type Deps struct {
 	Retention       igny8.RetentionAdmin
 	Tokens          Tokens
 	Passwords       Passwords
+	Sessions        igny8.SessionService
+	Secrets         Secrets
+	APIKeys         igny8.APIKeyService
+	Members         igny8.MemberService
+	// AdminAccounts is the cross-tenant account administration.
+	AdminAccounts igny8.AdminAccountService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -72,6 +87,8 @@ type Deps struct {
 // Config holds the API's tunables.
 type Config struct {
 	TrialDays int
+	// RefreshTTL is the lifetime of a refresh token (default 30 days).
+	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
 	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
@@ -97,6 +114,9 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Config.TrialDays == 0 {
 		deps.Config.TrialDays = 14
+	}
+	if deps.Config.RefreshTTL == 0 {
+		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
 	if deps.Config.AuthCacheTTL > 0 {

@@ -88,15 +88,17 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 }
 
 // checkGate applies the one account gate to principals of an account. The
-// owner of a suspended account may still reach the routes marked
-// suspendedOwner (their profile, their account, billing) so they can pay.
+// owner of a suspended account, or of one whose plan was retired, may
+// still reach the routes marked suspendedOwner (their profile, their
+// account, billing) so that they can pay or choose another plan.
 func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) error {
 	if p.AccountID == "" {
 		return nil
 	}
 	err := igny8.CheckGate(gate, h.Now())
+	code := igny8.ErrorCode(err)
 	if err != nil && rt.suspendedOwner && p.Role == igny8.RoleOwner && p.IsPerson() &&
-		igny8.ErrorCode(err) == igny8.EAccountSuspended {
+		(code == igny8.EAccountSuspended || code == igny8.EPlanInactive) {
 		return nil
 	}
 	return err

@@ -133,14 +133,12 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		schemas[name] = map[string]any{} // placeholder against recursion
 	}
 	props := map[string]any{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
+	// VisibleFields includes the fields promoted from embedded structs,
+	// which encoding/json writes inline.
+	for _, f := range reflect.VisibleFields(t) {
 		tag := f.Tag.Get("json")
 		fname, _, _ := strings.Cut(tag, ",")
-		if fname == "-" {
+		if !f.IsExported() || fname == "-" || f.Anonymous && fname == "" && f.Type.Kind() == reflect.Struct {
 			continue
 		}
 		if fname == "" {

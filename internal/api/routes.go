@@ -53,6 +53,7 @@ func (h *Handler) allRoutes() []route {
 		h.creditRoutes(),
 		h.siteRoutes(),
 		h.accountDeletionRoutes(),
+		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

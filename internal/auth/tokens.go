@@ -59,6 +59,16 @@ func NewKeys(ctx context.Context, store igny8.SigningKeyStore, ttl time.Duration
 	return k, nil
 }
 
+// SigningKeyID names the key that signs new tokens.
+func (k *Keys) SigningKeyID() string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.signing == nil {
+		return ""
+	}
+	return k.signing.ID
+}
+
 // TTL is the access token lifetime.
 func (k *Keys) TTL() time.Duration { return k.ttl }
 

@@ -35,3 +35,14 @@ func (passwords) Check(hash, pw string) bool {
 }
 
 func (passwords) CheckNoUser(pw string) { auth.CheckNoUser(pw) }
+
+// secrets adapts the opaque-secret functions of auth to the API.
+type secrets struct{}
+
+func (secrets) NewToken() (string, string) { return auth.NewOpaqueToken() }
+
+func (secrets) HashToken(token string) string { return auth.HashSecret(token) }
+
+func (secrets) NewAPIKey() igny8.APIKeySecret { return auth.NewAPIKey("") }
+
+func (secrets) ParseAPIKey(key string) (string, string, bool) { return auth.ParseAPIKey(key) }

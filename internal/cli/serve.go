@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/igny8/igny8"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/ai"
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/auth"
@@ -56,8 +56,14 @@ type App struct {
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close releases the database and the throttle's Redis client.
+// Close writes what is buffered (API key use) and releases the database
+// and the throttle's Redis client.
 func (s *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
+		s.log.Warn("flush API key use", "err", err.Error())
+	}
 	var err error
 	if s.throttle != nil {
 		err = s.throttle.Close()
@@ -174,11 +180,16 @@ func (s *App) apiHandler() *api.Handler {
 		Retention:       s.admin,
 		Tokens:          tokens{s.keys},
 		Passwords:       passwords{},
+		Sessions:        s.store,
+		Secrets:         secrets{},
+		APIKeys:         s.store,
+		Members:         s.store,
+		AdminAccounts:   s.admin,
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
 		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
-			AuthCacheTTL: s.cfg.AuthCacheTTL},
+			AuthCacheTTL: s.cfg.AuthCacheTTL, RefreshTTL: s.cfg.RefreshTTL},
 	})
 }
 
@@ -201,19 +212,49 @@ func (s *App) ready(ctx context.Context) (map[string]string, error) {
 func (s *App) RunJobs(ctx context.Context) {
 	t := time.NewTicker(s.cfg.JobInterval)
 	defer t.Stop()
+	use := time.NewTicker(time.Minute)
+	defer use.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-use.C:
+			s.job(ctx, "flush API key use", s.store.FlushAPIKeyUse)
 		case <-t.C:
-			if err := s.keys.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh signing keys", "err", err.Error())
-			}
+			s.job(ctx, "refresh signing keys", s.keys.Refresh)
+			s.job(ctx, "expire trials", s.ExpireTrials)
+			s.job(ctx, "purge expired credentials", s.purgeCredentials)
 			s.failStaleOperations(ctx)
 			s.purge(ctx)
 		}
 	}
 }
+
+// job runs one periodic job and logs its failure.
+func (s *App) job(ctx context.Context, name string, f func(context.Context) error) {
+	if err := f(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn(name, "err", err.Error())
+	}
+}
+
+// ExpireTrials moves ended trials to suspended (reason trial_expired).
+func (s *App) ExpireTrials(ctx context.Context) error {
+	n, err := s.admin.ExpireTrials(igny8.SystemContext(ctx))
+	if n > 0 {
+		s.log.Info("trials expired", "accounts", n)
+	}
+	return err
+}
+
+// purgeCredentials deletes long-expired refresh tokens and invitations.
+func (s *App) purgeCredentials(ctx context.Context) error {
+	_, err := s.admin.PurgeExpiredCredentials(igny8.SystemContext(ctx))
+	return err
+}
+
+// FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
+// it every minute and Close at shutdown).
+func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
 
 // failStaleOperations refunds AI operations left pending by a server that
 // stopped mid-call: anything pending for well over the provider timeout.

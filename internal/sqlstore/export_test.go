@@ -14,3 +14,7 @@ type CreditChange = creditChange
 func ApplyCredit(ctx context.Context, db *DB, accountID string, ch CreditChange) (*igny8.CreditTransaction, bool, error) {
 	return db.applyCreditOnce(ctx, accountID, ch, nil)
 }
+
+// SetAfterAccountInsert lets the external tests inject a failure into the
+// sign-up transaction after the account row is written.
+func (s *Store) SetAfterAccountInsert(f func() error) { s.afterAccountInsert = f }

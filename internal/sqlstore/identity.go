@@ -135,16 +135,24 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*igny8.Cr
 // user or a changed role takes effect on the next request.
 // Errors: unauthenticated.
 func (s *Store) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
+	return s.principalForUser(ctx, ``, userID)
+}
+
+// principalQuery reads a live user with its account's gate input; callers
+// may add conditions after the WHERE clause.
+const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.trial_ends_at,
+	p.is_active, p.api_requests_per_minute, a.deleted_at
+	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
+	WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`
+
+func (s *Store) principalForUser(ctx context.Context, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
 	var p igny8.Principal
 	var g igny8.GateInput
 	var accountID, status *string
 	var planActive *bool
 	var deleted *time.Time
 	var rate *int
-	err := s.db.reader().queryRow(ctx, `SELECT u.id, u.email, u.role, u.account_id, a.status, a.trial_ends_at,
-		p.is_active, p.api_requests_per_minute, a.deleted_at
-		FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
-		WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`, userID).
+	err := s.db.reader().queryRow(ctx, principalQuery+extra, args...).
 		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")

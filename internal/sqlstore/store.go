@@ -20,10 +20,13 @@ type Store struct {
 	// afterLimitCheck, when set by a test, runs between a plan-limit check
 	// and the insert it guards, to widen the window a race would need.
 	afterLimitCheck func()
+	// keyUse buffers API key use so that last_used_at is written at most
+	// once per flush, not on every request.
+	keyUse *keyUse
 }
 
 // NewStore returns the services backed by db.
-func NewStore(db *DB) *Store { return &Store{db: db} }
+func NewStore(db *DB) *Store { return &Store{db: db, keyUse: newKeyUse()} }
 
 // DB returns the database under s.
 func (s *Store) DB() *DB { return s.db }

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
+)
+
+func (h *Handler) apiKeyRoutes() []route {
+	return []route{
+		{method: "GET", path: "/api/v1/api-keys", summary: "The account's API keys (prefix, name, site, role, created, last used, expiry)", tag: "api-keys",
+			access: tenant, action: igny8.ActManageAPIKeys, query: pageParams, out: igny8.Page[igny8.APIKey]{}, h: h.listAPIKeys},
+		{method: "POST", path: "/api/v1/api-keys", summary: "Create an API key; its secret is answered once", tag: "api-keys",
+			access: tenant, action: igny8.ActManageAPIKeys, in: igny8.NewAPIKey{}, out: createdAPIKey{}, status: http.StatusCreated, h: h.createAPIKey},
+		{method: "DELETE", path: "/api/v1/api-keys/{id}", summary: "Revoke an API key at once", tag: "api-keys",
+			access: tenant, action: igny8.ActManageAPIKeys, status: http.StatusNoContent, h: h.revokeAPIKey},
+		{method: "POST", path: "/api/v1/api-keys/{id}/rotate", summary: "Give an API key a new secret; the old one works for a grace window (default 24 h)", tag: "api-keys",
+			access: tenant, action: igny8.ActManageAPIKeys, in: rotateRequest{}, out: createdAPIKey{}, h: h.rotateAPIKey},
+	}
+}
+
+// createdAPIKey is a key with its secret, answered only at creation and
+// rotation.
+type createdAPIKey struct {
+	igny8.APIKey
+	Key string `json:"key"`
+}
+
+type rotateRequest struct {
+	// GraceHours is how long the previous secret keeps working (0-168, default 24).
+	GraceHours *int `json:"grace_hours,omitempty"`
+}
+
+// pageFromQuery reads the limit and cursor query parameters of a list.
+func pageFromQuery(r *http.Request) (igny8.PageRequest, error) {
+	var p igny8.PageRequest
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > igny8.MaxPageSize {
+			return p, igny8.InvalidField("limit", "must be a number from 1 to 200")
+		}
+		p.Limit = n
+	}
+	p.Cursor = r.URL.Query().Get("cursor")
+	return p.Normalized(), nil
+}
+
+func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	keys, err := h.APIKeys.ListAPIKeys(r.Context(), page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, keys)
+}
+
+func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.NewAPIKey
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	secret := h.Secrets.NewAPIKey()
+	key, err := h.APIKeys.CreateAPIKey(r.Context(), in, secret)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusCreated, createdAPIKey{APIKey: *key, Key: secret.Key})
+}
+
+func (h *Handler) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
+	if err := h.APIKeys.RevokeAPIKey(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) rotateAPIKey(w http.ResponseWriter, r *http.Request) error {
+	var in rotateRequest
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	grace := igny8.DefaultAPIKeyGrace
+	if in.GraceHours != nil {
+		grace = time.Duration(*in.GraceHours) * time.Hour
+	}
+	secret := h.Secrets.NewAPIKey()
+	key, err := h.APIKeys.RotateAPIKey(r.Context(), r.PathValue("id"), secret.Hash, grace)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, createdAPIKey{APIKey: *key, Key: secret.KeyWithPrefix(key.Prefix)})
+}

@@ -1,0 +1,88 @@
+package apptest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/igny8/igny8/internal/sqlstore"
+)
+
+// Exec runs raw SQL (written with ? placeholders) on the env's database,
+// for arranging states the API cannot reach directly.
+func (e *Env) Exec(q string, args ...any) {
+	e.T.Helper()
+	db := e.App.DB()
+	if _, err := db.SQL().ExecContext(context.Background(), db.Rebind(q), args...); err != nil {
+		e.T.Fatalf("%s: %v", q, err)
+	}
+}
+
+// Count runs a COUNT query on the env's database.
+func (e *Env) Count(q string, args ...any) int {
+	e.T.Helper()
+	db := e.App.DB()
+	var n int
+	if err := db.SQL().QueryRowContext(context.Background(), db.Rebind(q), args...).Scan(&n); err != nil {
+		e.T.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// SetPlan moves an account to the plan with slug (for its limits).
+func (e *Env) SetPlan(accountID, slug string) {
+	e.T.Helper()
+	e.Exec(`UPDATE accounts SET plan_id = (SELECT id FROM plans WHERE slug = ?) WHERE id = ?`, slug, accountID)
+}
+
+// AddSite inserts a live site into an account and returns its id (the
+// sites API belongs to another area; tests of keys only need a row).
+func (e *Env) AddSite(accountID, name string) string {
+	e.T.Helper()
+	id := sqlstore.NewID()
+	now := time.Now().UTC()
+	e.Exec(`INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, accountID, name, sqlstore.Slugify(name)+"-"+id[len(id)-6:], now, now)
+	return id
+}
+
+// Invite has inviter invite a new person with role to their account, and
+// the person accept; it returns the new user logged in. The account's
+// plan must have room.
+func (e *Env) Invite(inviter *User, role string) *User {
+	e.T.Helper()
+	n := seq.Add(1)
+	u := &User{Email: fmt.Sprintf("member-%d@example.com", n), Password: "another long passphrase", AccountID: inviter.AccountID}
+	r := e.As(inviter.Token, "POST", "/api/v1/account/users", map[string]string{"email": u.Email, "role": role})
+	if r.Status != http.StatusCreated {
+		e.T.Fatalf("invite %s: %s", role, r)
+	}
+	var inv struct{ Token string }
+	r.JSON(e.T, &inv)
+	r = e.Do("POST", "/api/v1/auth/accept-invite", map[string]string{"token": inv.Token, "password": u.Password})
+	if r.Status != http.StatusCreated {
+		e.T.Fatalf("accept invitation: %s", r)
+	}
+	var out struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		User         struct{ ID string }
+	}
+	r.JSON(e.T, &out)
+	u.ID, u.Token, u.RefreshToken = out.User.ID, out.AccessToken, out.RefreshToken
+	return u
+}
+
+// NewAPIKey creates an API key with the given body as token's user and
+// returns the key's id and secret.
+func (e *Env) NewAPIKey(token string, body map[string]any) (id, key string) {
+	e.T.Helper()
+	r := e.As(token, "POST", "/api/v1/api-keys", body)
+	if r.Status != http.StatusCreated {
+		e.T.Fatalf("create API key %v: %s", body, r)
+	}
+	var out struct{ ID, Key string }
+	r.JSON(e.T, &out)
+	return out.ID, out.Key
+}

@@ -1,0 +1,68 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/igny8/igny8"
+)
+
+func validateAccountPatch(patch *igny8.AccountPatch) error {
+	var fields []igny8.FieldError
+	if patch.Name != nil {
+		n := strings.TrimSpace(*patch.Name)
+		patch.Name = &n
+		if c := utf8.RuneCountInString(n); c < 1 || c > 100 {
+			fields = append(fields, igny8.FieldError{Field: "name", Message: "must be 1-100 characters"})
+		}
+	}
+	if patch.BillingEmail != nil {
+		m := NormalizeEmail(*patch.BillingEmail)
+		patch.BillingEmail = &m
+		if !validEmail(m) {
+			fields = append(fields, igny8.FieldError{Field: "billing_email", Message: "must be a valid email address"})
+		}
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The account settings have errors.", fields...)
+	}
+	return nil
+}
+
+// UpdateAccount changes the principal's account name and billing email,
+// and audits the change. Errors: unauthenticated, forbidden, validation_failed.
+func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateAccountPatch(&patch); err != nil {
+		return nil, err
+	}
+	var acct *igny8.Account
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		details := map[string]any{}
+		if patch.Name != nil {
+			details["name"] = *patch.Name
+			if _, err := tx.exec(ctx, `UPDATE accounts SET name = ?, updated_at = ? WHERE id = ?`, *patch.Name, tx.now, p.AccountID); err != nil {
+				return err
+			}
+		}
+		if patch.BillingEmail != nil {
+			details["billing_email"] = *patch.BillingEmail
+			if _, err := tx.exec(ctx, `UPDATE accounts SET billing_email = ?, updated_at = ? WHERE id = ?`, *patch.BillingEmail, tx.now, p.AccountID); err != nil {
+				return err
+			}
+		}
+		if len(details) > 0 {
+			if err := audit(ctx, tx, p.AccountID, "account.updated", "account", p.AccountID, details); err != nil {
+				return err
+			}
+		}
+		var err error
+		acct, err = accountByID(ctx, tx.conn, p.AccountID)
+		return err
+	})
+	return acct, err
+}

@@ -1,0 +1,189 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/igny8/igny8"
+)
+
+var _ igny8.AdminAccountService = (*Admin)(nil)
+
+// ListAccounts pages through live accounts, oldest first, filtered by
+// status and by a search over the name, billing email and users' emails.
+// Errors: forbidden, validation_failed.
+func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.Page[igny8.Account], error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return igny8.Page[igny8.Account]{}, err
+	}
+	page := f.Page.Normalized()
+	q := accountSelect + ` WHERE a.deleted_at IS NULL AND a.id > ?`
+	args := []any{page.Cursor}
+	switch f.Status {
+	case "":
+	case igny8.StatusTrial, igny8.StatusActive, igny8.StatusSuspended, igny8.StatusCancelled:
+		q += ` AND a.status = ?`
+		args = append(args, f.Status)
+	default:
+		return igny8.Page[igny8.Account]{}, igny8.InvalidField("status", "must be trial, active, suspended or cancelled")
+	}
+	if search := strings.ToLower(strings.TrimSpace(f.Search)); search != "" {
+		like := "%" + likeEscaper.Replace(search) + "%"
+		q += ` AND (LOWER(a.name) LIKE ? ESCAPE '\' OR LOWER(a.billing_email) LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM users m WHERE m.account_id = a.id AND m.email LIKE ? ESCAPE '\'))`
+		args = append(args, like, like, like)
+	}
+	q += ` ORDER BY a.id LIMIT ?`
+	args = append(args, page.Limit+1)
+	rows, err := a.db.reader().query(ctx, q, args...)
+	if err != nil {
+		return igny8.Page[igny8.Account]{}, err
+	}
+	defer rows.Close()
+	var out []igny8.Account
+	for rows.Next() {
+		acct, err := scanAccount(rows)
+		if err != nil {
+			return igny8.Page[igny8.Account]{}, err
+		}
+		out = append(out, *acct)
+	}
+	if err := rows.Err(); err != nil {
+		return igny8.Page[igny8.Account]{}, err
+	}
+	return keysetPage(out, page.Limit, func(x igny8.Account) string { return x.ID }), nil
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// statusChange is one admin status action: which statuses it leaves.
+type statusChange struct {
+	action string   // audit action
+	to     string   // new status; empty means "trial if still running, else active"
+	from   []string // statuses it applies to
+}
+
+var (
+	suspendChange    = statusChange{"account.suspended", igny8.StatusSuspended, []string{igny8.StatusTrial, igny8.StatusActive}}
+	reactivateChange = statusChange{"account.reactivated", "", []string{igny8.StatusSuspended, igny8.StatusCancelled}}
+	cancelChange     = statusChange{"account.cancelled", igny8.StatusCancelled, []string{igny8.StatusTrial, igny8.StatusActive, igny8.StatusSuspended}}
+)
+
+// SuspendAccount suspends a trial or active account; its keys, sessions
+// and tokens are refused from the next request. Errors: forbidden,
+// not_found, conflict, validation_failed.
+func (a *Admin) SuspendAccount(ctx context.Context, id, reason string) (*igny8.Account, error) {
+	return a.changeStatus(ctx, id, reason, suspendChange)
+}
+
+// ReactivateAccount makes a suspended or cancelled account usable again:
+// back to trial when its trial has not ended, else active. Errors:
+// forbidden, not_found, conflict, validation_failed.
+func (a *Admin) ReactivateAccount(ctx context.Context, id, reason string) (*igny8.Account, error) {
+	return a.changeStatus(ctx, id, reason, reactivateChange)
+}
+
+// CancelAccount cancels an account. Errors: forbidden, not_found,
+// conflict, validation_failed.
+func (a *Admin) CancelAccount(ctx context.Context, id, reason string) (*igny8.Account, error) {
+	return a.changeStatus(ctx, id, reason, cancelChange)
+}
+
+func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusChange) (*igny8.Account, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > 500 {
+		return nil, igny8.InvalidField("reason", "must be at most 500 characters")
+	}
+	var acct *igny8.Account
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		before, err := accountByID(ctx, tx.conn, id)
+		if err != nil {
+			return err
+		}
+		if before.DeletedAt != nil {
+			return igny8.NotFound("Account")
+		}
+		to := c.to
+		if to == "" {
+			to = igny8.StatusActive
+			if before.TrialEndsAt != nil && tx.now.Before(*before.TrialEndsAt) && before.Plan.Slug == igny8.PlanFreeTrial {
+				to = igny8.StatusTrial
+			}
+		}
+		if err := guardedStatus(ctx, tx, id, to, reason, before.Status, c.from); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, id, c.action, "account", id,
+			map[string]any{"from": before.Status, "to": to, "reason": reason}); err != nil {
+			return err
+		}
+		acct, err = accountByID(ctx, tx.conn, id)
+		return err
+	})
+	return acct, err
+}
+
+// guardedStatus moves the account from its current status (which must be
+// one of from) to to, in one guarded UPDATE.
+func guardedStatus(ctx context.Context, tx *Tx, id, to, reason, current string, from []string) error {
+	allowed := false
+	for _, f := range from {
+		allowed = allowed || f == current
+	}
+	if !allowed {
+		return igny8.Errorf(igny8.EConflict, "The account is %s; this action does not apply.", current)
+	}
+	res, err := tx.exec(ctx, `UPDATE accounts SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		to, reason, tx.now, id, current)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return igny8.Errorf(igny8.EConflict, "The account changed meanwhile; retry.")
+	}
+	return nil
+}
+
+// ExpireTrials moves every trial that has ended to suspended with reason
+// trial_expired, auditing each. One guarded UPDATE picks the rows, so
+// instances running it together move (and audit) each account once.
+// Errors: forbidden.
+func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return 0, err
+	}
+	var ids []string
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		ids = ids[:0]
+		rows, err := tx.query(ctx, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
+			WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id`,
+			igny8.ReasonTrialExpired, tx.now, tx.now)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := audit(ctx, tx, id, "account.suspended", "account", id,
+				map[string]any{"from": igny8.StatusTrial, "to": igny8.StatusSuspended, "reason": igny8.ReasonTrialExpired}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(ids), err
+}

@@ -1,0 +1,126 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/igny8/igny8"
+)
+
+var _ igny8.SessionService = (*Store)(nil)
+
+var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is invalid, expired or revoked.")
+
+// StartSession begins a refresh-token family for userID (see
+// igny8.SessionService) and returns its id.
+func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (string, error) {
+	family := newID()
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt)
+	})
+	if err != nil {
+		return "", err
+	}
+	return family, nil
+}
+
+func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now)
+	return err
+}
+
+// refreshRow is a stored refresh token as rotation sees it.
+type refreshRow struct {
+	id, family, userID string
+	expiresAt          time.Time
+	usedAt, revokedAt  *time.Time
+}
+
+// RotateRefreshToken spends a refresh token and stores its successor in
+// the same family. Presenting a token that was already spent (a stolen
+// copy, or a replay) revokes the whole family, so the thief and the owner
+// must both log in again. Errors: unauthenticated.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time) (string, string, error) {
+	var row refreshRow
+	reused := false
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at
+			FROM refresh_tokens WHERE token_hash = ?`+s.db.forUpdate(), oldHash).
+			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errBadRefresh
+		}
+		if err != nil {
+			return translate(err)
+		}
+		if row.revokedAt != nil || !tx.now.Before(row.expiresAt) {
+			return errBadRefresh
+		}
+		if row.usedAt != nil {
+			reused = true
+			return revokeFamily(ctx, tx, row.family)
+		}
+		res, err := tx.exec(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, tx.now, row.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			reused = true
+			return revokeFamily(ctx, tx, row.family)
+		}
+		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt)
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if reused {
+		return "", "", errBadRefresh
+	}
+	return row.userID, row.family, nil
+}
+
+func revokeFamily(ctx context.Context, tx *Tx, family string) error {
+	_, err := tx.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, tx.now, family)
+	return err
+}
+
+// RevokeSession revokes the refresh-token family of the principal in ctx,
+// which also ends its access tokens (PrincipalForToken). Errors:
+// unauthenticated (no person, or no session).
+func (s *Store) RevokeSession(ctx context.Context) error {
+	p := igny8.PrincipalFrom(ctx)
+	if p == nil || p.UserID == "" || p.SessionID == "" {
+		return igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL`,
+			tx.now, p.SessionID, p.UserID)
+		return err
+	})
+}
+
+// PrincipalForToken resolves an access token's user and family. The family
+// check rides in the principal query itself: a logged-out or revoked
+// family is refused on the next request at no extra round trip.
+// Errors: unauthenticated.
+func (s *Store) PrincipalForToken(ctx context.Context, userID, familyID string) (*igny8.Principal, igny8.GateInput, error) {
+	if familyID == "" {
+		return nil, igny8.GateInput{}, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	p, g, err := s.principalForUser(ctx, ` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`, userID, familyID)
+	if err != nil {
+		return nil, g, err
+	}
+	p.SessionID = familyID
+	return p, g, nil
+}
+
+// revokeUserSessions revokes every refresh-token family of a user (removal).
+func revokeUserSessions(ctx context.Context, tx *Tx, userID string) error {
+	_, err := tx.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.now, userID)
+	return err
+}
