@@ -69,6 +69,9 @@ type Deps struct {
 	Secrets         Secrets
 	APIKeys         igny8.APIKeyService
 	Members         igny8.MemberService
+	// Billing is the owner's billing, AdminBilling the administrators'.
+	Billing      igny8.BillingService
+	AdminBilling igny8.AdminBillingService
 	// AdminAccounts is the cross-tenant account administration.
 	AdminAccounts igny8.AdminAccountService
 	// Limiter throttles requests; nil turns throttling off.
@@ -94,6 +97,8 @@ type Config struct {
 	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
 	// zero turns the cache off.
 	AuthCacheTTL time.Duration
+	// Bank is where bank transfers go, shown with pending payments.
+	Bank igny8.BankAccount
 }
 
 // Handler serves the API.

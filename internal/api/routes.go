@@ -53,6 +53,8 @@ func (h *Handler) allRoutes() []route {
 		h.creditRoutes(),
 		h.siteRoutes(),
 		h.accountDeletionRoutes(),
+		h.billingRoutes(),
+		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 	} {
 		rs = append(rs, area...)

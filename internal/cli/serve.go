@@ -189,7 +189,9 @@ func (s *App) apiHandler() *api.Handler {
 		Ready:           s.ready,
 		Metrics:         s.reg,
 		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
-			AuthCacheTTL: s.cfg.AuthCacheTTL, RefreshTTL: s.cfg.RefreshTTL},
+			AuthCacheTTL: s.cfg.AuthCacheTTL, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
+		Billing:      s.store,
+		AdminBilling: s.admin,
 	})
 }
 
@@ -226,6 +228,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "purge expired credentials", s.purgeCredentials)
 			s.failStaleOperations(ctx)
 			s.purge(ctx)
+			s.runBillingJob(ctx)
 		}
 	}
 }

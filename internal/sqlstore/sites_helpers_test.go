@@ -114,7 +114,7 @@ func industrySectors(t *testing.T, st *sqlstore.Store) (industryID string, secto
 
 // fixClock sets the database clock to a fixed time and returns a function
 // that moves it on.
-func fixClock(db *sqlstore.DB) func(d time.Duration) {
+func fixSitesClock(db *sqlstore.DB) func(d time.Duration) {
 	var now atomic.Int64
 	now.Store(time.Now().UTC().Truncate(time.Microsecond).UnixMicro())
 	db.Now = func() time.Time { return time.UnixMicro(now.Load()).UTC() }

@@ -16,7 +16,7 @@ func TestSiteSoftDeleteAndRestore(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		advance := fixClock(db)
+		advance := fixSitesClock(db)
 		st := sqlstore.NewStore(db)
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth")
@@ -85,7 +85,7 @@ func TestRetentionExpiryAndPurge(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		advance := fixClock(db)
+		advance := fixSitesClock(db)
 		st := sqlstore.NewStore(db)
 		st.SetRetention(10 * day)
 		admin := sqlstore.NewAdmin(db)
@@ -136,7 +136,7 @@ func TestAccountDeleteRestoreAndPurge(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		advance := fixClock(db)
+		advance := fixSitesClock(db)
 		st := sqlstore.NewStore(db)
 		admin := sqlstore.NewAdmin(db)
 		sys := igny8.SystemContext(context.Background())

@@ -20,6 +20,8 @@ type Store struct {
 	// afterLimitCheck, when set by a test, runs between a plan-limit check
 	// and the insert it guards, to widen the window a race would need.
 	afterLimitCheck func()
+	// references, when set by a test, draws payment references.
+	references func() string
 	// keyUse buffers API key use so that last_used_at is written at most
 	// once per flush, not on every request.
 	keyUse *keyUse

@@ -1,0 +1,116 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
+)
+
+// adminBillingRoutes are the system administrators' billing endpoints:
+// the payment queue and its decisions, plan management and the audit log.
+func (h *Handler) adminBillingRoutes() []route {
+	return []route{
+		{method: "GET", path: "/api/v1/admin/payments", summary: "Payments across accounts with account, plan, amount, reference and age",
+			tag: "admin", access: admin, out: igny8.Page[igny8.AdminPayment]{}, h: h.adminPayments,
+			query: append([]param{{"status", "pending, confirmed or rejected"}, {"account_id", "one account's payments"},
+				{"reference", "the reference quoted on a transfer"}}, pageParams...)},
+		{method: "POST", path: "/api/v1/admin/payments/{id}/confirm", summary: "Confirm a received payment: activates the subscription and grants the plan's credits once",
+			tag: "admin", access: admin, in: igny8.PaymentConfirmation{}, out: igny8.PaymentResult{}, h: h.confirmPayment},
+		{method: "POST", path: "/api/v1/admin/payments/{id}/reject", summary: "Reject a pending payment; the account stays as it was",
+			tag: "admin", access: admin, in: igny8.PaymentRejection{}, out: igny8.PaymentResult{}, h: h.rejectPayment},
+		{method: "GET", path: "/api/v1/admin/plans", summary: "Every plan, active or not", tag: "admin", access: admin,
+			out: igny8.Page[igny8.Plan]{}, h: h.adminPlans},
+		{method: "POST", path: "/api/v1/admin/plans", summary: "Add a plan", tag: "admin", access: admin,
+			in: igny8.Plan{}, out: igny8.Plan{}, status: http.StatusCreated, h: h.createPlan},
+		{method: "PATCH", path: "/api/v1/admin/plans/{slug}", summary: "Change a plan; is_active false takes it off sale and fails its accounts' gate",
+			tag: "admin", access: admin, in: igny8.PlanPatch{}, out: igny8.Plan{}, h: h.updatePlan},
+		{method: "GET", path: "/api/v1/admin/audit", summary: "Audit events, newest first", tag: "admin", access: admin,
+			query: append([]param{{"account_id", "one account's events"}}, pageParams...),
+			out:   igny8.Page[igny8.AuditEvent]{}, h: h.adminAudit},
+	}
+}
+
+func (h *Handler) adminPayments(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	res, err := h.AdminBilling.ListPayments(r.Context(),
+		igny8.PaymentFilter{Status: q.Get("status"), AccountID: q.Get("account_id"), Reference: q.Get("reference")}, page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) confirmPayment(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.PaymentConfirmation
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	res, err := h.AdminBilling.ConfirmPayment(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) rejectPayment(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.PaymentRejection
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	res, err := h.AdminBilling.RejectPayment(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) adminPlans(w http.ResponseWriter, r *http.Request) error {
+	plans, err := h.AdminBilling.AdminPlans(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, igny8.Page[igny8.Plan]{Items: nonNil(plans)})
+}
+
+func (h *Handler) createPlan(w http.ResponseWriter, r *http.Request) error {
+	in := igny8.Plan{IsActive: true, BillingPeriod: "month"} // what the body leaves out
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := h.AdminBilling.CreatePlan(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusCreated, p)
+}
+
+func (h *Handler) updatePlan(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.PlanPatch
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := h.AdminBilling.UpdatePlan(r.Context(), r.PathValue("slug"), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, p)
+}
+
+func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	res, err := h.AdminBilling.ListAudit(r.Context(), r.URL.Query().Get("account_id"), page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}

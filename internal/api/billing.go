@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
+)
+
+// billingRoutes are the owner's billing endpoints. The owner of a suspended
+// account still reaches them (suspendedOwner), so that they can pay.
+func (h *Handler) billingRoutes() []route {
+	return []route{
+		{method: "GET", path: "/api/v1/billing/subscription", summary: "The current subscription and the payment awaiting confirmation",
+			tag: "billing", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true,
+			out: igny8.BillingSummary{}, h: h.billingSummary},
+		{method: "POST", path: "/api/v1/billing/checkout", summary: "Start paying for a plan; bank transfers answer the instructions and reference",
+			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
+			in: igny8.Checkout{}, out: igny8.PaymentResult{}, status: http.StatusCreated, h: h.checkout},
+		{method: "GET", path: "/api/v1/billing/payments", summary: "The account's payments, newest first", tag: "billing",
+			access: tenant, action: igny8.ActBilling, suspendedOwner: true, query: pageParams,
+			out: igny8.Page[igny8.Payment]{}, h: h.listPayments},
+		{method: "POST", path: "/api/v1/billing/cancel", summary: "Cancel the subscription at the end of the paid period",
+			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
+			out: igny8.Subscription{}, h: h.cancelSubscription},
+		{method: "GET", path: "/api/v1/account/audit", summary: "The account's audit events, newest first", tag: "account",
+			access: tenant, action: igny8.ActEditAccount, query: pageParams,
+			out: igny8.Page[igny8.AuditEvent]{}, h: h.accountAudit},
+	}
+}
+
+func (h *Handler) billingSummary(w http.ResponseWriter, r *http.Request) error {
+	sum, err := h.Billing.BillingSummary(r.Context())
+	if err != nil {
+		return err
+	}
+	if sum.PendingPayment != nil {
+		sum.PendingPayment.AddInstructions(h.Config.Bank)
+	}
+	return httpx.WriteJSON(w, http.StatusOK, sum)
+}
+
+func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.Checkout
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	res, err := h.Billing.Checkout(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	res.Payment.AddInstructions(h.Config.Bank)
+	return httpx.WriteJSON(w, http.StatusCreated, res)
+}
+
+func (h *Handler) listPayments(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	res, err := h.Billing.ListPayments(r.Context(), page)
+	if err != nil {
+		return err
+	}
+	for i := range res.Items {
+		res.Items[i].AddInstructions(h.Config.Bank)
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) cancelSubscription(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.Billing.CancelSubscription(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, sub)
+}
+
+func (h *Handler) accountAudit(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	res, err := h.Billing.AccountAudit(r.Context(), page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+// pageOf reads the limit and cursor query parameters of a list.
+// Errors: validation_failed for a limit that is not a number.
+func pageOf(r *http.Request) (igny8.PageRequest, error) {
+	q := r.URL.Query()
+	page := igny8.PageRequest{Cursor: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return page, igny8.InvalidField("limit", "must be a number from 1 to 200")
+		}
+		page.Limit = n
+	}
+	return page.Normalized(), nil
+}

@@ -1,0 +1,190 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/igny8/igny8"
+)
+
+var _ igny8.BillingService = (*Store)(nil)
+
+// planDest lists the scan destinations of planColumns.
+func planDest(p *igny8.Plan, features *string) []any {
+	return []any{&p.ID, &p.Slug, &p.Name, &p.Price, &p.Currency, &p.BillingPeriod, &p.IncludedCredits,
+		&p.MaxSites, &p.MaxUsers, &p.MaxSectorsPerSite, &p.APIRequestsPerMinute, &p.IsActive,
+		features, &p.CreatedAt, &p.UpdatedAt}
+}
+
+// subscriptionSelect reads subscriptions (alias s) with their plan.
+const subscriptionSelect = `SELECT s.id, s.account_id, s.status, s.payment_method, s.current_period_start,
+	s.current_period_end, s.cancel_at_period_end, s.external_id, s.created_at, s.updated_at, ` + planColumns + `
+	FROM subscriptions s JOIN plans p ON p.id = s.plan_id`
+
+func scanSubscription(row scanner) (igny8.Subscription, error) {
+	var s igny8.Subscription
+	var p igny8.Plan
+	var features string
+	err := row.Scan(append([]any{&s.ID, &s.AccountID, &s.Status, &s.PaymentMethod, &s.CurrentPeriodStart,
+		&s.CurrentPeriodEnd, &s.CancelAtPeriodEnd, &s.ExternalID, &s.CreatedAt, &s.UpdatedAt},
+		planDest(&p, &features)...)...)
+	if err != nil {
+		return s, err
+	}
+	p.Features = decodeFeatures(features)
+	s.Plan = &p
+	return s, nil
+}
+
+// subscriptionWhere reads the one subscription matching where; nil when
+// there is none.
+func subscriptionWhere(ctx context.Context, c conn, where string, args ...any) (*igny8.Subscription, error) {
+	s, err := scanSubscription(c.queryRow(ctx, subscriptionSelect+` WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &s, nil
+}
+
+// subscriptionByID reads one subscription of an account; not_found when absent.
+func subscriptionByID(ctx context.Context, c conn, accountID, id string) (*igny8.Subscription, error) {
+	s, err := subscriptionWhere(ctx, c, `s.account_id = ? AND s.id = ?`, accountID, id)
+	if err == nil && s == nil {
+		return nil, igny8.NotFound("Subscription")
+	}
+	return s, err
+}
+
+// currentSubscription is the account's active or past-due subscription, or nil.
+func currentSubscription(ctx context.Context, c conn, accountID string) (*igny8.Subscription, error) {
+	return subscriptionWhere(ctx, c, `s.account_id = ? AND s.status IN ('active', 'past_due')`, accountID)
+}
+
+// latestSubscription is the current subscription, else the newest one, or nil.
+func latestSubscription(ctx context.Context, c conn, accountID string) (*igny8.Subscription, error) {
+	return subscriptionWhere(ctx, c, `s.account_id = ? ORDER BY CASE WHEN s.status IN ('active', 'past_due') THEN 0
+		WHEN s.status = 'pending_payment' THEN 1 ELSE 2 END, s.id DESC LIMIT 1`, accountID)
+}
+
+// paymentSelect reads payments (alias y) with their plan's slug and name.
+const paymentSelect = `SELECT ` + paymentColumns + ` FROM payments y JOIN plans p ON p.id = y.plan_id`
+
+const paymentColumns = `y.id, y.account_id, y.subscription_id, p.slug, p.name, y.amount, y.currency, y.method,
+	y.status, y.reference, y.confirmed_by, y.confirmed_at, y.rejected_reason, y.external_reference,
+	y.amount_received, y.note, y.created_at, y.updated_at`
+
+func paymentDest(y *igny8.Payment) []any {
+	return []any{&y.ID, &y.AccountID, &y.SubscriptionID, &y.Plan, &y.PlanName, &y.Amount, &y.Currency, &y.Method,
+		&y.Status, &y.Reference, &y.ConfirmedBy, &y.ConfirmedAt, &y.RejectedReason, &y.ExternalReference,
+		&y.AmountReceived, &y.Note, &y.CreatedAt, &y.UpdatedAt}
+}
+
+func scanPayment(row scanner) (igny8.Payment, error) {
+	var y igny8.Payment
+	return y, row.Scan(paymentDest(&y)...)
+}
+
+// paymentWhere reads the one payment matching where; nil when there is none.
+func paymentWhere(ctx context.Context, c conn, where string, args ...any) (*igny8.Payment, error) {
+	y, err := scanPayment(c.queryRow(ctx, paymentSelect+` WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &y, nil
+}
+
+// paymentResult reads a payment and its subscription.
+func paymentResult(ctx context.Context, c conn, accountID, paymentID string) (*igny8.PaymentResult, error) {
+	y, err := paymentWhere(ctx, c, `y.account_id = ? AND y.id = ?`, accountID, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	if y == nil {
+		return nil, igny8.NotFound("Payment")
+	}
+	s, err := subscriptionByID(ctx, c, accountID, y.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	return &igny8.PaymentResult{Payment: y, Subscription: s}, nil
+}
+
+// BillingSummary returns the account's current (or latest) subscription
+// and its payment awaiting confirmation. Errors: unauthenticated, forbidden.
+func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := s.db.reader()
+	sub, err := latestSubscription(ctx, c, p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := paymentWhere(ctx, c, `y.account_id = ? AND y.status = 'pending'`, p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &igny8.BillingSummary{Subscription: sub, PendingPayment: pending}, nil
+}
+
+// ListPayments lists the account's payments, newest first. It needs
+// ActBilling. Errors: unauthenticated, forbidden, validation_failed (cursor).
+func (s *Store) ListPayments(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Payment], error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
+		return nil, err
+	}
+	return newestFirst(ctx, s.db.reader(), paymentSelect+` WHERE y.account_id = ?`, "y.id", []any{p.AccountID}, page,
+		scanPayment, func(y *igny8.Payment) string { return y.ID })
+}
+
+// CancelSubscription marks the account's current subscription to end at
+// the end of its paid period; the billing job then cancels the account.
+// Asking twice changes nothing more. It needs ActBilling. Errors:
+// unauthenticated, forbidden, conflict (no active subscription).
+func (s *Store) CancelSubscription(ctx context.Context) (*igny8.Subscription, error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
+		return nil, err
+	}
+	var out *igny8.Subscription
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		if err := lockAccount(ctx, tx, p.AccountID); err != nil {
+			return err
+		}
+		sub, err := currentSubscription(ctx, tx.conn, p.AccountID)
+		if err != nil {
+			return err
+		}
+		if sub == nil {
+			return igny8.Errorf(igny8.EConflict, "There is no active subscription to cancel.")
+		}
+		if !sub.CancelAtPeriodEnd {
+			if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = TRUE, updated_at = ? WHERE id = ?`,
+				tx.now, sub.ID); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, p.AccountID, "subscription.cancel_requested", "subscription", sub.ID,
+				map[string]any{"period_end": sub.CurrentPeriodEnd}); err != nil {
+				return err
+			}
+		}
+		out, err = subscriptionByID(ctx, tx.conn, p.AccountID, sub.ID)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,150 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/igny8/igny8"
+)
+
+// RunBillingJob is the periodic billing job. It ends the subscriptions
+// whose owner cancelled at period end once that end has passed (the
+// account becomes cancelled), and moves active subscriptions whose period
+// ended more than grace ago without a confirmed payment extending it to
+// past_due, suspending their accounts (reason payment_overdue). Each
+// change is one transaction whose guarded UPDATE decides it, so the job
+// may run on several instances at once: each change happens, and is
+// audited, once. A subscription that fails does not stop the others; the
+// failures are returned together. Errors: unauthenticated, forbidden,
+// database errors.
+func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.BillingJobResult, error) {
+	var res igny8.BillingJobResult
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return res, err
+	}
+	now := a.db.Now()
+	ended, err := a.dueSubscriptions(ctx, `s.status IN ('active', 'past_due') AND s.cancel_at_period_end = TRUE
+		AND s.current_period_end <= ?`, now)
+	if err != nil {
+		return res, err
+	}
+	overdue, err := a.dueSubscriptions(ctx, `s.status = 'active' AND s.cancel_at_period_end = FALSE
+		AND s.current_period_end <= ?`, now.Add(-grace))
+	if err != nil {
+		return res, err
+	}
+	var errs []error
+	for _, d := range ended {
+		ok, err := a.endSubscription(ctx, d)
+		res.Cancelled += btoi(ok)
+		errs = appendErr(errs, err, "end subscription", d.id)
+	}
+	for _, d := range overdue {
+		ok, err := a.markPastDue(ctx, d, grace)
+		res.PastDue += btoi(ok)
+		errs = appendErr(errs, err, "mark subscription past due", d.id)
+	}
+	return res, errors.Join(errs...)
+}
+
+func appendErr(errs []error, err error, what, id string) []error {
+	if err == nil {
+		return errs
+	}
+	return append(errs, fmt.Errorf("%s %s: %w", what, id, err))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dueSubscription is a candidate of the billing job, read without locks.
+type dueSubscription struct{ id, accountID string }
+
+func (a *Admin) dueSubscriptions(ctx context.Context, where string, cutoff time.Time) ([]dueSubscription, error) {
+	rows, err := a.db.reader().query(ctx, `SELECT s.id, s.account_id FROM subscriptions s WHERE `+where+` ORDER BY s.id`, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dueSubscription
+	for rows.Next() {
+		var d dueSubscription
+		if err := rows.Scan(&d.id, &d.accountID); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// endSubscription cancels a subscription whose paid period is over and
+// whose owner asked to cancel, cancels its account and rejects a payment
+// still pending for it. It reports whether this call made the change.
+func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, error) {
+	changed := false
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		if err := lockAccount(ctx, tx, d.accountID); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
+			WHERE id = ? AND status IN ('active', 'past_due') AND cancel_at_period_end = TRUE AND current_period_end <= ?`,
+			tx.now, d.id, tx.now)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		if _, err := tx.exec(ctx, `UPDATE accounts SET status = 'cancelled', status_reason = ?, updated_at = ?
+			WHERE id = ? AND status <> 'cancelled'`, igny8.ReasonSubscriptionCancelled, tx.now, d.accountID); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE payments SET status = 'rejected', rejected_reason = ?, updated_at = ?
+			WHERE subscription_id = ? AND status = 'pending'`, igny8.RejectSubscriptionCancelled, tx.now, d.id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, d.accountID, "subscription.ended", "subscription", d.id,
+			map[string]any{"account_status": igny8.StatusCancelled, "reason": igny8.ReasonSubscriptionCancelled})
+	})
+	return changed && err == nil, err
+}
+
+// markPastDue moves an unpaid subscription to past_due and suspends its
+// account when that is active. It reports whether this call made the change.
+func (a *Admin) markPastDue(ctx context.Context, d dueSubscription, grace time.Duration) (bool, error) {
+	changed := false
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		if err := lockAccount(ctx, tx, d.accountID); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'past_due', updated_at = ?
+			WHERE id = ? AND status = 'active' AND cancel_at_period_end = FALSE AND current_period_end <= ?`,
+			tx.now, d.id, tx.now.Add(-grace))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		res, err = tx.exec(ctx, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
+			WHERE id = ? AND status = 'active'`, igny8.ReasonPaymentOverdue, tx.now, d.accountID)
+		if err != nil {
+			return err
+		}
+		suspended, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, d.accountID, "subscription.past_due", "subscription", d.id, map[string]any{
+			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)})
+	})
+	return changed && err == nil, err
+}

@@ -1,0 +1,213 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/igny8/igny8"
+)
+
+// Checkout starts paying for a plan by bank transfer, in one transaction:
+// a payment awaiting confirmation with a unique reference, and a
+// pending_payment subscription (or, for the plan the account is already
+// active on, the current subscription: that is the next period's payment).
+// A payment still pending is superseded: rejected with reason superseded,
+// its pending subscription cancelled. The account's status does not
+// change; its payment method is set. It needs ActBilling.
+// Errors: unauthenticated, forbidden, validation_failed (bad method, no such
+// active plan, a plan sold by sales, a downgrade the account exceeds),
+// payment_method_unavailable (stripe, paypal: no provider configured).
+func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.PaymentResult, error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
+		return nil, err
+	}
+	if err := checkMethod(in.PaymentMethod); err != nil {
+		return nil, err
+	}
+	var out *igny8.PaymentResult
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		plan, err := checkoutPlan(ctx, tx, in.Plan)
+		if err != nil {
+			return err
+		}
+		if err := lockAccount(ctx, tx, p.AccountID); err != nil {
+			return err
+		}
+		out, err = s.checkout(ctx, tx, p.AccountID, plan, in.PaymentMethod)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.PaymentResult, error) {
+	acct, err := accountByID(ctx, tx.conn, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if acct.Plan.ID != plan.ID {
+		if err := checkLimits(ctx, tx, accountID, plan); err != nil {
+			return nil, err
+		}
+	}
+	if err := supersedePending(ctx, tx, accountID); err != nil {
+		return nil, err
+	}
+	sub, err := subscriptionFor(ctx, tx, accountID, plan, method)
+	if err != nil {
+		return nil, err
+	}
+	paymentID, err := s.insertPayment(ctx, tx, sub, plan, method)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE accounts SET payment_method = ?, updated_at = ? WHERE id = ?`,
+		method, tx.now, accountID); err != nil {
+		return nil, err
+	}
+	res, err := paymentResult(ctx, tx.conn, accountID, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	return res, audit(ctx, tx, accountID, "payment.created", "payment", paymentID, map[string]any{
+		"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
+		"method": method, "reference": res.Payment.Reference, "subscription_id": sub.ID})
+}
+
+// checkMethod accepts bank transfers; the card and PayPal methods are
+// recorded kinds but have no provider configured.
+func checkMethod(method string) error {
+	switch {
+	case method == igny8.MethodBankTransfer:
+		return nil
+	case igny8.ValidPaymentMethod(method):
+		return igny8.Errorf(igny8.EPaymentMethod, "Payment by %s is not available; pay by bank_transfer.", method)
+	default:
+		return igny8.InvalidField("payment_method", "must be one of stripe, paypal, bank_transfer")
+	}
+}
+
+// checkoutPlan returns the active, self-service plan named slug.
+func checkoutPlan(ctx context.Context, tx *Tx, slug string) (*igny8.Plan, error) {
+	slug = strings.TrimSpace(slug)
+	if slug == "" {
+		return nil, igny8.InvalidField("plan", "is required: the slug of the plan to buy")
+	}
+	plan, err := planBySlug(ctx, tx.conn, slug)
+	if igny8.ErrorCode(err) == igny8.ENotFound || err == nil && !plan.IsActive {
+		msg := fmt.Sprintf("There is no plan %q available.", slug)
+		return nil, igny8.Invalid(msg, igny8.FieldError{Field: "plan", Message: msg})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if plan.Price == 0 {
+		msg := fmt.Sprintf("The %s plan is free and needs no checkout.", plan.Name)
+		if !plan.SelfService() {
+			msg = fmt.Sprintf("The %s plan is arranged with our sales team; please contact sales.", plan.Name)
+		}
+		return nil, igny8.Invalid(msg, igny8.FieldError{Field: "plan", Message: msg})
+	}
+	return plan, nil
+}
+
+// checkLimits refuses a plan whose limits the account already exceeds,
+// listing each one that is over.
+func checkLimits(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan) error {
+	var sites, users, sectors int
+	err := tx.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM sites WHERE account_id = ? AND deleted_at IS NULL),
+		(SELECT COUNT(*) FROM users WHERE account_id = ? AND deleted_at IS NULL),
+		(SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sectors c JOIN sites t ON t.id = c.site_id
+			WHERE c.account_id = ? AND c.deleted_at IS NULL AND t.deleted_at IS NULL GROUP BY c.site_id) x)`,
+		accountID, accountID, accountID).Scan(&sites, &users, &sectors)
+	if err != nil {
+		return translate(err)
+	}
+	var over []igny8.FieldError
+	add := func(field string, used, allowed int, what string) {
+		if used > allowed {
+			over = append(over, igny8.FieldError{Field: field,
+				Message: fmt.Sprintf("%d %s in use; the %s plan allows %d", used, what, plan.Name, allowed)})
+		}
+	}
+	add("sites", sites, plan.MaxSites, "sites")
+	add("users", users, plan.MaxUsers, "users")
+	add("sectors_per_site", sectors, plan.MaxSectorsPerSite, "sectors on one site")
+	if len(over) > 0 {
+		return igny8.Invalid(fmt.Sprintf("The account uses more than the %s plan allows; reduce it first.", plan.Name), over...)
+	}
+	return nil
+}
+
+// supersedePending rejects the account's payment still pending (reason
+// superseded) and cancels its subscription when that was never paid.
+func supersedePending(ctx context.Context, tx *Tx, accountID string) error {
+	old, err := paymentWhere(ctx, tx.conn, `y.account_id = ? AND y.status = 'pending'`, accountID)
+	if err != nil || old == nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE payments SET status = 'rejected', rejected_reason = ?, updated_at = ?
+		WHERE id = ? AND status = 'pending'`, igny8.RejectSuperseded, tx.now, old.ID); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
+		WHERE id = ? AND status = 'pending_payment'`, tx.now, old.SubscriptionID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, accountID, "payment.rejected", "payment", old.ID,
+		map[string]any{"reason": igny8.RejectSuperseded, "reference": old.Reference})
+}
+
+// subscriptionFor returns the subscription a new payment pays for: the
+// current one when it is on plan (a renewal), else a new pending one.
+func subscriptionFor(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.Subscription, error) {
+	cur, err := currentSubscription(ctx, tx.conn, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && cur.Plan.ID == plan.ID {
+		return cur, nil
+	}
+	id := newID()
+	if _, err := tx.exec(ctx, `INSERT INTO subscriptions (id, account_id, plan_id, status, payment_method, created_at, updated_at)
+		VALUES (?, ?, ?, 'pending_payment', ?, ?, ?)`, id, accountID, plan.ID, method, tx.now, tx.now); err != nil {
+		return nil, err
+	}
+	return subscriptionByID(ctx, tx.conn, accountID, id)
+}
+
+// maxReferenceTries bounds the retries of a colliding payment reference.
+const maxReferenceTries = 8
+
+// insertPayment writes a pending payment for sub's plan, drawing a new
+// reference while the drawn one is taken, and returns its id.
+func (s *Store) insertPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, plan *igny8.Plan, method string) (string, error) {
+	id := newID()
+	for try := 0; try < maxReferenceTries; try++ {
+		res, err := tx.exec(ctx, `INSERT INTO payments (id, account_id, subscription_id, plan_id, amount, currency,
+			method, status, reference, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING`,
+			id, sub.AccountID, sub.ID, plan.ID, plan.Price, plan.Currency, method, s.newReference(), tx.now, tx.now)
+		if err != nil {
+			return "", err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return id, err
+		}
+	}
+	return "", errors.New("insert payment: no free payment reference found")
+}
+
+// newReference draws a payment reference (tests may fix the draws).
+func (s *Store) newReference() string {
+	if s.references != nil {
+		return s.references()
+	}
+	return igny8.NewPaymentReference()
+}

@@ -1,0 +1,73 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/igny8/igny8"
+)
+
+// AdminPlans lists every plan, active or not, for the plan management
+// screens. Errors: unauthenticated, forbidden.
+func (a *Admin) AdminPlans(ctx context.Context) ([]igny8.Plan, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	return NewStore(a.db).ListPlans(ctx, true)
+}
+
+// CreatePlan adds a plan to the catalogue, with an audit event.
+// Errors: unauthenticated, forbidden, validation_failed, conflict (slug taken).
+func (a *Admin) CreatePlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	p.Slug = strings.TrimSpace(p.Slug)
+	if err := validatePlan(&p); err != nil {
+		return nil, err
+	}
+	var out *igny8.Plan
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		var id string
+		err := tx.queryRow(ctx, `SELECT id FROM plans WHERE slug = ?`, p.Slug).Scan(&id)
+		if err == nil {
+			return igny8.Errorf(igny8.EConflict, "A plan %q already exists.", p.Slug)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return translate(err)
+		}
+		if out, err = upsertPlan(ctx, tx, p); err != nil {
+			return err
+		}
+		return audit(ctx, tx, "", "plan.created", "plan", out.ID, map[string]any{"plan": out})
+	})
+	return out, err
+}
+
+// UpdatePlan changes the fields set in patch, with an audit event.
+// Deactivating a plan makes the gate refuse its accounts (plan_inactive)
+// and removes it from checkout. Errors: unauthenticated, forbidden,
+// not_found, validation_failed.
+func (a *Admin) UpdatePlan(ctx context.Context, slug string, patch igny8.PlanPatch) (*igny8.Plan, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	var out *igny8.Plan
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		cur, err := planBySlug(ctx, tx.conn, slug)
+		if err != nil {
+			return err
+		}
+		next := patch.Apply(*cur)
+		if err := validatePlan(&next); err != nil {
+			return err
+		}
+		if out, err = upsertPlan(ctx, tx, next); err != nil {
+			return err
+		}
+		return audit(ctx, tx, "", "plan.updated", "plan", out.ID, map[string]any{"slug": slug, "changes": patch})
+	})
+	return out, err
+}
