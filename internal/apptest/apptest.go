@@ -27,7 +27,9 @@ type Env struct {
 	URL string
 	App *cli.App
 	Cfg config.Config
-	srv *httptest.Server
+	// Handler is the served handler, for in-process benchmarks.
+	Handler http.Handler
+	srv     *httptest.Server
 }
 
 // New starts igny8 on a fresh database of backend b. Throttling and the
@@ -50,9 +52,10 @@ func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	if err != nil {
 		t.Fatalf("start igny8: %v", err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	handler := app.Handler()
+	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	return &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, srv: srv}
+	return &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
 }
 
 type testWriter struct{ t testing.TB }

@@ -18,6 +18,8 @@ import (
 // fuzzSteps is how many random requests the cross-tenant fuzz sends.
 const fuzzSteps = 2000
 
+var apiKeyRe = regexp.MustCompile(`^igny8_`)
+
 var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 // TestCrossTenantFuzz sends random sequences of requests from several
