@@ -164,9 +164,20 @@ type PurgeReport struct {
 	Users    int64 `json:"users"`
 }
 
+// DeletedAccount is an account its owner deleted, restorable until
+// PurgeAfter.
+type DeletedAccount struct {
+	Account
+	PurgeAfter time.Time `json:"purge_after"`
+}
+
 // RetentionAdmin is the cross-tenant side of soft delete: restoring a
 // deleted account and purging what retention no longer keeps.
 type RetentionAdmin interface {
+	// ListDeletedAccounts pages through the deleted accounts that can
+	// still be restored, oldest first. Errors: forbidden,
+	// validation_failed (cursor).
+	ListDeletedAccounts(ctx context.Context, pr PageRequest) (*Page[DeletedAccount], error)
 	// RestoreAccount undoes an account deletion within retention.
 	// Errors: forbidden, not_found (not deleted, or retention over).
 	RestoreAccount(ctx context.Context, accountID string) (*Account, error)

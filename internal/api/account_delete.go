@@ -14,6 +14,8 @@ func (h *Handler) accountDeletionRoutes() []route {
 		{method: "DELETE", path: "/api/v1/account", summary: "Delete the account with everything it owns (owner, confirming with the password)",
 			tag: "account", access: tenant, action: igny8.ActBilling, suspendedOwner: true, in: deleteAccountRequest{},
 			status: http.StatusNoContent, h: h.deleteAccount},
+		{method: "GET", path: "/api/v1/admin/accounts/deleted", summary: "Accounts their owners deleted that can still be restored",
+			tag: "admin", access: admin, query: pageParams, out: igny8.Page[igny8.DeletedAccount]{}, h: h.listDeletedAccounts},
 		{method: "POST", path: "/api/v1/admin/accounts/{id}/restore", summary: "Restore an account its owner deleted, within retention",
 			tag: "admin", access: admin, out: igny8.Account{}, h: h.restoreAccount},
 	}
@@ -58,4 +60,16 @@ func (h *Handler) restoreAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, acct)
+}
+
+func (h *Handler) listDeletedAccounts(w http.ResponseWriter, r *http.Request) error {
+	pr, err := sitesPageRequest(r)
+	if err != nil {
+		return err
+	}
+	page, err := h.Retention.ListDeletedAccounts(r.Context(), pr)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, page)
 }

@@ -158,7 +158,7 @@ func (h *Handler) chargeEmail(w http.ResponseWriter, r *http.Request, email stri
 	if email == "" {
 		return nil
 	}
-	return h.charge(w, r, igny8.ScopeAuth+":email:"+email, igny8.RateFor(igny8.ScopeAuth, 0))
+	return h.charge(w, r, igny8.EmailKey(igny8.ScopeAuth, email), igny8.RateFor(igny8.ScopeAuth, 0))
 }
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request) error {

@@ -13,6 +13,9 @@ import (
 // idempotencyHeader carries a client's key for a retry-safe POST.
 const idempotencyHeader = "Idempotency-Key"
 
+var idempotencyParams = []param{{idempotencyHeader,
+	"optional, up to 255 characters, unique per account: a retry answers with the first result; the same key with another request is refused (422)"}}
+
 var rangeParams = []param{
 	{"from", "start, inclusive: RFC 3339 time or YYYY-MM-DD (UTC)"},
 	{"to", "end, exclusive: RFC 3339 time, or YYYY-MM-DD for the end of that day (UTC)"},
@@ -31,16 +34,16 @@ func (h *Handler) creditRoutes() []route {
 			query: append([]param{{"group_by", "operation (default), day or site"}}, rangeParams...)},
 		{method: "GET", path: "/api/v1/credits/costs", summary: "What each AI operation costs in credits", tag: "credits",
 			access: tenant, action: igny8.ActReadAccount, out: igny8.Page[igny8.CreditCost]{}, h: h.creditCosts},
-		{method: "POST", path: "/api/v1/ai/operations", summary: "Run a metered AI operation (optional Idempotency-Key header)", tag: "credits",
+		{method: "POST", path: "/api/v1/ai/operations", summary: "Run a metered AI operation", tag: "credits",
 			access: tenant, action: igny8.ActRunAI, scope: igny8.ScopeAI, in: igny8.OperationRequest{},
-			out: igny8.OperationResult{}, status: http.StatusCreated, h: h.runOperation},
+			out: igny8.OperationResult{}, status: http.StatusCreated, headers: idempotencyParams, h: h.runOperation},
 		{method: "GET", path: "/api/v1/admin/credit-costs", summary: "The credit cost table with who changed it", tag: "admin",
 			access: admin, out: igny8.Page[igny8.CreditCost]{}, h: h.adminCreditCosts},
 		{method: "PUT", path: "/api/v1/admin/credit-costs", summary: "Set the credit cost of the listed operations", tag: "admin",
 			access: admin, in: igny8.Page[igny8.CreditCost]{}, out: igny8.Page[igny8.CreditCost]{}, h: h.putCreditCosts},
-		{method: "POST", path: "/api/v1/admin/accounts/{id}/credits", summary: "Adjust an account's credits (audited; optional Idempotency-Key)",
+		{method: "POST", path: "/api/v1/admin/accounts/{id}/credits", summary: "Adjust an account's credits (audited)",
 			tag: "admin", access: admin, in: igny8.CreditAdjustment{}, out: igny8.CreditTransaction{},
-			status: http.StatusCreated, h: h.adjustCredits},
+			status: http.StatusCreated, headers: idempotencyParams, h: h.adjustCredits},
 	}
 }
 

@@ -1,8 +1,8 @@
 package api_test
 
 import (
-	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,17 +11,14 @@ import (
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
-// addSite gives the account a live site with raw SQL (the sites API is
-// built elsewhere) and returns its id.
-func addSite(t *testing.T, e *apptest.Env, accountID string) string {
+// addSite creates a site through the API and returns its id.
+func addSite(t *testing.T, e *apptest.Env, token string) string {
 	t.Helper()
-	db := e.App.DB()
-	id, now := sqlstore.NewID(), time.Now().UTC()
-	if _, err := db.SQL().ExecContext(context.Background(), db.Rebind(`INSERT INTO sites (id, account_id, name, slug,
-		created_at, updated_at) VALUES (?, ?, 'Blog', 'blog', ?, ?)`), id, accountID, now, now); err != nil {
-		t.Fatal(err)
+	r := e.As(token, "POST", "/api/v1/sites", map[string]any{"name": "Blog"})
+	if r.Status != 201 {
+		t.Fatalf("create site: %s", r)
 	}
-	return id
+	return r.Map(t)["id"].(string)
 }
 
 type opResult struct {
@@ -37,7 +34,7 @@ func TestCreditsAndOperationsOverHTTP(t *testing.T) {
 		t.Parallel()
 		e := apptest.New(t, b)
 		owner := e.SignUp("Credit Owner")
-		site := addSite(t, e, owner.AccountID)
+		site := addSite(t, e, owner.Token)
 
 		r := e.As(owner.Token, "GET", "/api/v1/credits/balance", nil)
 		if r.Status != 200 || r.Map(t)["credits"] != float64(2000) {
@@ -64,7 +61,7 @@ func TestCreditsAndOperationsOverHTTP(t *testing.T) {
 		}
 
 		other := e.SignUp("Other Owner")
-		op["site_id"] = addSite(t, e, other.AccountID)
+		op["site_id"] = addSite(t, e, other.Token)
 		if r = e.As(owner.Token, "POST", "/api/v1/ai/operations", op); r.Status != 404 {
 			t.Fatalf("other account's site: %s", r)
 		}
@@ -155,5 +152,99 @@ func TestCreditCostsOverHTTP(t *testing.T) {
 	}
 	if r = e.As(dev, "GET", "/api/v1/credits/balance", nil); r.Status != 403 {
 		t.Fatalf("developer reading tenant balance: %s", r)
+	}
+}
+
+func TestOpenAPIDocumentsIdempotencyKey(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0])
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	e.Do("GET", "/api/v1/openapi.json", nil).JSON(t, &doc)
+	for _, path := range []string{"/api/v1/ai/operations", "/api/v1/admin/accounts/{id}/credits"} {
+		found := false
+		for _, p := range doc.Paths[path]["post"].Parameters {
+			found = found || p.Name == "Idempotency-Key" && p.In == "header"
+		}
+		if !found {
+			t.Errorf("POST %s does not document the Idempotency-Key header", path)
+		}
+	}
+}
+
+// Parallel retries of one operation over HTTP charge once: each answers
+// the first result (201) or 409 while it is still running.
+func TestOperationRetriesInParallelOverHTTP(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		owner := e.SignUp("Parallel Owner")
+		op := map[string]any{"operation": "generate_ideas", "site_id": addSite(t, e, owner.Token),
+			"input": map[string]any{"topic": "espresso"}}
+		var wg sync.WaitGroup
+		ids := make(chan string, 10)
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.As(owner.Token, "POST", "/api/v1/ai/operations", op, "Idempotency-Key", "same")
+				switch r.Status {
+				case 201:
+					var res opResult
+					r.JSON(t, &res)
+					ids <- res.ID
+				case 409:
+				default:
+					t.Errorf("retry: %s", r)
+				}
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		first := ""
+		for id := range ids {
+			if first != "" && id != first {
+				t.Fatalf("retries answered different operations %s and %s", first, id)
+			}
+			first = id
+		}
+		if first == "" {
+			t.Fatal("no retry ran the operation")
+		}
+		if r := e.As(owner.Token, "GET", "/api/v1/credits/balance", nil); r.Map(t)["credits"] != float64(2000-15) {
+			t.Fatalf("balance after parallel retries: %s", r)
+		}
+	})
+}
+
+// API keys run operations with their role and site: a site-bound editor
+// key on its site, not a viewer key, and never on another account's site.
+func TestOperationsWithAPIKeys(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0])
+	owner := e.SignUp("Key Owner")
+	site := addSite(t, e, owner.Token)
+	key := func(role string) string {
+		r := e.As(owner.Token, "POST", "/api/v1/api-keys", map[string]any{"name": role + " key", "role": role, "site_id": site})
+		if r.Status != 201 {
+			t.Fatalf("create %s key: %s", role, r)
+		}
+		return r.Map(t)["key"].(string)
+	}
+	op := map[string]any{"operation": "generate_images", "site_id": site, "input": map[string]any{"title": "Latte art"}}
+	if r := e.Do("POST", "/api/v1/ai/operations", op, "X-API-Key", key("editor")); r.Status != 201 {
+		t.Fatalf("site-bound editor key: %s", r)
+	}
+	viewer := key("viewer")
+	if r := e.Do("POST", "/api/v1/ai/operations", op, "X-API-Key", viewer); r.Status != 403 {
+		t.Fatalf("viewer key: %s", r)
+	}
+	if r := e.Do("GET", "/api/v1/credits/balance", nil, "X-API-Key", viewer); r.Status != 200 || r.Map(t)["credits"] != float64(1980) {
+		t.Fatalf("viewer key reading the balance: %s", r)
+	}
+	other := e.SignUp("Key Other")
+	if r := e.As(other.Token, "POST", "/api/v1/ai/operations", op); r.Status != 404 {
+		t.Fatalf("another account on this site: %s", r)
 	}
 }

@@ -58,22 +58,22 @@ type Deps struct {
 	Ledger      igny8.LedgerService
 	AI          igny8.AIService
 	AdminLedger igny8.AdminLedgerService
-	Sites       igny8.SiteService
+	Tokens      Tokens
+	Passwords   Passwords
+	// Billing is the owner's billing, AdminBilling the administrators'.
+	Billing      igny8.BillingService
+	AdminBilling igny8.AdminBillingService
+	Sessions     igny8.SessionService
+	Secrets      Secrets
+	APIKeys      igny8.APIKeyService
+	Members      igny8.MemberService
+	// AdminAccounts is the cross-tenant account administration.
+	AdminAccounts igny8.AdminAccountService
+	Sites         igny8.SiteService
 	// AccountDeletion deletes the caller's account; Retention restores
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
-	Tokens          Tokens
-	Passwords       Passwords
-	Sessions        igny8.SessionService
-	Secrets         Secrets
-	APIKeys         igny8.APIKeyService
-	Members         igny8.MemberService
-	// Billing is the owner's billing, AdminBilling the administrators'.
-	Billing      igny8.BillingService
-	AdminBilling igny8.AdminBillingService
-	// AdminAccounts is the cross-tenant account administration.
-	AdminAccounts igny8.AdminAccountService
 	// Limiter throttles requests; nil turns throttling off.
 	Limiter igny8.Limiter
 	// Ready reports whether the service can serve (database ping and
@@ -94,11 +94,11 @@ type Config struct {
 	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// Bank is where bank transfers go, shown with pending payments.
+	Bank igny8.BankAccount
 	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
 	// zero turns the cache off.
 	AuthCacheTTL time.Duration
-	// Bank is where bank transfers go, shown with pending payments.
-	Bank igny8.BankAccount
 }
 
 // Handler serves the API.

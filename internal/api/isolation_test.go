@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -16,8 +17,9 @@ import (
 )
 
 // The isolation walk: every route of the OpenAPI document (the same table
-// that builds the router) that takes a path parameter is called by
-// outsiders holding the ids of a fully populated account A. Each answer
+// that builds the router) that takes a path parameter, or a site, sector or
+// user id in its body, is called by outsiders holding the ids of a fully
+// populated account A. Each answer
 // must be the very answer a made-up id gets (so nothing can be inferred),
 // must be 404 not_found or a role refusal (403 forbidden), and A's rows
 // must not change. Routes added later by anyone are walked too; a new kind
@@ -46,7 +48,7 @@ func bodyValues(a *populated) map[string]any {
 		"site_id": a.ids["site"], "sector_id": a.ids["sector"], "email": "isolation@example.com",
 		"password": "a long and unusual passphrase", "role": "viewer", "amount": 1, "description": "isolation",
 		"reason": "isolation", "plan": "growth", "payment_method": "bank_transfer", "is_active": true,
-		"operation": "auto_cluster", "input": map[string]any{},
+		"operation": "auto_cluster", "input": map[string]any{"keywords": []string{"isolation"}},
 	}
 }
 
@@ -121,17 +123,23 @@ func populateRaw(t *testing.T, e *apptest.Env, a *populated) {
 	a.ids["plan"] = "growth"
 }
 
-// walkRoute is one route of the OpenAPI document with path parameters.
+// walkRoute is one route of the OpenAPI document that takes an id: in its
+// path, or in its body (refs names the body's id fields).
 type walkRoute struct {
 	method, path string
 	body         map[string]any
+	refs         []string
 }
+
+// bodyRefs maps the request body fields that hold ids to their kinds.
+var bodyRefs = map[string]string{"site_id": "site", "sector_id": "sector", "user_id": "user"}
 
 var pathParams = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// paramRoutes reads the OpenAPI document and returns every operation whose
-// path has a parameter, with a valid-looking body built from its schema.
-func paramRoutes(t *testing.T, e *apptest.Env, values map[string]any) []walkRoute {
+// idRoutes reads the OpenAPI document and returns every operation whose
+// path has a parameter or whose body refers to a site, sector or user,
+// with a valid-looking body built from its schema.
+func idRoutes(t *testing.T, e *apptest.Env, values map[string]any) []walkRoute {
 	t.Helper()
 	var doc struct {
 		Paths      map[string]map[string]map[string]any
@@ -141,11 +149,16 @@ func paramRoutes(t *testing.T, e *apptest.Env, values map[string]any) []walkRout
 	r.JSON(t, &doc)
 	var out []walkRoute
 	for path, ops := range doc.Paths {
-		if !pathParams.MatchString(path) {
-			continue
-		}
 		for method, op := range ops {
-			out = append(out, walkRoute{method: strings.ToUpper(method), path: path, body: requestBody(op, doc.Components.Schemas, values)})
+			rt := walkRoute{method: strings.ToUpper(method), path: path, body: requestBody(op, doc.Components.Schemas, values)}
+			for field := range rt.body {
+				if _, ok := bodyRefs[field]; ok {
+					rt.refs = append(rt.refs, field)
+				}
+			}
+			if pathParams.MatchString(path) || len(rt.refs) > 0 {
+				out = append(out, rt)
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].path+out[i].method < out[j].path+out[j].method })
@@ -170,7 +183,12 @@ func requestBody(op map[string]any, schemas map[string]map[string]any, values ma
 			body[name] = v
 			continue
 		}
-		switch typ, _ := p.(map[string]any)["type"].(string); typ {
+		prop, _ := p.(map[string]any)
+		if prop["format"] == "date-time" {
+			body[name] = time.Now().UTC().Add(48 * time.Hour).Format(time.RFC3339)
+			continue
+		}
+		switch typ, _ := prop["type"].(string); typ {
 		case "integer", "number":
 			body[name] = 1
 		case "boolean":
@@ -240,34 +258,75 @@ func outsider(t *testing.T, e *apptest.Env, name, token string, routes []walkRou
 	walked := 0
 	for _, rt := range routes {
 		real, ok := fill(rt.path, ids)
-		if !ok {
+		realBody, bodyOK := withRefs(rt, ids)
+		if !ok || (!pathParams.MatchString(rt.path) && !bodyOK) {
 			continue
 		}
 		ghost, _ := fill(rt.path, fake)
-		got := e.As(token, rt.method, real, bodyOrNil(rt.body))
-		ref := e.As(token, rt.method, ghost, bodyOrNil(rt.body))
+		ghostBody, _ := withRefs(rt, fake)
+		got := e.As(token, rt.method, real, realBody)
+		ref := e.As(token, rt.method, ghost, ghostBody)
 		walked++
 		label := fmt.Sprintf("%s: %s %s", name, rt.method, rt.path)
 		if got.Status != ref.Status || got.Code() != ref.Code() {
 			t.Errorf("%s: A's id answers %s but a made-up id %s", label, got, ref)
 			continue
 		}
-		wantCode := igny8.ENotFound
-		if isAdminOnly(rt.path) {
-			wantCode = igny8.EForbidden
-		}
-		if got.Code() != wantCode && got.Code() != igny8.EForbidden {
-			t.Errorf("%s: got %s, want %s", label, got, wantCode)
+		if !refused(rt, got) {
+			t.Errorf("%s: got %s, want not_found or a refusal", label, got)
 		}
 	}
 	return walked
 }
 
-func bodyOrNil(b map[string]any) any {
-	if b == nil {
-		return nil
+// refused reports whether an outsider's answer reveals nothing: not_found
+// or a role refusal on a path id; for an id in the body (nothing in the
+// path to be missing) a validation error naming that field is as good.
+func refused(rt walkRoute, r *apptest.Response) bool {
+	switch r.Code() {
+	case igny8.EForbidden:
+		return true
+	case igny8.ENotFound:
+		return !isAdminOnly(rt.path)
+	case igny8.EValidation:
+		return !pathParams.MatchString(rt.path) && namesRef(r, rt.refs)
 	}
-	return b
+	return false
+}
+
+// namesRef reports whether a validation problem is about one of refs.
+func namesRef(r *apptest.Response, refs []string) bool {
+	var p struct{ Errors []struct{ Field string } }
+	_ = json.Unmarshal(r.Body, &p)
+	for _, f := range p.Errors {
+		for _, ref := range refs {
+			if f.Field == ref {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withRefs returns rt's body with its id fields taken from ids; ok is
+// false when a field's kind is not in ids (the route is not about them).
+func withRefs(rt walkRoute, ids map[string]string) (any, bool) {
+	if rt.body == nil {
+		return nil, len(rt.refs) > 0
+	}
+	body := map[string]any{}
+	for k, v := range rt.body {
+		body[k] = v
+	}
+	ok := len(rt.refs) > 0
+	for _, field := range rt.refs {
+		if id, found := ids[bodyRefs[field]]; found {
+			body[field] = id
+		} else {
+			ok = false
+		}
+	}
+	return body, ok
 }
 
 func isAdminOnly(path string) bool {
@@ -344,7 +403,7 @@ func TestIsolationWalksEveryRouteWithAnID(t *testing.T) {
 		t.Parallel()
 		e := apptest.New(t, b)
 		a := populate(t, e)
-		routes := paramRoutes(t, e, bodyValues(a))
+		routes := idRoutes(t, e, bodyValues(a))
 		if len(routes) < 10 {
 			t.Fatalf("only %d routes with path parameters in the OpenAPI document", len(routes))
 		}

@@ -111,10 +111,10 @@ func (h *Handler) throttle(rt route, w http.ResponseWriter, r *http.Request, p *
 	if h.Limiter == nil {
 		return nil
 	}
-	scope, key, rate := h.budget(rt, r, p, gate)
+	key, rate := h.budget(rt, r, p, gate)
 	// The rate is part of the key: a plan change starts a budget at the new
 	// rate instead of carrying over a schedule made for the old one.
-	return h.charge(w, r, scope+":"+key+":"+strconv.Itoa(rate.PerMinute), rate)
+	return h.charge(w, r, key+":"+strconv.Itoa(rate.PerMinute), rate)
 }
 
 // charge spends one request of key's budget.
@@ -145,29 +145,31 @@ func ceilSeconds(d time.Duration) int {
 	return int(math.Ceil(d.Seconds()))
 }
 
-// budget picks the throttle scope, key and rate of a request.
-func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate igny8.GateInput) (scope, key string, rate igny8.Rate) {
+// budget picks the throttle key and rate of a request: every credential of
+// an account shares the account's budget per scope.
+func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate igny8.GateInput) (key string, rate igny8.Rate) {
 	switch {
 	case rt.scope == igny8.ScopeAuth:
-		return igny8.ScopeAuth, "ip:" + h.clientIP(r), igny8.RateFor(igny8.ScopeAuth, 0)
+		return igny8.IPKey(igny8.ScopeAuth, h.clientIP(r)), igny8.RateFor(igny8.ScopeAuth, 0)
 	case p == nil:
-		return igny8.ScopeAnon, "ip:" + h.clientIP(r), igny8.RateFor(igny8.ScopeAnon, 0)
+		return igny8.IPKey(igny8.ScopeAnon, h.clientIP(r)), igny8.RateFor(igny8.ScopeAnon, 0)
 	case p.AccountID == "":
-		return igny8.ScopeAdmin, "user:" + p.UserID, igny8.RateFor(igny8.ScopeAdmin, 0)
+		return igny8.Key(igny8.ScopeAdmin, igny8.KindUser, p.UserID), igny8.RateFor(igny8.ScopeAdmin, 0)
 	case rt.scope == igny8.ScopeAI:
-		return igny8.ScopeAI, "account:" + p.AccountID, igny8.RateFor(igny8.ScopeAI, gate.APIRequestsPerMinute)
+		return igny8.Key(igny8.ScopeAI, igny8.KindAccount, p.AccountID), igny8.RateFor(igny8.ScopeAI, gate.APIRequestsPerMinute)
 	default:
-		return igny8.ScopeAPI, "account:" + p.AccountID, igny8.RateFor(igny8.ScopeAPI, gate.APIRequestsPerMinute)
+		return igny8.Key(igny8.ScopeAPI, igny8.KindAccount, p.AccountID), igny8.RateFor(igny8.ScopeAPI, gate.APIRequestsPerMinute)
 	}
 }
 
-// clientIP is the address the request came from; X-Forwarded-For is used
-// only behind a trusted proxy.
+// clientIP is the address the request came from. Behind a trusted proxy it
+// is the rightmost X-Forwarded-For entry: the one that proxy added, which
+// the client cannot choose (entries to its left can be forged).
 func (h *Handler) clientIP(r *http.Request) string {
 	if h.Config.TrustProxyHeaders {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if xff := strings.Join(r.Header.Values("X-Forwarded-For"), ","); xff != "" {
+			last := xff[strings.LastIndexByte(xff, ',')+1:]
+			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
 				return ip.String()
 			}
 		}

@@ -44,6 +44,9 @@ func (h *Handler) OpenAPI() map[string]any {
 		for _, q := range rt.query {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.desc, "schema": map[string]string{"type": "string"}})
 		}
+		for _, hd := range rt.headers {
+			params = append(params, map[string]any{"name": hd.name, "in": "header", "description": hd.desc, "schema": map[string]string{"type": "string"}})
+		}
 		if params != nil {
 			op["parameters"] = params
 		}

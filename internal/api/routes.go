@@ -33,6 +33,7 @@ type route struct {
 	out            any // success body type, nil for none
 	status         int // success status
 	query          []param
+	headers        []param // documented request headers (Idempotency-Key)
 	h              func(w http.ResponseWriter, r *http.Request) error
 }
 
@@ -51,11 +52,11 @@ func (h *Handler) allRoutes() []route {
 		h.authRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
-		h.siteRoutes(),
-		h.accountDeletionRoutes(),
 		h.billingRoutes(),
 		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
+		h.siteRoutes(),
+		h.accountDeletionRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

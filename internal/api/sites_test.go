@@ -116,6 +116,14 @@ func TestSitesOverHTTP(t *testing.T) {
 		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNoContent, "")
 		wantHTTP(t, e.As(owner.Token, "DELETE", base+"/access/"+editor.ID, nil), http.StatusNotFound, igny8.ENotFound)
 		wantHTTP(t, e.As(editor.Token, "GET", base+"/sectors", nil), http.StatusNotFound, igny8.ENotFound)
+		db := e.App.DB()
+		for _, action := range []string{"site_access.granted", "site_access.revoked"} {
+			var n int
+			if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ? AND actor = ?`),
+				owner.AccountID, action, owner.ID).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("%d %s audit events (%v), want 1", n, action, err)
+			}
+		}
 
 		// Delete and restore.
 		wantHTTP(t, e.As(owner.Token, "DELETE", base, nil), http.StatusNoContent, "")
@@ -153,12 +161,24 @@ func TestAccountDeletionOverHTTP(t *testing.T) {
 		wantHTTP(t, e.Login(owner.Email, owner.Password), http.StatusForbidden, igny8.EAccountCancelled)
 
 		dev := e.Developer()
+		r = e.As(dev, "GET", "/api/v1/admin/accounts/deleted", nil)
+		var deleted igny8.Page[igny8.DeletedAccount]
+		r.JSON(t, &deleted)
+		if r.Status != http.StatusOK || len(deleted.Items) != 1 || deleted.Items[0].ID != owner.AccountID ||
+			deleted.Items[0].DeletedAt == nil || deleted.Items[0].PurgeAfter.IsZero() {
+			t.Fatalf("deleted accounts: %s", r)
+		}
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/admin/accounts/deleted", nil), http.StatusForbidden, igny8.EAccountCancelled)
 		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil), http.StatusForbidden, igny8.EAccountCancelled)
 		wantHTTP(t, e.As(dev, "POST", "/api/v1/admin/accounts/"+site.ID+"/restore", nil), http.StatusNotFound, igny8.ENotFound)
 		r = e.As(dev, "POST", "/api/v1/admin/accounts/"+owner.AccountID+"/restore", nil)
 		wantHTTP(t, r, http.StatusOK, "")
 		if r.Map(t)["status"] != igny8.StatusTrial {
 			t.Fatalf("restored account: %s", r)
+		}
+		e.As(dev, "GET", "/api/v1/admin/accounts/deleted", nil).JSON(t, &deleted)
+		if len(deleted.Items) != 0 {
+			t.Fatalf("restored account still listed as deleted: %+v", deleted.Items)
 		}
 		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/sites/"+site.ID, nil), http.StatusOK, "")
 

@@ -18,7 +18,7 @@ func (e *Env) RawMember(accountID string, role igny8.Role) *User {
 	n := seq.Add(1)
 	u := &User{ID: sqlstore.NewID(), Email: fmt.Sprintf("%s-%d@example.com", role, n),
 		Password: "another long passphrase", AccountID: accountID}
-	hash, err := auth.HashPassword(u.Password, auth.DefaultArgon2)
+	hash, err := auth.HashPassword(u.Password, auth.Argon2Params{Memory: e.Cfg.Argon2MemoryKiB, Time: e.Cfg.Argon2Time, Threads: 1})
 	if err != nil {
 		e.T.Fatalf("hash: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -66,14 +67,37 @@ func CheckPassword(hash, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// dummyHash is checked against when a login names no known user, so that
-// an unknown email costs the same time as a wrong password.
-var dummyHash, _ = HashPassword("igny8-timing-equaliser", DefaultArgon2)
+// Hasher hashes and checks passwords with argon2id at its parameters; the
+// zero value uses DefaultArgon2.
+type Hasher struct {
+	Params Argon2Params
 
-// CheckNoUser spends the time of one password check and returns false.
-func CheckNoUser(password string) bool {
-	_, _ = CheckPassword(dummyHash, password)
-	return false
+	once  sync.Once
+	dummy string
+}
+
+func (h *Hasher) params() Argon2Params {
+	if h.Params == (Argon2Params{}) {
+		return DefaultArgon2
+	}
+	return h.Params
+}
+
+// Hash returns the PHC-format hash of password.
+func (h *Hasher) Hash(password string) (string, error) { return HashPassword(password, h.params()) }
+
+// Check reports whether password matches hash; a malformed hash never matches.
+func (h *Hasher) Check(hash, password string) bool {
+	ok, err := CheckPassword(hash, password)
+	return err == nil && ok
+}
+
+// CheckNoUser spends the time of one password check, against a hash made
+// once at h's parameters, so that a login naming an unknown email costs the
+// same time as a wrong password.
+func (h *Hasher) CheckNoUser(password string) {
+	h.once.Do(func() { h.dummy, _ = HashPassword("igny8-timing-equaliser", h.params()) })
+	_, _ = CheckPassword(h.dummy, password)
 }
 
 // NewSecret returns n random bytes as URL-safe text.

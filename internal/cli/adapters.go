@@ -24,18 +24,6 @@ func (t tokens) Verify(ctx context.Context, token string) (api.TokenClaims, erro
 
 func (t tokens) JWKS() any { return t.keys.JWKS() }
 
-// passwords adapts the argon2id functions of auth to the API.
-type passwords struct{}
-
-func (passwords) Hash(pw string) (string, error) { return auth.HashPassword(pw, auth.DefaultArgon2) }
-
-func (passwords) Check(hash, pw string) bool {
-	ok, err := auth.CheckPassword(hash, pw)
-	return err == nil && ok
-}
-
-func (passwords) CheckNoUser(pw string) { auth.CheckNoUser(pw) }
-
 // secrets adapts the opaque-secret functions of auth to the API.
 type secrets struct{}
 

@@ -45,7 +45,9 @@ type App struct {
 	store *sqlstore.Store
 	admin *sqlstore.Admin
 	keys  *auth.Keys
-	reg   *prometheus.Registry
+	// passwords hashes at the configured argon2id cost.
+	passwords *auth.Hasher
+	reg       *prometheus.Registry
 	// limiter is nil when throttling is off; throttle keeps Redis state.
 	limiter  igny8.Limiter
 	throttle *throttle.Limiter
@@ -131,7 +133,8 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	if err != nil {
 		return nil, err
 	}
-	s := &App{cfg: cfg, log: log, db: db, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
+	s := &App{cfg: cfg, log: log, db: db,
+		passwords: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 1}}, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
 	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
@@ -175,11 +178,8 @@ func (s *App) apiHandler() *api.Handler {
 		Ledger:          s.store,
 		AI:              s.ops,
 		AdminLedger:     s.admin,
-		Sites:           s.store,
-		AccountDeletion: s.store,
-		Retention:       s.admin,
 		Tokens:          tokens{s.keys},
-		Passwords:       passwords{},
+		Passwords:       s.passwords,
 		Sessions:        s.store,
 		Secrets:         secrets{},
 		APIKeys:         s.store,
@@ -188,10 +188,13 @@ func (s *App) apiHandler() *api.Handler {
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config: api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
-			AuthCacheTTL: s.cfg.AuthCacheTTL, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
-		Billing:      s.store,
-		AdminBilling: s.admin,
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(),
+			AuthCacheTTL: s.cfg.AuthCacheTTL},
+		Billing:         s.store,
+		AdminBilling:    s.admin,
+		Sites:           s.store,
+		AccountDeletion: s.store,
+		Retention:       s.admin,
 	})
 }
 
@@ -227,8 +230,8 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.job(ctx, "purge expired credentials", s.purgeCredentials)
 			s.failStaleOperations(ctx)
-			s.purge(ctx)
 			s.runBillingJob(ctx)
+			s.purge(ctx)
 		}
 	}
 }

@@ -26,7 +26,11 @@ type Config struct {
 	AccessTTL    time.Duration
 	RefreshTTL   time.Duration
 	TrustProxy   bool
-	JobInterval  time.Duration
+	// Argon2MemoryKiB and Argon2Time are the argon2id cost of new password
+	// hashes (existing hashes keep the cost they were made with).
+	Argon2MemoryKiB uint32
+	Argon2Time      uint32
+	JobInterval     time.Duration
 	// AuthCacheTTL is how long a resolved credential is reused (0: off).
 	AuthCacheTTL time.Duration
 	// PprofAddr, when set, serves net/http/pprof on its own listener.
@@ -51,6 +55,7 @@ func Default() Config {
 	return Config{
 		Addr: ":8080", DatabaseURL: "igny8.db", Throttle: "on", LogLevel: "info", LogFormat: "text",
 		DrainTimeout: 15 * time.Second, TrialDays: 14, GraceDays: 7, Retention: 30 * 24 * time.Hour,
+		Argon2MemoryKiB: 19 * 1024, Argon2Time: 2,
 		AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, JobInterval: time.Minute, AuthCacheTTL: 2 * time.Second,
 		BankBeneficiary: "igny8 Ltd", BankIBAN: "GB00 IGNY 0000 0000 0000 00", BankBIC: "IGNYGB2L", BankName: "Example Bank",
 		AIModel: "gpt-4o-mini", AITimeout: 60 * time.Second,
@@ -86,6 +91,8 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long soft-deleted rows can be restored before purge")
 	fs.DurationVar(&c.AccessTTL, "access-token-ttl", c.AccessTTL, "lifetime of access tokens")
 	fs.DurationVar(&c.RefreshTTL, "refresh-token-ttl", c.RefreshTTL, "lifetime of refresh tokens and web sessions")
+	fs.Uint32Var(&c.Argon2MemoryKiB, "argon2-memory", c.Argon2MemoryKiB, "argon2id memory cost of new password hashes, in KiB")
+	fs.Uint32Var(&c.Argon2Time, "argon2-time", c.Argon2Time, "argon2id passes of new password hashes")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take the client address from X-Forwarded-For (only behind a proxy you run)")
 	fs.DurationVar(&c.AuthCacheTTL, "auth-cache-ttl", c.AuthCacheTTL, "how long a resolved credential is reused before its user, key and account are read again (0: never; at most 4s, so a suspension reaches every instance within 5s)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "address of a separate listener serving /debug/pprof (empty: off; never expose it publicly)")
@@ -129,6 +136,9 @@ func ApplyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 func (c *Config) Validate() error {
 	if c.Throttle != "on" && c.Throttle != "off" {
 		return fmt.Errorf("--throttle must be on or off, not %q", c.Throttle)
+	}
+	if c.Argon2MemoryKiB < 8 || c.Argon2Time < 1 {
+		return fmt.Errorf("--argon2-memory must be at least 8 (KiB) and --argon2-time at least 1")
 	}
 	if c.TrialDays < 1 || c.GraceDays < 0 {
 		return fmt.Errorf("--trial-days must be at least 1 and --grace-days not negative")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/igny8/igny8"
 )
@@ -57,7 +58,7 @@ func (a *Admin) RestoreAccount(ctx context.Context, accountID string) (*igny8.Ac
 	var acct *igny8.Account
 	err := a.db.InTx(ctx, func(tx *Tx) error {
 		var id string
-		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ? AND deleted_at IS NOT NULL AND purge_after > ?`+tx.db.forUpdate(),
+		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ? AND deleted_at IS NOT NULL AND purge_after > ?`+tx.db.forNoKeyUpdate(),
 			accountID, tx.now).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return igny8.NotFound("Deleted account")
@@ -85,4 +86,50 @@ func (a *Admin) RestoreAccount(ctx context.Context, accountID string) (*igny8.Ac
 		return err
 	})
 	return acct, err
+}
+
+// ListDeletedAccounts pages through the accounts deleted by their owners
+// that are still within retention, oldest first, so that an admin can
+// find the one to restore. Errors: forbidden, validation_failed.
+func (a *Admin) ListDeletedAccounts(ctx context.Context, pr igny8.PageRequest) (*igny8.Page[igny8.DeletedAccount], error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	pr = pr.Normalized()
+	after, err := decodeSitesCursor(pr.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	q := strings.Replace(accountSelect, "SELECT ", "SELECT a.purge_after, ", 1) +
+		` WHERE a.deleted_at IS NOT NULL AND a.purge_after > ? AND a.id > ? ORDER BY a.id LIMIT ?`
+	rows, err := a.db.reader().query(ctx, q, a.db.Now(), after, pr.Limit+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []igny8.DeletedAccount
+	for rows.Next() {
+		var d igny8.DeletedAccount
+		acct, err := scanAccount(prefixScanner{rows, &d.PurgeAfter})
+		if err != nil {
+			return nil, err
+		}
+		d.Account = *acct
+		items = append(items, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return sitesPage(items, pr.Limit, func(d igny8.DeletedAccount) string { return d.ID }), nil
+}
+
+// prefixScanner scans a leading extra column into first and the rest
+// into what the wrapped scan asks for.
+type prefixScanner struct {
+	row   scanner
+	first any
+}
+
+func (s prefixScanner) Scan(dest ...any) error {
+	return s.row.Scan(append([]any{s.first}, dest...)...)
 }

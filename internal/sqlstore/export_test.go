@@ -15,6 +15,9 @@ func ApplyCredit(ctx context.Context, db *DB, accountID string, ch CreditChange)
 	return db.applyCreditOnce(ctx, accountID, ch, nil)
 }
 
+// RequestHashForTest is the fingerprint applyCredit stores beside a change's key.
+func (ch *creditChange) RequestHashForTest() string { return ch.requestHash() }
+
 // SetAfterAccountInsert lets the external tests inject a failure into the
 // sign-up transaction after the account row is written.
 func (s *Store) SetAfterAccountInsert(f func() error) { s.afterAccountInsert = f }

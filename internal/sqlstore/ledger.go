@@ -78,10 +78,11 @@ func (ch *creditChange) validate() error {
 // Errors: insufficient_credits (Extra: required, available), not_found (no
 // such account), validation_failed (zero amount, key reused). An error
 // leaves the caller's transaction to be rolled back. Because the account
-// row is locked before the key is looked up, two transactions racing with
-// one key cannot both insert it under READ COMMITTED or SQLite; should the
-// unique key still be hit (another isolation level), the error matches
-// errKeyRace and the caller retries after rollback (see creditByKey).
+// row is locked before the key is looked up, two applyCredit calls racing
+// with one key cannot both insert it. Should the unique key still be hit
+// (a writer that bypassed applyCredit, another isolation level), the error
+// matches errKeyRace: the caller rolls back and answers with the stored
+// transaction (creditByKey), as applyCreditOnce does.
 func applyCredit(ctx context.Context, tx *Tx, accountID string, ch creditChange) (t *igny8.CreditTransaction, replayed bool, err error) {
 	if err := ch.validate(); err != nil {
 		return nil, false, err
@@ -137,10 +138,17 @@ func insertCreditTx(ctx context.Context, tx *Tx, accountID string, seq, balance 
 }
 
 // lockAccount takes the account row's lock until the transaction ends
-// (SQLite's write transactions are serialized already). Errors: not_found.
+// (SQLite's write transactions are serialized already). On PostgreSQL it is
+// the lock the balance UPDATE takes anyway (FOR NO KEY UPDATE), so it
+// serializes ledger writers without blocking inserts of rows that merely
+// reference the account. Errors: not_found.
 func lockAccount(ctx context.Context, tx *Tx, accountID string) error {
+	lock := ""
+	if tx.db.dialect == Postgres {
+		lock = " FOR NO KEY UPDATE"
+	}
 	var id string
-	err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+tx.db.forUpdate(), accountID).Scan(&id)
+	err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+lock, accountID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return igny8.NotFound("Account")
 	}

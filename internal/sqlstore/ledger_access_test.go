@@ -224,14 +224,14 @@ func TestOperationOpenAIProvider(t *testing.T) {
 			case strings.Contains(body.Messages[1].Content, "explode"):
 				http.Error(w, `{"error":{"message":"boom"}}`, http.StatusInternalServerError)
 			case strings.Contains(body.Messages[1].Content, "slow"):
-				time.Sleep(300 * time.Millisecond)
+				time.Sleep(2 * time.Second)
 			default:
 				_, _ = w.Write([]byte(`{"model":"fake-1","choices":[{"message":{"role":"assistant","content":"{\"clusters\":[]}"}}],
 					"usage":{"prompt_tokens":11,"completion_tokens":7}}`))
 			}
 		}))
 		defer srv.Close()
-		provider, err := ai.NewOpenAI(ai.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-test", Model: "fake", Timeout: 100 * time.Millisecond})
+		provider, err := ai.NewOpenAI(ai.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-test", Model: "fake", Timeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

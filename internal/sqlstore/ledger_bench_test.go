@@ -80,7 +80,7 @@ func runInterleaved(b *testing.B, accounts []string, bare, ledger func(ctx conte
 				f = ledger
 			}
 			start := time.Now()
-			if err := f(ctx, accounts[int(i/2)%len(accounts)]); err != nil {
+			if err := f(ctx, accounts[int(i)%len(accounts)]); err != nil {
 				b.Error(err)
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/ai"
@@ -252,5 +253,44 @@ func TestOperationEveryOperationLocal(t *testing.T) {
 			}
 		}
 		verifyClean(t, db)
+	})
+}
+
+// A writer that commits the same key while this change is between its key
+// lookup and its insert (here one that bypassed applyCredit) makes the
+// insert hit the unique key on PostgreSQL: the change is rolled back and
+// answers with the committed transaction instead of charging twice. On
+// SQLite the writer lock serializes the two, and the lookup finds the key.
+func TestApplyCreditKeyRaceFallsBackToFirstResult(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		tn := seedTenant(t, db, "race", 100)
+		ch := sqlstore.CreditChange{Type: igny8.TxAdjustment, Amount: -10, Description: "once", IdempotencyKey: "race-1", Actor: "test"}
+		ctx := context.Background()
+		other, err := db.SQL().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstID := sqlstore.NewID()
+		if _, err := other.ExecContext(ctx, db.Rebind(`INSERT INTO credit_transactions (id, account_id, seq, type, amount,
+			balance_after, description, idempotency_key, request_hash, actor, created_at)
+			VALUES (?, ?, 99, 'adjustment', -10, 90, 'once', 'race-1', ?, 'test', ?)`),
+			firstID, tn.AccountID, ch.RequestHashForTest(), time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			if err := other.Commit(); err != nil {
+				t.Error(err)
+			}
+		}()
+		got, replayed, err := sqlstore.ApplyCredit(ctx, db, tn.AccountID, ch)
+		if err != nil || !replayed || got.ID != firstID {
+			t.Fatalf("racing change = %+v, replayed %v, %v; want the committed %s", got, replayed, err, firstID)
+		}
+		if bal := balance(t, db, tn); bal != 100 {
+			t.Fatalf("balance = %d: the racing change was applied too", bal)
+		}
 	})
 }

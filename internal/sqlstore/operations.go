@@ -153,29 +153,17 @@ func (o *Operations) deduct(ctx context.Context, tx *Tx, p *igny8.Principal, req
 	return nil
 }
 
-// operationSite checks that the site is live and visible to p (igny8.SiteScope)
-// and that the sector, when given, is a live sector of it. Errors: not_found.
+// operationSite checks that the site is live and visible to p (the same
+// rule as every site read, visibleSite) and that the sector, when given,
+// is a live sector of it. Errors: not_found.
 func operationSite(ctx context.Context, c conn, p *igny8.Principal, siteID, sectorID string) error {
-	q := `SELECT s.id FROM sites s WHERE s.id = ? AND s.account_id = ? AND s.deleted_at IS NULL`
-	args := []any{siteID, p.AccountID}
-	switch igny8.SiteScope(p) {
-	case igny8.SitesBound:
-		if siteID != p.SiteID {
-			return igny8.NotFound("Site")
-		}
-	case igny8.SitesGranted:
-		q += ` AND EXISTS (SELECT 1 FROM site_user_access g WHERE g.site_id = s.id AND g.user_id = ?)`
-		args = append(args, p.UserID)
-	}
-	var id string
-	if err := c.queryRow(ctx, q, args...).Scan(&id); errors.Is(err, sql.ErrNoRows) {
-		return igny8.NotFound("Site")
-	} else if err != nil {
-		return translate(err)
+	if _, err := visibleSite(ctx, c, p, siteID, false); err != nil {
+		return err
 	}
 	if sectorID == "" {
 		return nil
 	}
+	var id string
 	err := c.queryRow(ctx, `SELECT id FROM sectors WHERE id = ? AND site_id = ? AND account_id = ? AND deleted_at IS NULL`,
 		sectorID, siteID, p.AccountID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

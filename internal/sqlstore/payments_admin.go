@@ -142,8 +142,10 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("confirm payment %s: the payment was decided concurrently (rows %d): %w", pay.ID, n, err)
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 { // unreachable while lockPayment holds the row; the guard stays
+		return igny8.Errorf(igny8.EConflict, "Payment %s was decided concurrently; reload it.", pay.Reference)
 	}
 	acct, err := accountByID(ctx, tx.conn, pay.AccountID)
 	if err != nil {

@@ -36,7 +36,7 @@ func sectorOfVisibleSite(ctx context.Context, c conn, p *igny8.Principal, id str
 	q := `SELECT ` + sectorColumns + ` FROM sectors x JOIN sites s ON s.id = x.site_id AND s.account_id = x.account_id
 		WHERE x.id = ? AND ` + state + ` AND s.deleted_at IS NULL AND ` + vis
 	if lock {
-		q += c.db.forUpdate()
+		q += c.db.forNoKeyUpdate()
 	}
 	x, err := scanSector(c.queryRow(ctx, q, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -52,13 +52,24 @@ func visibleSite(ctx context.Context, c conn, p *igny8.Principal, id string, loc
 	vis, args := siteVisibility(p)
 	q := `SELECT ` + siteColumns + ` FROM sites s WHERE s.id = ? AND s.deleted_at IS NULL AND ` + vis
 	if lock {
-		q += c.db.forUpdate()
+		q += c.db.forNoKeyUpdate()
 	}
 	site, err := scanSite(c.queryRow(ctx, q, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("Site")
 	}
 	return site, translate(err)
+}
+
+// forNoKeyUpdate is the row lock taken before a limit check or a change of
+// a site or account: on PostgreSQL it serializes such writers like FOR
+// UPDATE, yet lets inserts that merely reference the row (audit events,
+// sectors, credit transactions) through. SQLite needs none.
+func (db *DB) forNoKeyUpdate() string {
+	if db.dialect == Postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
 }
 
 // tenantFor returns the principal of ctx when it may take action a.
@@ -117,15 +128,16 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 		if err := checkIndustry(ctx, tx.conn, f.IndustryID); err != nil {
 			return err
 		}
-		if f.Slug, err = pickSiteSlug(ctx, tx, p.AccountID, f.Slug, in.Slug == ""); err != nil {
+		slug, err := pickSiteSlug(ctx, tx, p.AccountID, f.Slug, in.Slug == "")
+		if err != nil {
 			return err
 		}
 		id := newID()
 		if _, err := tx.exec(ctx, `INSERT INTO sites (id, account_id, name, slug, domain, industry_id, is_active, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.AccountID, f.Name, f.Slug, f.Domain, f.IndustryID, f.IsActive, tx.now, tx.now); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.AccountID, f.Name, slug, f.Domain, f.IndustryID, f.IsActive, tx.now, tx.now); err != nil {
 			return siteWriteError(err)
 		}
-		if err := audit(ctx, tx, p.AccountID, "site.created", "site", id, map[string]any{"slug": f.Slug}); err != nil {
+		if err := audit(ctx, tx, p.AccountID, "site.created", "site", id, map[string]any{"slug": slug}); err != nil {
 			return err
 		}
 		site, err = visibleSite(ctx, tx.conn, p, id, false)
@@ -134,11 +146,11 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 	return site, err
 }
 
-// lockAccountPlan locks the account row (PostgreSQL; SQLite serializes
-// writers anyway) and returns its plan's limits.
+// lockAccountPlan locks the live account row (PostgreSQL; SQLite
+// serializes writers anyway) and returns its plan's limits.
 func lockAccountPlan(ctx context.Context, tx *Tx, accountID string) (*igny8.Plan, error) {
 	var planID string
-	err := tx.queryRow(ctx, `SELECT plan_id FROM accounts WHERE id = ? AND deleted_at IS NULL`+tx.db.forUpdate(), accountID).Scan(&planID)
+	err := tx.queryRow(ctx, `SELECT plan_id FROM accounts WHERE id = ? AND deleted_at IS NULL`+tx.db.forNoKeyUpdate(), accountID).Scan(&planID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("Account")
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-// UpdateSite changes the fields in is of a live site the principal may
+// UpdateSite changes the fields set in in of a live site the principal may
 // see. Errors: see igny8.SiteService.
 func (s *Store) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (*igny8.Site, error) {
 	p, err := tenantFor(ctx, igny8.ActEditSites)
@@ -153,7 +153,7 @@ func (s *Store) DeleteSite(ctx context.Context, id string) error {
 func deletedSite(ctx context.Context, tx *Tx, p *igny8.Principal, id string) (*igny8.Site, error) {
 	vis, args := siteVisibility(p)
 	site, err := scanSite(tx.queryRow(ctx, `SELECT `+siteColumns+` FROM sites s
-		WHERE s.id = ? AND s.deleted_at IS NOT NULL AND s.purge_after > ? AND `+vis+tx.db.forUpdate(),
+		WHERE s.id = ? AND s.deleted_at IS NOT NULL AND s.purge_after > ? AND `+vis+tx.db.forNoKeyUpdate(),
 		append([]any{id, tx.now}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("Site")

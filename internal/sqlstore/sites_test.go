@@ -278,3 +278,43 @@ func siteSnapshot(t *testing.T, db *sqlstore.DB, accountID string) string {
 	}
 	return b.String()
 }
+
+func TestSitePatchRules(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		st := sqlstore.NewStore(db)
+		a := newSiteFx(t, db, st)
+		a.setPlan(t, "growth")
+		industry, secs, foreign := industrySectors(t, st)
+		first, second := a.site(t, "First"), a.site(t, "Second")
+		_, err := st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{Slug: ptr("first")})
+		wantSiteCode(t, err, igny8.EConflict)
+		_, err = st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{Domain: ptr("gopher://x.example.com"), Name: ptr("")})
+		if e, ok := err.(*igny8.Error); !ok || e.Code != igny8.EValidation || len(e.Fields) != 2 {
+			t.Fatalf("two bad fields: %v", err)
+		}
+		// A site without industry takes sectors of any industry; then it
+		// cannot move to an industry its sectors are not of.
+		if _, err := st.CreateSector(a.owner(), first.ID, igny8.SectorCreate{IndustrySectorID: foreign}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.UpdateSite(a.owner(), first.ID, igny8.SitePatch{IndustryID: &industry})
+		wantSiteCode(t, err, igny8.EConflict)
+		s, err := st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{IndustryID: &industry, Slug: ptr("renamed")})
+		if err != nil || s.IndustryID == nil || s.Slug != "renamed" || s.Name != "Second" {
+			t.Fatalf("patch: %+v %v", s, err)
+		}
+		_, err = st.CreateSector(a.owner(), second.ID, igny8.SectorCreate{IndustrySectorID: foreign})
+		wantSiteCode(t, err, igny8.EValidation)
+		if _, err := st.CreateSector(a.owner(), second.ID, igny8.SectorCreate{IndustrySectorID: secs[0]}); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{IndustryID: ptr("")}); err != nil || s.IndustryID != nil {
+			t.Fatalf("clear industry: %+v %v", s, err)
+		}
+		if n := sitesCount(t, db, `SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = 'site.updated'`, a.AccountID); n != 2 {
+			t.Fatalf("%d site.updated audit events, want 2", n)
+		}
+	})
+}

@@ -15,16 +15,16 @@ type Store struct {
 	// afterAccountInsert, when set by a test, runs inside the sign-up
 	// transaction after the account row is written, to inject failures.
 	afterAccountInsert func() error
-	// retention is how long soft-deleted rows stay restorable (SetRetention).
-	retention time.Duration
-	// afterLimitCheck, when set by a test, runs between a plan-limit check
-	// and the insert it guards, to widen the window a race would need.
-	afterLimitCheck func()
 	// references, when set by a test, draws payment references.
 	references func() string
 	// keyUse buffers API key use so that last_used_at is written at most
 	// once per flush, not on every request.
 	keyUse *keyUse
+	// retention is how long soft-deleted rows stay restorable (SetRetention).
+	retention time.Duration
+	// afterLimitCheck, when set by a test, runs between a plan-limit check
+	// and the insert it guards, to widen the window a race would need.
+	afterLimitCheck func()
 }
 
 // NewStore returns the services backed by db.

@@ -13,7 +13,7 @@ import (
 var benchKeys = func() []string {
 	keys := make([]string, 100_000)
 	for i := range keys {
-		keys[i] = Key(igny8.ScopeAPI, KindAccount, "01931f2c-7e4b-7c3a-9d1e-"+strconv.Itoa(1_000_000_000_000+i))
+		keys[i] = igny8.Key(igny8.ScopeAPI, igny8.KindAccount, "01931f2c-7e4b-7c3a-9d1e-"+strconv.Itoa(1_000_000_000_000+i))
 	}
 	return keys
 }()
@@ -21,7 +21,7 @@ var benchKeys = func() []string {
 // benchAllow runs Allow from parallelism goroutines per CPU: on one hot
 // key, or spread over many.
 func benchAllow(b *testing.B, l igny8.Limiter, manyKeys bool, parallelism int) {
-	rate := RateFor(igny8.ScopeAPI, 600)
+	rate := igny8.RateFor(igny8.ScopeAPI, 600)
 	var next atomic.Int64
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -54,7 +54,7 @@ func BenchmarkRedisAllow(b *testing.B) {
 	prefix := testPrefix(b, client)
 	r := NewRedis(client, prefix)
 	b.Run("serial", func(b *testing.B) {
-		rate := RateFor(igny8.ScopeAPI, 600)
+		rate := igny8.RateFor(igny8.ScopeAPI, 600)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			if _, err := r.Allow(context.Background(), benchKeys[i%len(benchKeys)], rate); err != nil {

@@ -43,9 +43,7 @@ const DefaultRedisTimeout = 250 * time.Millisecond
 type Fallback struct {
 	remote Remote
 	local  *Memory
-	log    *slog.Logger
-	now    func() time.Time
-	opts   FallbackOptions
+	opts   FallbackOptions // with defaults filled in
 
 	up        atomic.Bool
 	nextProbe atomic.Int64 // unix ns before which no probe starts
@@ -67,7 +65,7 @@ var _ igny8.Limiter = (*Fallback)(nil)
 // out before the first request.
 func NewFallback(remote Remote, local *Memory, opts FallbackOptions) *Fallback {
 	opts = opts.withDefaults()
-	f := &Fallback{remote: remote, local: local, log: opts.Logger, now: opts.Now, opts: opts}
+	f := &Fallback{remote: remote, local: local, opts: opts}
 	f.up.Store(true)
 	f.upGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "igny8_throttle_redis_up",
@@ -154,7 +152,7 @@ func (f *Fallback) Wait() { f.probes.Wait() }
 // claimProbe reports whether the caller won the right to probe now, and
 // if so pushes the next probe ProbeEvery away.
 func (f *Fallback) claimProbe() bool {
-	now := f.now().UnixNano()
+	now := f.opts.Now().UnixNano()
 	next := f.nextProbe.Load()
 	return now >= next && f.nextProbe.CompareAndSwap(next, now+int64(f.opts.ProbeEvery))
 }
@@ -184,7 +182,7 @@ func (f *Fallback) probe(ctx context.Context) {
 
 // markDown switches to memory after a failed Redis call.
 func (f *Fallback) markDown(err error) {
-	f.nextProbe.Store(f.now().Add(f.opts.ProbeEvery).UnixNano())
+	f.nextProbe.Store(f.opts.Now().Add(f.opts.ProbeEvery).UnixNano())
 	f.up.Store(false)
 	f.noteFailure(err)
 }
@@ -194,11 +192,11 @@ func (f *Fallback) noteFailure(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failures++
-	now := f.now()
+	now := f.opts.Now()
 	if !f.lastLog.IsZero() && now.Sub(f.lastLog) < f.opts.LogEvery {
 		return
 	}
-	f.log.Warn("throttle: Redis does not answer; rate limits are enforced per instance from memory",
+	f.opts.Logger.Warn("throttle: Redis does not answer; rate limits are enforced per instance from memory",
 		"err", err, "failures", f.failures, "probe_every", f.opts.ProbeEvery)
 	f.lastLog, f.failures, f.downLogged = now, 0, true
 }
@@ -214,6 +212,6 @@ func (f *Fallback) markUp() {
 	f.downLogged, f.failures = false, 0
 	f.mu.Unlock()
 	if logged {
-		f.log.Info("throttle: Redis answers again; rate limits are shared through Redis")
+		f.opts.Logger.Info("throttle: Redis answers again; rate limits are shared through Redis")
 	}
 }

@@ -211,7 +211,7 @@ func TestFallbackCallerCancelIsNotAnOutage(t *testing.T) {
 	rig := newFallbackRig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := rig.f.Allow(ctx, "k", RateFor(igny8.ScopeAPI, 60)); err != nil {
+	if _, err := rig.f.Allow(ctx, "k", igny8.RateFor(igny8.ScopeAPI, 60)); err != nil {
 		t.Fatalf("Allow with a cancelled context: %v", err)
 	}
 	if !rig.f.Healthy() || len(rig.logs.levels()) != 0 {
@@ -251,8 +251,8 @@ func TestFallbackNeverFailsWhileRedisFlaps(t *testing.T) {
 	for g := range 16 {
 		wg.Go(func() {
 			for i := range 500 {
-				key := Key(igny8.ScopeAPI, KindAccount, string(rune('a'+(g+i)%8)))
-				if _, err := f.Allow(context.Background(), key, RateFor(igny8.ScopeAPI, 600)); err != nil {
+				key := igny8.Key(igny8.ScopeAPI, igny8.KindAccount, string(rune('a'+(g+i)%8)))
+				if _, err := f.Allow(context.Background(), key, igny8.RateFor(igny8.ScopeAPI, 600)); err != nil {
 					t.Errorf("Allow: %v", err)
 					return
 				}
@@ -274,10 +274,10 @@ func TestNewWithUnreachableRedisServesFromMemory(t *testing.T) {
 	if st := l.Status(context.Background()); st != (Status{Backend: BackendFallback, Degraded: true}) || l.Healthy() {
 		t.Fatalf("status %+v, healthy %v; want degraded fallback", st, l.Healthy())
 	}
-	rate := RateFor(igny8.ScopeAuth, 0)
+	rate := igny8.RateFor(igny8.ScopeAuth, 0)
 	allowed := 0
 	for range 10 {
-		if mustAllow(t, l, EmailKey(igny8.ScopeAuth, "a@example.com"), rate).Allowed {
+		if mustAllow(t, l, igny8.EmailKey(igny8.ScopeAuth, "a@example.com"), rate).Allowed {
 			allowed++
 		}
 	}
@@ -301,7 +301,7 @@ func TestNewInMemory(t *testing.T) {
 	if st := l.Status(context.Background()); st != (Status{Backend: BackendMemory}) || !l.Healthy() || l.Collectors() != nil {
 		t.Fatalf("status %+v: want memory, healthy, no collectors", st)
 	}
-	if d := mustAllow(t, l, "k", RateFor(igny8.ScopeAPI, 60)); !d.Allowed || d.Limit != 60 {
+	if d := mustAllow(t, l, "k", igny8.RateFor(igny8.ScopeAPI, 60)); !d.Allowed || d.Limit != 60 {
 		t.Fatalf("got %+v", d)
 	}
 	if err := l.Close(); err != nil {

@@ -110,7 +110,7 @@ func TestRedisErrors(t *testing.T) {
 	}
 	closed := redis.NewClient(client.Options())
 	_ = closed.Close()
-	if _, err := NewRedis(closed, "").Allow(context.Background(), "k", RateFor(igny8.ScopeAuth, 0)); err == nil {
+	if _, err := NewRedis(closed, "").Allow(context.Background(), "k", igny8.RateFor(igny8.ScopeAuth, 0)); err == nil {
 		t.Fatal("a closed client decided without error")
 	}
 }
