@@ -87,31 +87,29 @@ func findKey(raw []byte, key string) string {
 	return walk(v)
 }
 
-// findString returns the first string value in a JSON body matching re.
+// findString returns the longest string value in a JSON body matching re
+// (an API key's secret, not its shorter display prefix).
 func findString(raw []byte, re *regexp.Regexp) string {
 	var v any
 	_ = json.Unmarshal(raw, &v)
-	var walk func(v any) string
-	walk = func(v any) string {
+	best := ""
+	var walk func(v any)
+	walk = func(v any) {
 		switch x := v.(type) {
 		case string:
-			if re.MatchString(x) {
-				return x
+			if re.MatchString(x) && len(x) > len(best) {
+				best = x
 			}
 		case map[string]any:
 			for _, c := range x {
-				if s := walk(c); s != "" {
-					return s
-				}
+				walk(c)
 			}
 		case []any:
 			for _, c := range x {
-				if s := walk(c); s != "" {
-					return s
-				}
+				walk(c)
 			}
 		}
-		return ""
 	}
-	return walk(v)
+	walk(v)
+	return best
 }
