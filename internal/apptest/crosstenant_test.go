@@ -254,8 +254,12 @@ func (f *fuzzer) report() {
 		parts = append(parts, fmt.Sprintf("%sx: %d", k[:1], v))
 	}
 	sort.Strings(parts)
-	f.t.Logf("%d requests over %d operations, %d tenants, %d private ids; statuses %s",
-		fuzzSteps, len(f.ops), len(f.tenants), len(f.owner), strings.Join(parts, ", "))
+	var roles []string
+	for _, p := range f.tenants[0].principals {
+		roles = append(roles, p.role)
+	}
+	f.t.Logf("%d requests over %d operations, %d tenants as %s, %d private ids; statuses %s",
+		fuzzSteps, len(f.ops), len(f.tenants), strings.Join(roles, ", "), len(f.owner), strings.Join(parts, ", "))
 	if f.stats["200"] == 0 {
 		f.t.Error("no request succeeded: the fuzz probes nothing")
 	}
