@@ -64,9 +64,12 @@ type SessionService interface {
 	// tokenHash only) and returns the family id.
 	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (familyID string, err error)
 	// RotateRefreshToken spends the refresh token hashed as oldHash and
-	// stores its successor newHash in the same family. A token spent
-	// before revokes its whole family. Errors: unauthenticated.
-	RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time) (userID, familyID string, err error)
+	// stores its successor newHash in the same family. approve runs
+	// first, with the token's user and family: when it fails (the account
+	// gate), nothing is spent and its error is returned. A token spent
+	// before revokes its whole family. Errors: unauthenticated, approve's.
+	RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time,
+		approve func(userID, familyID string) error) (userID, familyID string, err error)
 	// RevokeSession revokes the family of the principal in ctx (logout).
 	// Errors: unauthenticated.
 	RevokeSession(ctx context.Context) error

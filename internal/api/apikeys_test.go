@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -197,5 +199,29 @@ func TestAPIKeysPaginate(t *testing.T) {
 	}
 	if r := e.As(u.Token, "GET", "/api/v1/api-keys?limit=0", nil); r.Status != 422 {
 		t.Fatalf("limit=0: %s", r)
+	}
+}
+
+// TestAPIKeyUseFlushedAtShutdown: the buffered last use is written when
+// the server stops.
+func TestAPIKeyUseFlushedAtShutdown(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, storetest.Backends()[0])
+	u := e.SignUp("Shutdown")
+	id, key := e.NewAPIKey(u.Token, map[string]any{"name": "k"})
+	if r := e.Do("GET", "/api/v1/account", nil, "X-API-Key", key); r.Status != http.StatusOK {
+		t.Fatalf("use: %s", r)
+	}
+	if err := e.App.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), e.Cfg.DatabaseURL, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var used *time.Time
+	if err := db.SQL().QueryRow(`SELECT last_used_at FROM api_keys WHERE id = ?`, id).Scan(&used); err != nil || used == nil {
+		t.Fatalf("last_used_at after shutdown = %v, %v", used, err)
 	}
 }

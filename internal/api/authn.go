@@ -16,7 +16,7 @@ func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInp
 	}
 	token := bearerToken(r)
 	if token == "" {
-		return nil, igny8.GateInput{}, nil
+		return h.sessionPrincipal(r)
 	}
 	claims, err := h.Tokens.Verify(r.Context(), token)
 	if err != nil {

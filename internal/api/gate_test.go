@@ -112,5 +112,11 @@ func TestSuspensionIsImmediate(t *testing.T) {
 		if r, _ := refresh(t, e, g.admin.RefreshToken); r.Code() != "account_suspended" {
 			t.Errorf("refresh of a suspended account's admin: %s", r)
 		}
+		// The refused refresh spent nothing: after reactivation the same
+		// refresh token works.
+		e.As(dev, "POST", "/api/v1/admin/accounts/"+g.owner.AccountID+"/reactivate", nil)
+		if r, _ := refresh(t, e, g.admin.RefreshToken); r.Status != http.StatusOK {
+			t.Errorf("refresh after reactivation: %s", r)
+		}
 	})
 }

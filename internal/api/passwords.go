@@ -40,3 +40,8 @@ func commonPassword(pw string) bool {
 	}
 	return false
 }
+
+// ValidatePassword is the password rule of sign-up and invitations, for the
+// web pages: validation_failed naming the password field when pw is too
+// short, too long or too common.
+func ValidatePassword(pw string) error { return validatePassword(pw) }

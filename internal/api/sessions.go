@@ -40,16 +40,21 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) error {
 		return igny8.InvalidField("refresh_token", "is required")
 	}
 	next, nextHash := h.Secrets.NewToken()
-	userID, family, err := h.Sessions.RotateRefreshToken(r.Context(), h.Secrets.HashToken(in.RefreshToken),
-		nextHash, h.Now().Add(h.Config.RefreshTTL))
-	if err != nil {
+	var p *igny8.Principal
+	var acct *igny8.Account
+	// The gate approves before the token is spent, so a refused refresh
+	// (a suspended account) leaves the token usable after reactivation.
+	approve := func(userID, family string) error {
+		var gate igny8.GateInput
+		var err error
+		if p, gate, err = h.Sessions.PrincipalForToken(r.Context(), userID, family); err != nil {
+			return err
+		}
+		acct, err = h.loginGate(r, p, gate)
 		return err
 	}
-	p, gate, err := h.Sessions.PrincipalForToken(r.Context(), userID, family)
-	if err != nil {
-		return err
-	}
-	acct, err := h.loginGate(r, p, gate)
+	_, family, err := h.Sessions.RotateRefreshToken(r.Context(), h.Secrets.HashToken(in.RefreshToken),
+		nextHash, h.Now().Add(h.Config.RefreshTTL), approve)
 	if err != nil {
 		return err
 	}
@@ -65,6 +70,9 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	if p := igny8.PrincipalFrom(r.Context()); p != nil && p.Kind == igny8.CredentialSession {
+		return h.endWebSession(w, r)
+	}
 	if err := h.Sessions.RevokeSession(r.Context()); err != nil {
 		return err
 	}

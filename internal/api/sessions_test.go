@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,4 +198,48 @@ func TestKeyRotationKeepsOldTokensValid(t *testing.T) {
 	if r := e.As(signWith(t, e, claims.Claims, "", nil), "GET", "/api/v1/auth/me", nil); r.Status != http.StatusOK {
 		t.Fatalf("token of the new key: %s", r)
 	}
+}
+
+// TestConcurrentRefreshWithOneToken: racing refreshes of one token; one
+// may win, every other is a reuse, which revokes the family (the winner's
+// new tokens included).
+func TestConcurrentRefreshWithOneToken(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		u := e.SignUp("Racer")
+		const n = 6
+		var wg sync.WaitGroup
+		results := make([]tokenPair, n)
+		statuses := make([]int, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r := e.Do("POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": u.RefreshToken})
+				statuses[i] = r.Status
+				if r.Status == http.StatusOK {
+					r.JSON(t, &results[i])
+				}
+			}(i)
+		}
+		wg.Wait()
+		wins := 0
+		for i, s := range statuses {
+			switch s {
+			case http.StatusOK:
+				wins++
+				if r, _ := refresh(t, e, results[i].RefreshToken); r.Status != http.StatusUnauthorized {
+					t.Errorf("the winner's token survived the reuse: %s", r)
+				}
+			case http.StatusUnauthorized:
+			default:
+				t.Errorf("status %d", s)
+			}
+		}
+		if wins > 1 {
+			t.Fatalf("%d refreshes of one token succeeded", wins)
+		}
+	})
 }

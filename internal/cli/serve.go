@@ -78,6 +78,7 @@ func (s *App) Close() error {
 func (s *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.apiHandler().Register(mux)
+	s.webHandler().Register(mux)
 	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
 }
 
@@ -181,6 +182,7 @@ func (s *App) apiHandler() *api.Handler {
 		Tokens:          tokens{s.keys},
 		Passwords:       s.passwords,
 		Sessions:        s.store,
+		WebSessions:     s.webSessions(),
 		Secrets:         secrets{},
 		APIKeys:         s.store,
 		Members:         s.store,

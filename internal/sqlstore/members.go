@@ -6,17 +6,12 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
 
 var _ igny8.MemberService = (*Store)(nil)
-
-// userRetention is how long a removed user can be restored before purge
-// (DESIGN.md section 8).
-const userRetention = 30 * 24 * time.Hour
 
 // ListUsers pages through the account's live users, oldest first.
 // Errors: unauthenticated, forbidden.

@@ -167,7 +167,7 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 			return errOwnerFixed
 		}
 		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = ?, purge_after = ?, updated_at = ?
-			WHERE account_id = ? AND id = ?`, tx.now, tx.now.Add(userRetention), tx.now, p.AccountID, id); err != nil {
+			WHERE account_id = ? AND id = ?`, tx.now, tx.now.Add(s.retentionPeriod()), tx.now, p.AccountID, id); err != nil {
 			return err
 		}
 		if err := revokeUserSessions(ctx, tx, id); err != nil {

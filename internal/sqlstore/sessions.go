@@ -40,10 +40,13 @@ type refreshRow struct {
 }
 
 // RotateRefreshToken spends a refresh token and stores its successor in
-// the same family. Presenting a token that was already spent (a stolen
-// copy, or a replay) revokes the whole family, so the thief and the owner
-// must both log in again. Errors: unauthenticated.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time) (string, string, error) {
+// the same family, once approve (the account gate) has accepted the
+// token's user; a refused refresh spends nothing. Presenting a token that
+// was already spent (a stolen copy, or a replay) revokes the whole family,
+// so the thief and the owner must both log in again.
+// Errors: unauthenticated, or approve's error.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time,
+	approve func(userID, familyID string) error) (string, string, error) {
 	var row refreshRow
 	reused := false
 	err := s.db.InTx(ctx, func(tx *Tx) error {
@@ -62,6 +65,11 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 		if row.usedAt != nil {
 			reused = true
 			return revokeFamily(ctx, tx, row.family)
+		}
+		if approve != nil {
+			if err := approve(row.userID, row.family); err != nil {
+				return err
+			}
 		}
 		res, err := tx.exec(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, tx.now, row.id)
 		if err != nil {

@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/igny8/igny8"
+)
+
+// CreateWebSession stores a session for userID under tokenHash (the hash of
+// the cookie's token; the token itself never reaches the database) and
+// returns it. Errors: unauthenticated when the user is gone or inactive.
+func (s *Store) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration) (*igny8.WebSession, error) {
+	var ws *igny8.WebSession
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var live bool
+		err := tx.queryRow(ctx, `SELECT is_active FROM users WHERE id = ? AND deleted_at IS NULL`, userID).Scan(&live)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !live) {
+			return igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+		}
+		if err != nil {
+			return translate(err)
+		}
+		ws = &igny8.WebSession{ID: newID(), UserID: userID, CSRFToken: csrfToken,
+			ExpiresAt: tx.now.Add(ttl), CreatedAt: tx.now}
+		_, err = tx.exec(ctx, `INSERT INTO web_sessions (id, user_id, token_hash, csrf_token, expires_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, ws.ID, userID, tokenHash, csrfToken, ws.ExpiresAt, ws.CreatedAt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// WebSessionByHash resolves a live (not expired, not revoked) session by its
+// token hash into the session, its principal and the account's gate input.
+// Role and status are read fresh, as PrincipalForUser does.
+// Errors: unauthenticated.
+func (s *Store) WebSessionByHash(ctx context.Context, tokenHash string) (*igny8.Principal, igny8.GateInput, *igny8.WebSession, error) {
+	var ws igny8.WebSession
+	err := s.db.reader().queryRow(ctx, `SELECT id, user_id, csrf_token, expires_at, created_at FROM web_sessions
+		WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`, tokenHash, s.db.Now()).
+		Scan(&ws.ID, &ws.UserID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, igny8.GateInput{}, nil, igny8.Errorf(igny8.EUnauthenticated, "Your session has ended; log in again.")
+	}
+	if err != nil {
+		return nil, igny8.GateInput{}, nil, translate(err)
+	}
+	p, gate, err := s.PrincipalForUser(ctx, ws.UserID)
+	if err != nil {
+		return nil, gate, nil, err
+	}
+	p.Kind, p.SessionID = igny8.CredentialSession, ws.ID
+	return p, gate, &ws, nil
+}
+
+// RevokeWebSession ends the session stored under tokenHash; an unknown or
+// already revoked session is left as it is.
+func (s *Store) RevokeWebSession(ctx context.Context, tokenHash string) error {
+	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE web_sessions SET revoked_at = ?
+		WHERE token_hash = ? AND revoked_at IS NULL`), s.db.Now(), tokenHash)
+	return translate(err)
+}

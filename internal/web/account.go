@@ -1,0 +1,182 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/igny8/igny8"
+)
+
+// accountPage is the account's settings, people, site access and API
+// keys. Secrets made by the request that renders it (an invitation link,
+// an API key) are shown once and never stored.
+type accountPage struct {
+	Account *igny8.Account
+	Users   []igny8.User
+	Invites []igny8.Invitation
+	// Grantees are the members whose sites are granted one by one.
+	Grantees  []igny8.User
+	Sites     []siteAccessView
+	Keys      []igny8.APIKey
+	SiteNames map[string]string
+	Roles     []igny8.Role
+	KeyRoles  []igny8.Role
+	// InviteURL and NewKey are shown once, right after they are made.
+	InviteURL string
+	NewKey    string
+	FormError string
+	ErrorFor  string
+	Settings  siteForm // reuses Name and Errors; BillingEmail in Domain
+}
+
+// siteAccessView is one site with the members granted to it.
+type siteAccessView struct {
+	Site   igny8.Site
+	Grants []igny8.SiteAccess
+}
+
+func (h *Handler) account(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return h.renderAccount(w, r, v, http.StatusOK, &accountPage{})
+}
+
+func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *visit, status int, pg *accountPage) error {
+	ctx := r.Context()
+	pg.Account, pg.Roles, pg.KeyRoles = v.Account, igny8.InvitableRoles(), igny8.APIKeyRoles()
+	pg.SiteNames = map[string]string{}
+	if igny8.Allowed(v.P, igny8.ActManageUsers) {
+		users, err := h.Members.ListUsers(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Users = users.Items
+		for _, u := range users.Items {
+			if u.Role == igny8.RoleEditor || u.Role == igny8.RoleViewer {
+				pg.Grantees = append(pg.Grantees, u)
+			}
+		}
+		invites, err := h.Members.ListInvitations(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Invites = invites.Items
+	}
+	if igny8.Allowed(v.P, igny8.ActManageSites) {
+		sites, err := h.Sites.ListSites(ctx, igny8.SiteFilter{}, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, s := range sites.Items {
+			pg.SiteNames[s.ID] = s.Name
+			grants, err := h.Sites.ListSiteAccess(ctx, s.ID, igny8.PageRequest{Limit: igny8.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			pg.Sites = append(pg.Sites, siteAccessView{Site: s, Grants: grants.Items})
+		}
+	}
+	if igny8.Allowed(v.P, igny8.ActManageAPIKeys) {
+		keys, err := h.APIKeys.ListAPIKeys(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Keys = keys.Items
+	}
+	return h.render(w, r, v, status, "account", "Account", pg)
+}
+
+// accountFailed shows a refused form on the account page at target.
+func (h *Handler) accountFailed(w http.ResponseWriter, r *http.Request, v *visit, target string, err error) error {
+	msg, ok := adminFailed(err)
+	if !ok && igny8.ErrorCode(err) != igny8.EPlanLimit && igny8.ErrorCode(err) != igny8.EForbidden {
+		return err
+	}
+	if !ok {
+		msg = igny8.ErrorMessage(err)
+	}
+	return h.renderAccount(w, r, v, statusFor(err), &accountPage{FormError: msg, ErrorFor: target})
+}
+
+func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request, v *visit) error {
+	name, email := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("billing_email"))
+	if _, err := h.Accounts.UpdateAccount(r.Context(), igny8.AccountPatch{Name: &name, BillingEmail: &email}); err != nil {
+		return h.accountFailed(w, r, v, "settings", err)
+	}
+	http.Redirect(w, r, "/account?notice=account_saved", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) error {
+	in := igny8.NewInvitation{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Role: igny8.Role(r.PostFormValue("role"))}
+	token, hash := h.Secrets.NewToken()
+	inv, err := h.Members.InviteUser(r.Context(), in, hash)
+	if err != nil {
+		return h.accountFailed(w, r, v, "invite", err)
+	}
+	link := h.absoluteURL(r, "/accept-invite?"+url.Values{"token": {token}}.Encode())
+	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "account_id", v.P.AccountID, "url", link)
+	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: link})
+}
+
+// absoluteURL is path on the host the request came to.
+func (h *Handler) absoluteURL(r *http.Request, path string) string {
+	scheme := "http"
+	if h.secure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
+func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	var err error
+	switch r.PostFormValue("op") {
+	case "role":
+		role := igny8.Role(r.PostFormValue("role"))
+		_, err = h.Members.UpdateUser(r.Context(), id, igny8.UserPatch{Role: &role})
+	case "remove":
+		err = errNotConfirmed
+		if confirmed(r) {
+			err = h.Members.RemoveUser(r.Context(), id)
+		}
+	case "transfer":
+		err = errNotConfirmed
+		if confirmed(r) {
+			err = h.Members.TransferOwnership(r.Context(), id)
+		}
+	default:
+		err = igny8.InvalidField("op", "Unknown change.")
+	}
+	if err != nil {
+		return h.accountFailed(w, r, v, id, err)
+	}
+	http.Redirect(w, r, "/account?notice=user_"+r.PostFormValue("op"), http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) grantAccess(w http.ResponseWriter, r *http.Request, v *visit) error {
+	site := r.PathValue("id")
+	if _, err := h.Sites.GrantSiteAccess(r.Context(), site, igny8.SiteAccessGrant{UserID: r.PostFormValue("user_id")}); err != nil {
+		return h.accountFailed(w, r, v, "access-"+site, err)
+	}
+	http.Redirect(w, r, "/account?notice=access_granted#access", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) revokeAccess(w http.ResponseWriter, r *http.Request, v *visit) error {
+	site := r.PathValue("id")
+	if err := h.Sites.RevokeSiteAccess(r.Context(), site, r.PathValue("user")); err != nil {
+		return h.accountFailed(w, r, v, "access-"+site, err)
+	}
+	http.Redirect(w, r, "/account?notice=access_revoked#access", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := h.Members.RevokeInvitation(r.Context(), r.PathValue("id")); err != nil {
+		return h.accountFailed(w, r, v, "invite", err)
+	}
+	http.Redirect(w, r, "/account?notice=invitation_revoked", http.StatusSeeOther)
+	return nil
+}

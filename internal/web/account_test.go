@@ -1,0 +1,76 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/sqlstore/storetest"
+)
+
+var (
+	inviteURLRE = regexp.MustCompile(`data-testid="invite-url">([^<]+)<`)
+	newKeyRE    = regexp.MustCompile(`data-testid="new-api-key">(igny8_[^<]+)<`)
+)
+
+func TestInvitationAndAPIKeyPages(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be)
+		owner := newBrowser(t, e)
+		email := owner.signUp("Team Lead")
+		e.SetPlan(accountOf(t, owner), "growth")
+		r := owner.get("/account")
+		mustContain(t, r, "Settings", "People", "API keys", email)
+		r = owner.post("/account/users", url.Values{"email": {"writer@example.com"}, "role": {"editor"}})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("invite: %d", r.Status)
+		}
+		link, _ := url.Parse(strings.ReplaceAll(inviteURLRE.FindStringSubmatch(r.Body)[1], "&amp;", "&"))
+		mustContain(t, owner.get("/account"), "Pending invitations", "writer@example.com as Editor")
+
+		member := newBrowser(t, e)
+		mustContain(t, member.get(link.RequestURI()), "Join your team")
+		r = member.post("/accept-invite", url.Values{"token": {link.Query().Get("token")}, "name": {"Wendy Writer"}, "password": {"short"}})
+		mustContain(t, r, "at least 10 characters", `value="Wendy Writer"`)
+		r = member.post("/accept-invite", url.Values{"token": {link.Query().Get("token")}, "name": {"Wendy Writer"}, "password": {testPassword}})
+		if r.URL.Path != "/sites" {
+			t.Fatalf("accepted invite landed on %s (%d)", r.URL, r.Status)
+		}
+		mustContain(t, r, "You have joined the account.", "You have no sites yet.")
+		r = member.post("/accept-invite", url.Values{"token": {link.Query().Get("token")}, "name": {"Again"}, "password": {testPassword}})
+		mustContain(t, r, "not valid any more")
+		// An editor cannot manage keys or people.
+		if r := member.post("/account/api-keys", url.Values{"name": {"sneaky"}}); r.Status != http.StatusForbidden {
+			t.Fatalf("editor creating a key: %d", r.Status)
+		}
+
+		owner.get("/account")
+		r = owner.post("/account/api-keys", url.Values{"name": {"WordPress"}, "role": {"editor"}})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create key: %d", r.Status)
+		}
+		key := newKeyRE.FindStringSubmatch(r.Body)[1]
+		mustContain(t, r, "shown only this once", `data-copy="#new-api-key"`)
+		if api := e.Do("GET", "/api/v1/account", nil, "X-API-Key", key); api.Status != http.StatusOK {
+			t.Fatalf("the new key does not work: %s", api)
+		}
+		if strings.Contains(owner.get("/account").Body, key) {
+			t.Fatal("the key's secret is shown again")
+		}
+	})
+}
+
+// accountOf reads the browser's account id through the API with its cookie.
+func accountOf(t *testing.T, b *browser) string {
+	t.Helper()
+	r := b.get("/api/v1/account")
+	m := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("account: %d %s", r.Status, r.Body)
+	}
+	return m[1]
+}

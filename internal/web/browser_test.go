@@ -1,0 +1,244 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/sqlstore/storetest"
+)
+
+// ChromiumEnv names the variable that turns the browser tests on; CI sets
+// it to the path of chromium.
+const ChromiumEnv = "IGNY8_TEST_CHROMIUM"
+
+// newChromium starts one headless Chromium for the test, with a new empty
+// profile, and returns its root context. The test is skipped, with a
+// message saying how to run it, unless IGNY8_TEST_CHROMIUM is set.
+func newChromium(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv(ChromiumEnv)
+	if path == "" {
+		t.Skip("browser tests skipped: set " + ChromiumEnv + "=/usr/bin/chromium (CI does) to run them in headless Chromium")
+	}
+	if _, err := os.Stat(path); err != nil {
+		path = "/usr/bin/chromium"
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	root, cancelRoot := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelRoot(); cancelAlloc() })
+	if err := chromedp.Do(root); err != nil {
+		t.Fatalf("start chromium at %s: %v", path, err)
+	}
+	return root
+}
+
+// tab is one browser profile (its own cookies) of a person in the test.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	who  string
+	base string
+}
+
+func newTab(t *testing.T, root context.Context, e *apptest.Env, who string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab for %s: %v", who, err)
+	}
+	return &tab{t: t, ctx: ctx, who: who, base: e.URL}
+}
+
+// step runs the actions of one step; on failure it saves a screenshot of
+// the page under testoutput/ and fails the test.
+func (b *tab) step(name string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %s: %v (screenshot: %s)", b.who, name, err, b.screenshot(name))
+	}
+	b.t.Logf("%s: %s (%s)", b.who, name, time.Since(start).Round(time.Millisecond))
+}
+
+// text returns the text of the element sel, failing like step.
+func (b *tab) text(name, sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("%s: %s: %v (screenshot: %s)", b.who, name, err, b.screenshot(name))
+	}
+	return strings.TrimSpace(s)
+}
+
+// expect checks that the element sel holds want, with a screenshot when not.
+func (b *tab) expect(name, sel, want string) {
+	b.t.Helper()
+	if got := b.text(name, sel); !strings.Contains(got, want) {
+		b.t.Fatalf("%s: %s: %q shows %q, want %q (screenshot: %s)", b.who, name, sel, got, want, b.screenshot(name))
+	}
+}
+
+func (b *tab) path() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatalf("location: %v", err)
+	}
+	return strings.TrimPrefix(loc, b.base)
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// screenshot writes the page as a PNG under testoutput/ at the repository
+// root and returns its path.
+func (b *tab) screenshot(step string) string {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return "none: " + err.Error()
+	}
+	dir := filepath.Join("..", "..", "testoutput")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "none: " + err.Error()
+	}
+	file := filepath.Join(dir, unsafeName.ReplaceAllString(b.t.Name()+"-"+b.who+"-"+step, "_")+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		return "none: " + err.Error()
+	}
+	abs, _ := filepath.Abs(file)
+	return abs
+}
+
+func (b *tab) open(path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Navigate(b.base + path)
+}
+
+func css(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+// fill types v into the input sel after clearing it.
+func fill(sel, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.WaitVisible(css(sel)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+strconv.Quote(sel)+`).value = ""`),
+		chromedp.SendKeys(css(sel), v))
+}
+
+// choose selects the option with value v of the select sel.
+func choose(sel, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + strconv.Quote(sel) + `).value = ` + strconv.Quote(v))
+}
+
+// openDetails opens every <details> so that the forms inside can be used.
+var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => d.open = true)`)
+
+// TestBrowserJourney walks a customer and an administrator through the app
+// in real headless Chromium: sign-up, sites and sectors, the site limit, a
+// bank transfer confirmed by the admin, and a suspension.
+func TestBrowserJourney(t *testing.T) {
+	root := newChromium(t)
+	e := apptest.New(t, storetest.Backends()[0])
+	owner := newTab(t, root, e, "owner")
+	email := "browser-" + randSuffix() + "@example.com"
+
+	owner.step("sign up",
+		owner.open("/signup"),
+		chromedp.WaitVisible(css("h1")),
+		fill("#f-name", "Browser Customer"), fill("#f-email", email), fill("#f-password", testPassword),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+	if p := owner.path(); !strings.HasPrefix(p, "/sites") {
+		t.Fatalf("sign-up landed on %s", p)
+	}
+	owner.expect("sign-up credits", `[data-testid=credit-balance]`, "2,000")
+	owner.expect("trial banner", `[data-testid=trial-days]`, "14 days left")
+
+	owner.step("create a site",
+		fill("#f-name", "Browser Blog"), fill("#f-domain", "blog.example.com"),
+		chromedp.Submit(css(`form[action="/sites"]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("site created", `main`, "Browser Blog")
+	owner.step("add a sector",
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("select[name=industry_sector_id]"); s.selectedIndex = 1; })()`),
+		chromedp.Submit(css(`form[aria-label^="Add a sector"]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("sector added", `.notice`, "The sector was added.")
+	owner.expect("sector count", `main section.panel h3`, "(1 of 3)")
+
+	owner.expect("site limit shown", `[data-testid=site-limit]`, "Your plan allows 1 site")
+	owner.step("second site is refused",
+		fill("#f-name", "One Too Many"),
+		chromedp.Submit(css(`form[action="/sites"]`)),
+		chromedp.WaitVisible(css(`[data-testid=site-error]`)))
+	owner.expect("site limit message", `[data-testid=site-error]`, "Your plan allows 1 site")
+
+	owner.step("start a bank transfer",
+		owner.open("/billing"),
+		chromedp.Click(css(`button[aria-label="Pay for Growth by bank transfer"]`)),
+		chromedp.WaitVisible(css(`[data-testid=payment-reference]`)))
+	ref := owner.text("reference", `[data-testid=payment-reference]`)
+	if !regexp.MustCompile(`^IGNY8-[A-Z0-9]{4}-[A-Z0-9]{4}$`).MatchString(ref) {
+		t.Fatalf("payment reference %q", ref)
+	}
+	owner.expect("bank instructions", `#pending`, e.Cfg.BankIBAN)
+
+	admin := newTab(t, root, e, "admin")
+	adminEmail := "ops-" + randSuffix() + "@igny8.test"
+	if code, _, errOut := e.CLI("admin", "create", "--email", adminEmail, "--password", testPassword); code != 0 {
+		t.Fatalf("admin create: %s", errOut)
+	}
+	admin.step("admin logs in",
+		admin.open("/login"),
+		fill("#f-email", adminEmail), fill("#f-password", testPassword),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`form[role=search]`)))
+	confirm := `form[aria-label="Confirm payment ` + ref + `"]`
+	admin.step("confirm the transfer",
+		admin.open("/admin/payments"),
+		chromedp.WaitVisible(css(`table`)),
+		openDetails,
+		fill(confirm+` input[name=external_reference]`, "BANK-TX-1"),
+		chromedp.Click(css(confirm+` input[name=confirm]`)),
+		chromedp.Click(css(confirm+` button[type=submit]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	admin.expect("payment confirmed", `.notice`, "The payment was confirmed")
+
+	owner.step("see the plan active", owner.open("/billing"), chromedp.WaitVisible(css(`[data-testid=current-plan]`)))
+	owner.expect("plan", `[data-testid=current-plan]`, "Growth")
+	owner.expect("status", `[data-testid=account-status]`, "Active")
+	owner.expect("credits added", `[data-testid=credit-balance]`, "4,000")
+
+	manage := `form[aria-label="Change the status of Browser Customer"]`
+	admin.step("suspend the account",
+		admin.open("/admin?q="+email),
+		chromedp.WaitVisible(css(`table`)),
+		openDetails,
+		choose(manage+` select[name=action]`, "suspend"),
+		fill(manage+` input[name=reason]`, "browser test"),
+		chromedp.Click(css(manage+` input[name=confirm]`)),
+		chromedp.Click(css(manage+` button[type=submit]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	admin.expect("suspended", `.notice`, "The account was suspended.")
+
+	owner.step("owner is sent to billing", owner.open("/sites"), chromedp.WaitVisible(css(`[data-testid=suspension]`)))
+	if p := owner.path(); p != "/billing" {
+		t.Fatalf("suspended owner at %s, not /billing", p)
+	}
+	owner.expect("explanation", `[data-testid=suspension]`, "suspended")
+}

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/igny8/igny8"
+)
+
+// invitePage is the form that turns an invitation link into a login.
+type invitePage struct {
+	Token, Name string
+	Errors      formErrors
+	FormError   string
+}
+
+func (h *Handler) acceptInviteForm(w http.ResponseWriter, r *http.Request, v *visit) error {
+	pg := invitePage{Token: r.URL.Query().Get("token"), Errors: formErrors{}}
+	if pg.Token == "" {
+		pg.FormError = "This page needs the link from your invitation. Open the link you were sent."
+	}
+	return h.render(w, r, v, http.StatusOK, "accept_invite", "Join your team", pg)
+}
+
+func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, v *visit) error {
+	pg := invitePage{Token: r.PostFormValue("token"), Name: strings.TrimSpace(r.PostFormValue("name")), Errors: formErrors{}}
+	if err := h.throttleAuth(r, ""); err != nil {
+		return err
+	}
+	err := h.joinTeam(w, r, pg.Token, pg.Name, r.PostFormValue("password"))
+	if err == nil {
+		http.Redirect(w, r, "/sites?notice=joined", http.StatusSeeOther)
+		return nil
+	}
+	switch igny8.ErrorCode(err) {
+	case igny8.EValidation:
+		pg.Errors, pg.FormError = fieldErrors(err)
+	case igny8.ENotFound:
+		pg.FormError = "This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one."
+	case igny8.EConflict, igny8.EPlanLimit:
+		pg.FormError = igny8.ErrorMessage(err)
+	default:
+		return err
+	}
+	return h.render(w, r, v, statusFor(err), "accept_invite", "Join your team", pg)
+}
+
+// joinTeam creates the invited user and logs them in.
+// Errors: validation_failed, not_found, conflict, plan_limit_reached.
+func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, password string) error {
+	if token == "" {
+		return igny8.NotFound("Invitation")
+	}
+	if err := h.ValidatePassword(password); err != nil {
+		fe, _ := fieldErrors(err)
+		return igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: "password " + fe["password"]})
+	}
+	hash, err := h.Passwords.Hash(password)
+	if err != nil {
+		return err
+	}
+	user, err := h.Members.AcceptInvitation(r.Context(), h.Secrets.HashToken(token), name, hash)
+	if err != nil {
+		return err
+	}
+	h.Logger.InfoContext(r.Context(), "invitation accepted", "user_id", user.ID, "via", "web")
+	if c, err := r.Cookie(igny8.SessionCookie); err == nil && c.Value != "" {
+		_ = h.WebSessions.EndSession(background(r.Context()), c.Value)
+	}
+	return h.startSession(w, r, user.ID)
+}

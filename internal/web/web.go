@@ -1,0 +1,117 @@
+// Package web is igny8's browser app: server-rendered pages over the same
+// domain services as the JSON API, with session cookies and protection
+// against cross-site form posts. Templates and the one stylesheet are
+// embedded; every page works without JavaScript.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/igny8/igny8"
+)
+
+// Passwords hashes and checks passwords (internal/auth, adapted by cli).
+type Passwords interface {
+	Hash(password string) (string, error)
+	Check(hash, password string) bool
+	// CheckNoUser spends the time of a check for an unknown user.
+	CheckNoUser(password string)
+}
+
+// Secrets mints and hashes the opaque secrets of invitations and API keys
+// (internal/auth, adapted by cli).
+type Secrets interface {
+	// NewToken returns a new opaque token and its hash.
+	NewToken() (token, hash string)
+	HashToken(token string) string
+	// NewAPIKey mints an API key secret (shown once, stored as a hash).
+	NewAPIKey() igny8.APIKeySecret
+}
+
+// Deps are the services the pages are built on; the same interfaces the
+// API uses. Optional fields say so.
+type Deps struct {
+	Logger      *slog.Logger
+	Plans       igny8.PlanService
+	Industries  igny8.IndustryService
+	Accounts    igny8.AccountService
+	Identity    igny8.IdentityService
+	WebSessions igny8.WebSessionService
+	Passwords   Passwords
+	Sites       igny8.SiteService
+	Members     igny8.MemberService
+	APIKeys     igny8.APIKeyService
+	Secrets     Secrets
+	Ledger      igny8.LedgerService
+	Billing     igny8.BillingService
+	// AdminBilling and AdminLedger are the cross-tenant services of the
+	// admin console.
+	AdminBilling  igny8.AdminBillingService
+	AdminLedger   igny8.AdminLedgerService
+	AdminAccounts igny8.AdminAccountService
+	// ValidatePassword is the sign-up password rule (validation_failed).
+	ValidatePassword func(password string) error
+	// Limiter throttles log-in and sign-up attempts; nil turns it off.
+	Limiter igny8.Limiter
+	Config  Config
+	// Now is the clock (tests fix it).
+	Now func() time.Time
+}
+
+// Config holds the pages' tunables.
+type Config struct {
+	TrialDays int
+	// TrustProxyHeaders believes X-Forwarded-For and X-Forwarded-Proto
+	// (the session cookie is marked Secure behind a TLS proxy).
+	TrustProxyHeaders bool
+	// Bank transfer instructions shown with a pending payment.
+	Bank igny8.BankAccount
+}
+
+// Handler serves the pages.
+type Handler struct {
+	Deps
+	pages *pages
+	mux   *http.ServeMux
+}
+
+// NewHandler builds the pages from deps. It panics when an embedded
+// template does not parse, which the package tests catch.
+func NewHandler(deps Deps) *Handler {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Config.TrialDays == 0 {
+		deps.Config.TrialDays = 14
+	}
+	h := &Handler{Deps: deps, pages: mustParsePages(), mux: http.NewServeMux()}
+	h.Register(h.mux)
+	return h
+}
+
+// Register adds every page to mux, with a friendly 404 page for any path
+// no other handler on mux claims.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, rt := range h.routes() {
+		mux.Handle(rt.method+" "+rt.path, h.wrap(rt))
+	}
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	mux.Handle("/", h.wrap(page{path: "/", h: h.notFound}))
+}
+
+// ServeHTTP serves the pages alone (tests).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return igny8.Errorf(igny8.ENotFound, "There is no page at %s.", r.URL.Path)
+}
+
+// background is a context for work that must finish even when the browser
+// goes away (logging out).
+func background(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
