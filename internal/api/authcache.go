@@ -134,3 +134,19 @@ func invalidates(rt route) bool {
 	}
 	return true
 }
+
+// GuardPages wraps the handler of everything served beside the API (the
+// web pages): their state-changing requests (an administrator suspending
+// an account from the admin pages, an owner revoking a key) run like API
+// requests that may change a principal, so the credential cache is
+// bypassed while they run and emptied after. API routes guard themselves.
+func (h *Handler) GuardPages(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.auth != nil && r.Method != http.MethodGet && r.Method != http.MethodHead &&
+			!strings.HasPrefix(r.URL.Path, "/api/") {
+			h.auth.begin()
+			defer h.auth.end()
+		}
+		next.ServeHTTP(w, r)
+	})
+}

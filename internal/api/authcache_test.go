@@ -111,3 +111,31 @@ func TestInvalidates(t *testing.T) {
 		}
 	}
 }
+
+func TestGuardPages(t *testing.T) {
+	h := &Handler{auth: newAuthCache(time.Minute)}
+	key := sha256.Sum256([]byte("k"))
+	fill := func() {
+		_, gen, _ := h.auth.get(key, time.Now())
+		h.auth.put(key, authEntry{until: time.Now().Add(time.Minute)}, gen)
+	}
+	var during bool
+	guarded := h.GuardPages(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _, during = h.auth.get(key, time.Now())
+	}))
+	for _, c := range []struct {
+		method, path string
+		flushed      bool
+	}{
+		{"GET", "/admin/accounts", false},
+		{"POST", "/admin/accounts/x/suspend", true},
+		{"POST", "/api/v1/admin/accounts/x/suspend", false}, // the API guards its own routes
+	} {
+		fill()
+		guarded.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(c.method, c.path, nil))
+		_, _, after := h.auth.get(key, time.Now())
+		if after == c.flushed || during == c.flushed {
+			t.Errorf("%s %s: hit during %v, after %v; want flushed %v", c.method, c.path, during, after, c.flushed)
+		}
+	}
+}

@@ -77,9 +77,10 @@ func (s *App) Close() error {
 // id, logging, recovery and metrics middleware.
 func (s *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.apiHandler().Register(mux)
+	h := s.apiHandler()
+	h.Register(mux)
 	s.webHandler().Register(mux)
-	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), h.GuardPages(mux))
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
