@@ -35,14 +35,15 @@ func decodeFeatures(s string) []string {
 	return out
 }
 
-// ListPlans returns the catalogue ordered by price then name; only active
-// plans unless all is set. It needs no principal: plans are public.
+// ListPlans returns the catalogue from the smallest plan up (by credits,
+// then price); only active plans unless all is set. It needs no principal:
+// plans are public.
 func (s *Store) ListPlans(ctx context.Context, all bool) ([]igny8.Plan, error) {
 	q := `SELECT ` + planColumns + ` FROM plans p`
 	if !all {
 		q += ` WHERE p.is_active = TRUE`
 	}
-	q += ` ORDER BY p.price, p.included_credits, p.slug`
+	q += ` ORDER BY p.included_credits, p.price, p.slug`
 	rows, err := s.db.reader().query(ctx, q)
 	if err != nil {
 		return nil, err
