@@ -27,16 +27,20 @@ type Env struct {
 	URL string
 	App *cli.App
 	Cfg config.Config
-	srv *httptest.Server
+	// Handler is the served handler, for in-process benchmarks.
+	Handler http.Handler
+	srv     *httptest.Server
 }
 
-// New starts igny8 on a fresh database of backend b. Throttling is off
-// unless an option turns it on. opts adjust the configuration.
+// New starts igny8 on a fresh database of backend b. Throttling and the
+// credential cache are off unless an option turns them on. opts adjust the
+// configuration.
 func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DatabaseURL = b.URL(t)
 	cfg.Throttle = "off"
+	cfg.AuthCacheTTL = 0 // tests change rows behind the server's back; an option turns it on
 	// Password hashing at the cheapest argon2id cost: the suites sign up
 	// and log in thousands of times, and the cost itself is not under test.
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 64, 1
@@ -51,9 +55,10 @@ func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	if err != nil {
 		t.Fatalf("start igny8: %v", err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	handler := app.Handler()
+	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	return &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, srv: srv}
+	return &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
 }
 
 type testWriter struct{ t testing.TB }

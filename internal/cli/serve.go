@@ -77,9 +77,10 @@ func (s *App) Close() error {
 // id, logging, recovery and metrics middleware.
 func (s *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.apiHandler().Register(mux)
+	h := s.apiHandler()
+	h.Register(mux)
 	s.webHandler().Register(mux)
-	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), h.GuardPages(mux))
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
@@ -106,6 +107,9 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go s.RunJobs(jobsCtx)
+	if err := servePprof(jobsCtx, cfg.PprofAddr, log); err != nil {
+		return err
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -187,7 +191,7 @@ func (s *App) apiHandler() *api.Handler {
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(), AuthCacheTTL: s.cfg.AuthCacheTTL},
 		Billing:         s.store,
 		AdminBilling:    s.admin,
 		Sites:           s.store,

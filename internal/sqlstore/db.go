@@ -35,6 +35,7 @@ type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }
@@ -108,11 +109,15 @@ func (db *DB) openSQLite(dsn string, readers int) error {
 	}
 	db.read.SetMaxOpenConns(readers)
 	db.read.SetMaxIdleConns(readers)
+	db.stmts = &stmtCache{db: db.read}
 	return nil
 }
 
 // Close releases every connection.
 func (db *DB) Close() error {
+	if db.stmts != nil {
+		db.stmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -192,7 +197,12 @@ func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // reader returns a conn on the read pool.
-func (db *DB) reader() conn { return conn{db: db, q: db.read} }
+func (db *DB) reader() conn {
+	if db.stmts != nil {
+		return conn{db: db, q: db.stmts}
+	}
+	return conn{db: db, q: db.read}
+}
 
 // Tx is one database transaction with a fixed clock reading.
 type Tx struct {

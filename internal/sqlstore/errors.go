@@ -53,7 +53,8 @@ func translate(err error) error {
 		if kind != "" {
 			return &ConstraintError{Kind: kind, Constraint: pgErr.ConstraintName, Err: err}
 		}
-		return err
+		// Not a constraint: it may still be a connection exception or an
+		// administrator shutdown (57P01-03), checked below.
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
