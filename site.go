@@ -73,6 +73,9 @@ type SiteFilter struct {
 	IsActive   *bool
 	IndustryID string
 	Q          string
+	// Deleted lists the deleted sites that can still be restored instead of
+	// the live ones; it needs manage_sites (owners and admins).
+	Deleted bool
 }
 
 // SectorCreate is the form that adds a sector to a site; Name defaults to

@@ -14,7 +14,7 @@ import (
 // site answers not_found.
 func (h *Handler) siteRoutes() []route {
 	siteFilters := append([]param{{"is_active", "true or false"}, {"industry_id", "only sites of this industry"},
-		{"q", "text in the name or domain"}}, pageParams...)
+		{"q", "text in the name or domain"}, {"deleted", "true: the deleted sites that can still be restored (owners and admins)"}}, pageParams...)
 	return []route{
 		{method: "GET", path: "/api/v1/sites", summary: "The sites the caller may see, oldest first", tag: "sites",
 			access: tenant, action: igny8.ActReadSites, query: siteFilters, out: igny8.Page[igny8.Site]{}, h: h.listSites},
@@ -60,6 +60,13 @@ func (h *Handler) listSites(w http.ResponseWriter, r *http.Request) error {
 			return igny8.InvalidField("is_active", "must be true or false")
 		}
 		f.IsActive = &b
+	}
+	if v := q.Get("deleted"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return igny8.InvalidField("deleted", "must be true or false")
+		}
+		f.Deleted = b
 	}
 	page, err := h.Sites.ListSites(r.Context(), f, pr)
 	if err != nil {

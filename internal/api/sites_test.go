@@ -128,6 +128,14 @@ func TestSitesOverHTTP(t *testing.T) {
 		// Delete and restore.
 		wantHTTP(t, e.As(owner.Token, "DELETE", base, nil), http.StatusNoContent, "")
 		wantHTTP(t, e.As(owner.Token, "GET", base, nil), http.StatusNotFound, igny8.ENotFound)
+		// The deleted site is listed as restorable, to those who may restore it.
+		var trash igny8.Page[igny8.Site]
+		e.As(owner.Token, "GET", "/api/v1/sites?deleted=true", nil).JSON(t, &trash)
+		if len(trash.Items) != 1 || trash.Items[0].DeletedAt == nil || trash.Items[0].PurgeAfter == nil {
+			t.Fatalf("restorable sites = %+v", trash.Items)
+		}
+		wantHTTP(t, e.As(editor.Token, "GET", "/api/v1/sites?deleted=true", nil), http.StatusForbidden, igny8.EForbidden)
+		wantHTTP(t, e.As(owner.Token, "GET", "/api/v1/sites?deleted=maybe", nil), http.StatusUnprocessableEntity, igny8.EValidation)
 		wantHTTP(t, e.As(owner.Token, "POST", "/api/v1/sites", map[string]any{"name": "Replacement"}), http.StatusCreated, "")
 		wantHTTP(t, e.As(owner.Token, "POST", base+"/restore", nil), http.StatusForbidden, igny8.EPlanLimit)
 		setSitePlan(t, e, owner.AccountID, "growth")

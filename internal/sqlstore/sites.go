@@ -252,7 +252,15 @@ func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.Page
 		return nil, err
 	}
 	vis, args := siteVisibility(p)
-	q := `SELECT ` + siteColumns + ` FROM sites s WHERE s.deleted_at IS NULL AND ` + vis + ` AND s.id > ?`
+	live := `s.deleted_at IS NULL`
+	if f.Deleted {
+		if err := igny8.Authorize(p, igny8.ActManageSites); err != nil {
+			return nil, err
+		}
+		live = `s.deleted_at IS NOT NULL AND s.purge_after > ?`
+		args = append([]any{s.db.Now()}, args...)
+	}
+	q := `SELECT ` + siteColumns + ` FROM sites s WHERE ` + live + ` AND ` + vis + ` AND s.id > ?`
 	args = append(args, after)
 	if f.IsActive != nil {
 		q += ` AND s.is_active = ?`

@@ -105,11 +105,25 @@ func TestRetentionExpiryAndPurge(t *testing.T) {
 		editor := a.member(t, igny8.RoleEditor)
 		sitesExec(t, db, `UPDATE users SET deleted_at = ?, purge_after = ? WHERE id = ?`, db.Now(), db.Now().Add(10*day), editor)
 
+		restorable := func() int {
+			t.Helper()
+			pg, err := st.ListSites(a.owner(), igny8.SiteFilter{Deleted: true}, igny8.PageRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(pg.Items)
+		}
 		advance(10*day - time.Minute)
 		if rep, err := admin.Purge(sys); err != nil || rep != (igny8.PurgeReport{}) {
 			t.Fatalf("purge within retention: %+v %v", rep, err)
 		}
+		if n := restorable(); n != 1 {
+			t.Fatalf("restorable sites within retention = %d, want 1", n)
+		}
 		advance(2 * time.Minute)
+		if n := restorable(); n != 0 {
+			t.Fatalf("restorable sites after retention = %d, want 0", n)
+		}
 		_, err := st.RestoreSite(a.owner(), site.ID)
 		wantSiteCode(t, err, igny8.ENotFound)
 		_, err = st.RestoreSector(a.owner(), liveSector.ID)

@@ -23,6 +23,9 @@ type sitesPage struct {
 	ErrorFor  string
 	// Deleted is a site or sector just deleted, offered for restore.
 	DeletedSite, DeletedSector string
+	// Restorable are the deleted sites still within retention (for those
+	// who may restore them).
+	Restorable []igny8.Site
 }
 
 // siteView is one site with its sectors and industry.
@@ -77,6 +80,13 @@ func (h *Handler) renderSites(w http.ResponseWriter, r *http.Request, v *visit, 
 		pg.Sites = append(pg.Sites, sv)
 	}
 	pg.SitesUsed = len(pg.Sites)
+	if igny8.Allowed(v.P, igny8.ActManageSites) {
+		deleted, err := h.Sites.ListSites(ctx, igny8.SiteFilter{Deleted: true}, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Restorable = deleted.Items
+	}
 	pg.AtLimit = pg.SitesUsed >= pg.Plan.MaxSites && igny8.SiteScope(v.P) == igny8.SitesAll
 	if h.Members != nil && igny8.Allowed(v.P, igny8.ActManageUsers) {
 		users, err := h.Members.ListUsers(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})

@@ -47,6 +47,9 @@ func TestSitesAndSectors(t *testing.T) {
 		mustContain(t, r, "The sector was deleted.", "Restore the sector", "(0 of 3)")
 		r = b.post("/sites/"+siteID+"/delete", nil)
 		mustContain(t, r, "The site was deleted.", "0 of 1 used", "Restore the site")
+		// Later visits still offer it, with the end of its retention.
+		r = b.get("/sites")
+		mustContain(t, r, "Recently deleted", "My Blog", "restorable until")
 		r = b.post("/sites/"+siteID+"/restore", nil)
 		mustContain(t, r, "The site was restored.", "My Blog", "1 of 1 used")
 		// Editing keeps the form escaping: a name with markup is text.
