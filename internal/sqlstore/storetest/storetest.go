@@ -7,7 +7,6 @@ package storetest
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -126,6 +125,3 @@ func open(tb testing.TB, dsn string) *sqlstore.DB {
 	}
 	return db
 }
-
-// Describe names a backend's database in failure messages.
-func Describe(db *sqlstore.DB) string { return fmt.Sprint(db.Dialect()) }
