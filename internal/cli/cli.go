@@ -134,12 +134,15 @@ func withAdmin(cmd *cobra.Command, cfg *config.Config, f func(ctx context.Contex
 	})
 }
 
-func (e *env) logger(cfg *config.Config) *slog.Logger {
+func (e *env) logger(cfg *config.Config) *slog.Logger { return newLogger(cfg, e.stderr) }
+
+// newLogger logs to w at the configured level and format.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -85,7 +85,10 @@ func (s *App) Handler() http.Handler {
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
-	log := e.logger(cfg)
+	// The access log writes a line per request: batch them (see LogBuffer).
+	logOut := httpx.NewLogBuffer(e.stderr, 100*time.Millisecond, 32<<10)
+	defer logOut.Close()
+	log := newLogger(cfg, logOut)
 	tuneGC(cfg)
 	s, err := NewApp(ctx, cfg, log)
 	if err != nil {
