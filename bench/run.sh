@@ -7,11 +7,13 @@
 # cell right after a run of the bare server serving a body of the same size:
 #   (a) GET /api/v1/sites with a JWT          (b) the same with a site-bound API key
 #   (c) POST /api/v1/ai/operations (local)    (d) POST /api/v1/auth/login
+#   (f) the bare server running igny8's SQL query for (a) on each request:
+#       the floor one database read per request sets on this machine
 # It prints rps, p50, p99 and the ratio to the bare run, and igny8's peak RSS.
 #
 # Settings (environment): BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (2), BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres),
-# BENCH_BACKENDS ("sqlite postgres"), BENCH_CELLS ("a b c d"), BENCH_PPROF
+# BENCH_BACKENDS ("sqlite postgres"), BENCH_CELLS ("a b f c d"), BENCH_PPROF
 # (a folder: take a CPU profile of igny8 during each cell).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ conns=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-2}
 pg_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 backends=${BENCH_BACKENDS:-sqlite postgres}
-cells=${BENCH_CELLS:-a b c d}
+cells=${BENCH_CELLS:-a b f c d}
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -95,8 +97,11 @@ bench_backend() {
   read -r bare_pid bare_addr < <(start "$work/bare-$name" "$work/bare" -body "$work/$name/sites.json")
   local size; size=$(wc -c <"$work/$name/sites.json")
   log "$name: GET $SITES_PATH answers $size bytes; bare pid $bare_pid"
+  local floor_pid floor_addr
+  read -r floor_pid floor_addr < <(start "$work/floor-$name" "$work/bare" -body "$work/$name/sites.json" \
+    -database-url "$dburl" -account "$ACCOUNT_ID")
   for cell in $cells; do
-    local label method="GET" path="$SITES_PATH" body="" header=""
+    local label method="GET" path="$SITES_PATH" body="" header="" target=$base
     case $cell in
       a) label="(a) GET $SITES_PATH, JWT"; header="Authorization: Bearer $JWT" ;;
       b) [ -n "$API_KEY" ] || { row "$name" "(b) site-bound API key: not available" - - - - -; continue; }
@@ -105,18 +110,19 @@ bench_backend() {
          label="(c) POST /api/v1/ai/operations (local)"; method=POST; path=/api/v1/ai/operations
          header="Authorization: Bearer $JWT"
          body="{\"operation\":\"auto_cluster\",\"site_id\":\"$SITE_ID\",\"input\":{\"keywords\":[\"seo audit\",\"seo tools\",\"content plan\",\"keyword research\"]}}" ;;
+      f) label="(f) bare + the SQL query of (a) (floor)"; target="http://$floor_addr" ;;
       d) label="(d) POST /api/v1/auth/login"; method=POST; path=/api/v1/auth/login
          body="{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" ;;
     esac
     local b_rps b_p50 b_p99 b_fail rps p50 p99 fail prof=""
     read -r b_rps b_p50 b_p99 b_fail < <(measure "http://$bare_addr/")
-    if [ -n "${BENCH_PPROF:-}" ]; then
+    if [ -n "${BENCH_PPROF:-}" ] && [ "$cell" != f ]; then
       mkdir -p "$BENCH_PPROF"
       local paddr; paddr=$(grep -o 'pprof listening.* addr=[^ ]*' "$work/igny8-$name.err" | sed 's/.*addr=//')
       curl -s -o "$BENCH_PPROF/$name-$cell.pprof" "http://$paddr/debug/pprof/profile?seconds=${duration%s}" &
       prof=$!
     fi
-    read -r rps p50 p99 fail < <(measure "$base$path" "$method" "$body" "$header")
+    read -r rps p50 p99 fail < <(measure "$target$path" "$method" "$body" "$header")
     [ -z "$prof" ] || wait "$prof" || true
     [ "$fail" = 0 ] || log "$name $cell: $fail requests failed or answered non-2xx"
     row "$name" "(e) bare net/http, same body" "$b_rps" "$(ms "$b_p50")" "$(ms "$b_p99")" "" "$b_fail"
@@ -124,8 +130,8 @@ bench_backend() {
   done
   local hwm; hwm=$(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$igny8_pid/status")
   row "$name" "igny8 peak RSS (VmHWM): $hwm" - - - - -
-  kill "$igny8_pid" "$bare_pid"
-  wait "$igny8_pid" "$bare_pid" 2>/dev/null || true
+  kill "$igny8_pid" "$bare_pid" "$floor_pid"
+  wait "$igny8_pid" "$bare_pid" "$floor_pid" 2>/dev/null || true
 }
 
 for backend in $backends; do

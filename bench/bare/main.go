@@ -3,10 +3,17 @@
 // igny8 response it is compared with. bench/run.sh measures it beside
 // igny8 with the same load generator, so that a cell's "ratio to bare" says
 // how much igny8 itself costs on this machine.
+//
+// With -database-url and -account it also runs, before answering, the SQL
+// query behind GET /api/v1/sites (a prepared statement through
+// database/sql, the same drivers as igny8, every column scanned): the floor
+// that one database read per request puts under any server on this machine.
 package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"log"
@@ -14,17 +21,34 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
+
+// sitesQuery is the query igny8 runs for an owner's GET /api/v1/sites.
+const sitesQuery = `SELECT s.id, s.account_id, s.name, s.slug, s.domain, s.industry_id, s.is_active,
+	s.created_at, s.updated_at, s.deleted_at, s.purge_after
+	FROM sites s WHERE s.deleted_at IS NULL AND s.account_id = $1 AND s.id > $2 ORDER BY s.id LIMIT 51`
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	bodyFile := flag.String("body", "", "file whose bytes are the response body (default: a JSON body of -size bytes)")
 	size := flag.Int("size", 2048, "size of the generated JSON body when -body is not given")
+	dbURL := flag.String("database-url", "", "igny8's database: run the sites query per request (SQLite path or postgres:// URL)")
+	account := flag.String("account", "", "the account whose sites the query reads")
 	flag.Parse()
 
 	body, err := loadBody(*bodyFile, *size)
 	if err != nil {
 		log.Fatal(err)
+	}
+	var query *sql.Stmt
+	if *dbURL != "" {
+		if query, err = prepare(*dbURL); err != nil {
+			log.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -33,6 +57,12 @@ func main() {
 	fmt.Printf("bare listening on http://%s (%d byte body)\n", ln.Addr(), len(body))
 	length := strconv.Itoa(len(body))
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if query != nil {
+			if err := readSites(r.Context(), query, *account); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", length)
 		_, _ = w.Write(body)
@@ -50,4 +80,46 @@ func loadBody(path string, size int) ([]byte, error) {
 		pad = 0
 	}
 	return []byte(`{"pad":"` + string(bytes.Repeat([]byte("x"), pad)) + `"}`), nil
+}
+
+// prepare opens the database read-only as igny8 reads it and prepares the
+// sites query.
+func prepare(dbURL string) (*sql.Stmt, error) {
+	driver, dsn := "pgx", dbURL
+	if !strings.HasPrefix(dbURL, "postgres") {
+		driver = "sqlite"
+		dsn = "file:" + dbURL + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=query_only(1)&_time_format=sqlite"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	return db.Prepare(sitesQuery)
+}
+
+// readSites runs the query and scans every column of every row.
+func readSites(ctx context.Context, q *sql.Stmt, account string) error {
+	rows, err := q.QueryContext(ctx, account, "")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols := make([]any, 11)
+	dest := make([]any, len(cols))
+	for i := range cols {
+		dest[i] = &cols[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("no sites for account %q", account)
+	}
+	return rows.Err()
 }
