@@ -32,7 +32,7 @@ func (h *Handler) adminBillingRoutes() []route {
 }
 
 func (h *Handler) adminPayments(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *Handler) updatePlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
@@ -55,7 +54,7 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listPayments(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
@@ -78,7 +77,7 @@ func (h *Handler) cancelSubscription(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *Handler) accountAudit(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
@@ -87,19 +86,4 @@ func (h *Handler) accountAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, res)
-}
-
-// pageOf reads the limit and cursor query parameters of a list.
-// Errors: validation_failed for a limit that is not a number.
-func pageOf(r *http.Request) (igny8.PageRequest, error) {
-	q := r.URL.Query()
-	page := igny8.PageRequest{Cursor: q.Get("cursor")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return page, igny8.InvalidField("limit", "must be a number from 1 to 200")
-		}
-		page.Limit = n
-	}
-	return page.Normalized(), nil
 }

@@ -217,6 +217,18 @@ func TestBillingErrorsOverHTTP(t *testing.T) {
 		if r := e.As(owner.Token, "GET", "/api/v1/admin/payments", nil); r.Status != 403 {
 			t.Errorf("owner reached the admin queue: %s", r)
 		}
+		// The billing and audit lists bound limit like every other list.
+		for _, c := range []struct{ token, path string }{
+			{owner.Token, "/api/v1/billing/payments"}, {owner.Token, "/api/v1/account/audit"},
+			{dev, "/api/v1/admin/payments"}, {dev, "/api/v1/admin/audit"},
+		} {
+			for _, limit := range []string{"0", "201", "x"} {
+				if r := e.As(c.token, "GET", c.path+"?limit="+limit, nil); r.Status != 422 || r.Code() != "validation_failed" {
+					t.Errorf("%s?limit=%s: %s", c.path, limit, r)
+				}
+			}
+			must(t, e.As(c.token, "GET", c.path+"?limit=200", nil), 200)
+		}
 		if r := e.As(dev, "POST", "/api/v1/billing/checkout", map[string]string{"plan": "starter", "payment_method": "bank_transfer"}); r.Status != 403 {
 			t.Errorf("developer checked out: %s", r)
 		}
