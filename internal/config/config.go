@@ -141,6 +141,10 @@ func ApplyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 	return err
 }
 
+// WriteTimeout bounds how long the server takes to answer one request; an
+// AI operation's provider call must end well inside it.
+const WriteTimeout = 90 * time.Second
+
 // Validate checks values that flags alone cannot.
 func (c *Config) Validate() error {
 	if c.Throttle != "on" && c.Throttle != "off" {
@@ -154,6 +158,10 @@ func (c *Config) Validate() error {
 	}
 	if c.GCPercent < 0 || c.MemoryLimitMiB < 0 {
 		return fmt.Errorf("--gc-percent and --memory-limit must not be negative")
+	}
+	if maxAI := WriteTimeout - 10*time.Second; c.AITimeout < time.Second || c.AITimeout > maxAI {
+		return fmt.Errorf("--ai-timeout must be between 1s and %s (the answer must be written within %s), not %s",
+			maxAI, WriteTimeout, c.AITimeout)
 	}
 	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > 4*time.Second {
 		return fmt.Errorf("--auth-cache-ttl must be between 0 and 4s, not %s", c.AuthCacheTTL)
