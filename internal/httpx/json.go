@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/igny8/igny8"
 )
@@ -62,10 +64,71 @@ func badRequest(msg, field string) error {
 	return e
 }
 
-// WriteJSON answers v as JSON with the given status.
+// WriteJSON answers v as JSON with the given status: the bytes of
+// encoding/json's Encoder (HTML-safe, newline-terminated), sent with a
+// Content-Length in one write. v is encoded before anything is written, so
+// an encoding error is returned with the response untouched and the caller
+// can still answer a problem; an error from the write itself comes after
+// the status went out. Values that are an igny8.JSONAppender encode
+// themselves without reflection.
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	buf := jsonBufs.Get().(*jsonBuf)
+	defer buf.release()
+	if err := buf.encode(v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(buf.b)))
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	_, err := w.Write(buf.b)
+	return err
+}
+
+// maxPooledJSON is the largest buffer kept for reuse; a rare huge response
+// should not pin its memory in the pool.
+const maxPooledJSON = 64 << 10
+
+var jsonBufs = sync.Pool{New: func() any {
+	buf := &jsonBuf{}
+	buf.enc = json.NewEncoder(buf)
+	return buf
+}}
+
+// jsonBuf is a reusable response buffer with an Encoder that writes into
+// it. Reusing the Encoder is safe: it keeps only write errors, and Write
+// here never fails.
+type jsonBuf struct {
+	b   []byte
+	enc *json.Encoder
+}
+
+// Write appends p; the Encoder writes each value once, whole.
+func (buf *jsonBuf) Write(p []byte) (int, error) {
+	buf.b = append(buf.b, p...)
+	return len(p), nil
+}
+
+// encode replaces the buffer's bytes with v's JSON and a newline.
+func (buf *jsonBuf) encode(v any) error {
+	buf.b = buf.b[:0]
+	if a, ok := v.(igny8.JSONAppender); ok {
+		b, err := a.AppendJSON(buf.b)
+		buf.b = b
+		if err != nil {
+			return err
+		}
+		buf.b = append(buf.b, '\n')
+		return nil
+	}
+	return buf.enc.Encode(v)
+}
+
+// release returns buf to the pool unless it grew too large to keep.
+func (buf *jsonBuf) release() {
+	if cap(buf.b) > maxPooledJSON {
+		return
+	}
+	jsonBufs.Put(buf)
 }
