@@ -68,8 +68,9 @@ func badRequest(msg, field string) error {
 // encoding/json's Encoder (HTML-safe, newline-terminated), sent with a
 // Content-Length in one write. v is encoded before anything is written, so
 // an encoding error is returned with the response untouched and the caller
-// can still answer a problem; an error from the write itself comes after
-// the status went out. Values that are an igny8.JSONAppender encode
+// can still answer a problem. A failed write means the client went away
+// after the status went out: no answer can follow, so it is not an error
+// for the caller to report. Values that are an igny8.JSONAppender encode
 // themselves without reflection.
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	buf := jsonBufs.Get().(*jsonBuf)
@@ -82,8 +83,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(buf.b)))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.b)
-	return err
+	_, _ = w.Write(buf.b)
+	return nil
 }
 
 // maxPooledJSON is the largest buffer kept for reuse; a rare huge response
