@@ -24,6 +24,18 @@ type SigningKeyStore interface {
 	AddSigningKey(ctx context.Context, k SigningKey) error
 }
 
+// KeySealer encrypts private signing keys before they are stored, so that
+// whoever reads the database (a backup, a replica, a dump) cannot mint
+// access tokens. What it seals is bound to the key's id.
+type KeySealer interface {
+	// Seal encrypts the private key of the signing key keyID.
+	Seal(keyID string, private []byte) ([]byte, error)
+	// Open decrypts what Seal returned for keyID. It fails when sealed was
+	// altered, was sealed for another key id, or under another key
+	// encryption key.
+	Open(keyID string, sealed []byte) ([]byte, error)
+}
+
 // SignUp is the free-trial sign-up form.
 type SignUp struct {
 	Name     string `json:"name"`

@@ -5,32 +5,9 @@ import (
 	"fmt"
 
 	"github.com/igny8/igny8"
-	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/spf13/cobra"
 )
-
-func (e *env) keysCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "keys", Short: "Manage the keys that sign access tokens"}
-	rotate := &cobra.Command{Use: "rotate", Args: cobra.NoArgs,
-		Short: "Make a new signing key; the old one keeps verifying until the tokens it signed expire"}
-	cfg := e.withConfig(rotate, false)
-	rotate.RunE = func(cmd *cobra.Command, _ []string) error {
-		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
-			keys, err := auth.NewKeys(cmd.Context(), sqlstore.NewStore(db), cfg.AccessTTL)
-			if err != nil {
-				return err
-			}
-			if err := keys.Rotate(cmd.Context()); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "new signing key %s; instances pick it up within a job interval\n", keys.SigningKeyID())
-			return nil
-		})
-	}
-	cmd.AddCommand(rotate)
-	return cmd
-}
 
 func (e *env) accountsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "accounts", Short: "Suspend, reactivate or cancel accounts (the admin actions, audited)"}

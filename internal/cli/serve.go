@@ -136,6 +136,10 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 
 // NewApp opens, migrates and seeds the database and makes the services.
 func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	sealer, err := keySealer(cfg.KeyEncryptionKey, kekSetting)
+	if err != nil {
+		return nil, err
+	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -148,7 +152,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
-	if s.keys, err = auth.NewKeys(ctx, s.store, cfg.AccessTTL); err != nil {
+	if s.keys, err = openKeys(ctx, cfg, s.store, sealer, log); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -25,7 +25,13 @@ type Config struct {
 	Retention    time.Duration
 	AccessTTL    time.Duration
 	RefreshTTL   time.Duration
-	TrustProxy   bool
+	// KeyEncryptionKey seals the private token signing keys in the
+	// database: 32 random bytes in base64 (igny8 keys new-kek prints one).
+	// Empty keeps them in plaintext. It is a secret: never logged, never a
+	// flag default. OldKeyEncryptionKey is the one igny8 keys rewrap replaces.
+	KeyEncryptionKey    string
+	OldKeyEncryptionKey string
+	TrustProxy          bool
 	// Argon2MemoryKiB and Argon2Time are the argon2id cost of new password
 	// hashes (existing hashes keep the cost they were made with).
 	Argon2MemoryKiB uint32
@@ -75,6 +81,18 @@ func (c *Config) BindDatabase(fs *pflag.FlagSet) {
 	annotateEnv(fs)
 }
 
+// BindKeyEncryption adds --key-encryption-key, for serve and the commands
+// that read the signing keys, and --old-key-encryption-key as well when
+// rewrap. Their defaults are always empty, so that --help shows no key.
+func (c *Config) BindKeyEncryption(fs *pflag.FlagSet, rewrap bool) {
+	fs.StringVar(&c.KeyEncryptionKey, "key-encryption-key", "", "32 random bytes in base64 that seal the token signing keys "+
+		"in the database (igny8 keys new-kek prints one; prefer the variable to the flag; empty: keys stored unencrypted)")
+	if rewrap {
+		fs.StringVar(&c.OldKeyEncryptionKey, "old-key-encryption-key", "", "the key encryption key that sealed the signing keys until now")
+	}
+	annotateEnv(fs)
+}
+
 // annotateEnv names each flag's environment variable in its help.
 func annotateEnv(fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -98,6 +116,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long soft-deleted rows can be restored before purge")
 	fs.DurationVar(&c.AccessTTL, "access-token-ttl", c.AccessTTL, "lifetime of access tokens")
 	fs.DurationVar(&c.RefreshTTL, "refresh-token-ttl", c.RefreshTTL, "lifetime of refresh tokens and web sessions")
+	c.BindKeyEncryption(fs, false)
 	fs.Uint32Var(&c.Argon2MemoryKiB, "argon2-memory", c.Argon2MemoryKiB, "argon2id memory cost of new password hashes, in KiB")
 	fs.Uint32Var(&c.Argon2Time, "argon2-time", c.Argon2Time, "argon2id passes of new password hashes")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take the client address from X-Forwarded-For (only behind a proxy you run)")

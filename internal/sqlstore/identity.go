@@ -13,7 +13,6 @@ import (
 )
 
 var _ igny8.IdentityService = (*Store)(nil)
-var _ igny8.SigningKeyStore = (*Store)(nil)
 
 // NormalizeEmail trims and lowercases an email address; emails are unique
 // case-insensitively.
@@ -181,39 +180,4 @@ func (s *Store) CurrentUser(ctx context.Context) (*igny8.User, error) {
 func (s *Store) RecordLogin(ctx context.Context, userID string) error {
 	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE users SET last_login_at = ? WHERE id = ?`), s.db.Now(), userID)
 	return translate(err)
-}
-
-// SigningKeys returns the token keys not retired before since, newest first.
-func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]igny8.SigningKey, error) {
-	return queryAll(ctx, s.db.reader(), scanSigningKey, `SELECT id, algorithm, private_key, public_key, created_at,
-		retired_at FROM signing_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC, id DESC`,
-		since.UTC())
-}
-
-func scanSigningKey(row scanner) (*igny8.SigningKey, error) {
-	var k igny8.SigningKey
-	var priv, pub string
-	var err error
-	if err = row.Scan(&k.ID, &k.Algorithm, &priv, &pub, &k.CreatedAt, &k.RetiredAt); err != nil {
-		return nil, err
-	}
-	if k.PrivateKey, err = decodeKey(priv); err != nil {
-		return nil, err
-	}
-	if k.PublicKey, err = decodeKey(pub); err != nil {
-		return nil, err
-	}
-	return &k, nil
-}
-
-// AddSigningKey stores k and retires the keys before it.
-func (s *Store) AddSigningKey(ctx context.Context, k igny8.SigningKey) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL`, tx.now); err != nil {
-			return err
-		}
-		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_key, public_key, created_at)
-			VALUES (?, ?, ?, ?, ?)`, k.ID, k.Algorithm, encodeKey(k.PrivateKey), encodeKey(k.PublicKey), tx.now)
-		return err
-	})
 }

@@ -22,6 +22,8 @@ type Store struct {
 	keyUse *keyUse
 	// retention is how long soft-deleted rows stay restorable (SetRetention).
 	retention time.Duration
+	// sealer, when set (SetKeySealer), seals private signing keys at rest.
+	sealer igny8.KeySealer
 	// afterLimitCheck, when set by a test, runs between a plan-limit check
 	// and the insert it guards, to widen the window a race would need.
 	afterLimitCheck func()
