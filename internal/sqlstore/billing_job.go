@@ -97,7 +97,8 @@ func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, e
 			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE payments SET status = 'rejected', rejected_reason = ?, updated_at = ?
-			WHERE subscription_id = ? AND status = 'pending'`, igny8.RejectSubscriptionCancelled, tx.now, d.id); err != nil {
+			WHERE account_id = ? AND subscription_id = ? AND status = 'pending'`, igny8.RejectSubscriptionCancelled, tx.now,
+			d.accountID, d.id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, d.accountID, "subscription.ended", "subscription", d.id,

@@ -123,7 +123,7 @@ func checkLimits(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan
 	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM sites WHERE account_id = ? AND deleted_at IS NULL),
 		(SELECT COUNT(*) FROM users WHERE account_id = ? AND deleted_at IS NULL),
-		(SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sectors c JOIN sites t ON t.id = c.site_id
+		(SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sectors c JOIN sites t ON t.account_id = c.account_id AND t.id = c.site_id
 			WHERE c.account_id = ? AND c.deleted_at IS NULL AND t.deleted_at IS NULL GROUP BY c.site_id) x)`,
 		accountID, accountID, accountID).Scan(&sites, &users, &sectors)
 	if err != nil {
