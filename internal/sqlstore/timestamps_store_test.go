@@ -19,7 +19,7 @@ func TestTimestampSelectsSkipDriverParsing(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		for name, q := range sqlstore.TimestampSelects {
-			rows, err := db.ReadSQL().QueryContext(context.Background(), q+` WHERE 1 = 0`)
+			rows, err := db.ReadSQL().QueryContext(context.Background(), q+` LIMIT 0`)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -100,6 +100,73 @@ func TestSiteTimestampsRoundTrip(t *testing.T) {
 		back, err := st.RestoreSite(a.owner(), s.ID)
 		if err != nil || back.DeletedAt != nil || back.PurgeAfter != nil || back.CreatedAt != created {
 			t.Fatalf("restored %+v %v", back, err)
+		}
+	})
+}
+
+// The other list reads that decode their own timestamps: sectors, members,
+// site access grants and credit transactions.
+func TestListTimestampsRoundTrip(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		st := sqlstore.NewStore(db)
+		now := time.Date(2031, 7, 4, 5, 6, 7, 891234000, time.UTC)
+		db.Now = func() time.Time { return now }
+		a := newSiteFx(t, db, st)
+		a.setPlan(t, "enterprise")
+		industry, secs, _ := industrySectors(t, st)
+		site, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: "Clock", IndustryID: &industry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CreateSector(a.owner(), site.ID, igny8.SectorCreate{IndustrySectorID: secs[0]}); err != nil {
+			t.Fatal(err)
+		}
+		editor := a.member(t, igny8.RoleEditor)
+		if _, err := st.GrantSiteAccess(a.owner(), site.ID, igny8.SiteAccessGrant{UserID: editor}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := sqlstore.ApplyCredit(context.Background(), db, a.AccountID,
+			sqlstore.CreditChange{Type: igny8.TxAdjustment, Amount: 5, Actor: "system"}); err != nil {
+			t.Fatal(err)
+		}
+		login := time.Date(2032, 1, 2, 3, 4, 5, 987654321, time.UTC)
+		if b.Name == "postgres" {
+			login = login.Truncate(time.Microsecond)
+		}
+		sitesExec(t, db, `UPDATE users SET last_login_at = ? WHERE id = ?`, login, a.OwnerID)
+
+		sectors, err := st.ListSectors(a.owner(), site.ID, igny8.PageRequest{})
+		if err != nil || len(sectors.Items) != 1 {
+			t.Fatalf("sectors %+v %v", sectors, err)
+		}
+		if x := sectors.Items[0]; x.CreatedAt != now || x.UpdatedAt != now || x.DeletedAt != nil || x.PurgeAfter != nil {
+			t.Errorf("sector %+v, want times %v in UTC", x, now)
+		}
+		users, err := st.ListUsers(a.owner(), igny8.PageRequest{})
+		if err != nil || len(users.Items) != 2 {
+			t.Fatalf("users %+v %v", users, err)
+		}
+		if u := users.Items[0]; u.ID != a.OwnerID || u.CreatedAt != now || u.UpdatedAt != now ||
+			u.LastLoginAt == nil || *u.LastLoginAt != login {
+			t.Errorf("owner %+v (last login %v), want created %v, last login %v in UTC", u, u.LastLoginAt, now, login)
+		}
+		if u := users.Items[1]; u.LastLoginAt != nil || u.CreatedAt.Location() != time.UTC {
+			t.Errorf("editor %+v (last login %v), want no login, times in UTC", u, u.LastLoginAt)
+		}
+		grants, err := st.ListSiteAccess(a.owner(), site.ID, igny8.PageRequest{})
+		if err != nil || len(grants.Items) != 1 || grants.Items[0].GrantedAt != now {
+			t.Fatalf("grants %+v %v, want granted at %v in UTC", grants, err, now)
+		}
+		txs, err := st.ListCreditTransactions(a.owner(), igny8.TransactionFilter{})
+		if err != nil || len(txs.Items) == 0 {
+			t.Fatalf("transactions %+v %v", txs, err)
+		}
+		for _, tx := range txs.Items {
+			if tx.CreatedAt != now {
+				t.Errorf("transaction %+v, want created %v in UTC", tx, now)
+			}
 		}
 	})
 }
