@@ -167,3 +167,21 @@ func TestTimestampMatchesDriver(t *testing.T) {
 		t.Fatalf("read %d rows of %d, %d of them times: %v", n, len(texts)+1, decoded, err)
 	}
 }
+
+func BenchmarkParseTimestamp(b *testing.B) {
+	const s = "2024-03-01 12:30:45.123456+00:00"
+	b.Run("fixed", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parseTimestamp(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("layouts", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parseTimestampSlow(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
