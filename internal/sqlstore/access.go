@@ -7,11 +7,12 @@ import (
 	"github.com/igny8/igny8"
 )
 
-const siteAccessColumns = `g.site_id, g.user_id, u.email, u.name, u.role, g.granted_by, g.granted_at`
+// siteAccessColumns selects granted_at as siteColumns selects timestamps.
+const siteAccessColumns = `g.site_id, g.user_id, u.email, u.name, u.role, g.granted_by, COALESCE(g.granted_at, NULL)`
 
 func scanSiteAccess(row scanner) (*igny8.SiteAccess, error) {
 	var a igny8.SiteAccess
-	if err := row.Scan(&a.SiteID, &a.UserID, &a.Email, &a.Name, &a.Role, &a.GrantedBy, &a.GrantedAt); err != nil {
+	if err := row.Scan(&a.SiteID, &a.UserID, &a.Email, &a.Name, &a.Role, &a.GrantedBy, timestamp{&a.GrantedAt}); err != nil {
 		return nil, err
 	}
 	return &a, nil

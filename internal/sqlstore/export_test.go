@@ -21,3 +21,13 @@ func (ch *creditChange) RequestHashForTest() string { return ch.requestHash() }
 // SetAfterAccountInsert lets the external tests inject a failure into the
 // sign-up transaction after the account row is written.
 func (s *Store) SetAfterAccountInsert(f func() error) { s.afterAccountInsert = f }
+
+// TimestampSelects are reads whose timestamps timestamps.go decodes, for
+// the test that SQLite hands them over as text and PostgreSQL as TIMESTAMP.
+var TimestampSelects = map[string]string{
+	"sites":       `SELECT ` + siteColumns + ` FROM sites s`,
+	"sectors":     `SELECT ` + sectorColumns + ` FROM sectors x`,
+	"users":       `SELECT ` + userColumns + ` FROM users u`,
+	"credits":     `SELECT ` + creditTxColumns + ` FROM credit_transactions`,
+	"site access": `SELECT ` + siteAccessColumns + ` FROM site_user_access g JOIN users u ON u.id = g.user_id`,
+}

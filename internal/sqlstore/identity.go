@@ -101,11 +101,13 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 	return user, acct, nil
 }
 
-const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active, u.last_login_at, u.created_at, u.updated_at`
+// userColumns selects the timestamps as siteColumns does.
+const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active,
+	COALESCE(u.last_login_at, NULL), COALESCE(u.created_at, NULL), COALESCE(u.updated_at, NULL)`
 
 func scanUser(row scanner, u *igny8.User, extra ...any) error {
-	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive, &u.LastLoginAt,
-		&u.CreatedAt, &u.UpdatedAt}, extra...)...)
+	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive,
+		nullTimestamp{&u.LastLoginAt}, timestamp{&u.CreatedAt}, timestamp{&u.UpdatedAt}}, extra...)...)
 }
 
 func userByID(ctx context.Context, c conn, id string) (*igny8.User, error) {

@@ -182,12 +182,13 @@ func keyReused() *igny8.Error {
 	return igny8.InvalidField(igny8.IdempotencyKeyField, "was already used for a different request")
 }
 
+// creditTxColumns selects created_at as siteColumns selects timestamps.
 const creditTxColumns = `id, seq, type, amount, balance_after, description, reference_type, reference_id,
-	idempotency_key, actor, created_at`
+	idempotency_key, actor, COALESCE(created_at, NULL)`
 
 func scanCreditTx(row scanner, t *igny8.CreditTransaction, extra ...any) error {
 	dest := append([]any{&t.ID, &t.Seq, &t.Type, &t.Amount, &t.BalanceAfter, &t.Description, &t.ReferenceType,
-		&t.ReferenceID, &t.IdempotencyKey, &t.Actor, &t.CreatedAt}, extra...)
+		&t.ReferenceID, &t.IdempotencyKey, &t.Actor, timestamp{&t.CreatedAt}}, extra...)
 	return row.Scan(dest...)
 }
 

@@ -10,13 +10,15 @@ import (
 	"github.com/igny8/igny8"
 )
 
+// sectorColumns selects the timestamps as siteColumns does.
 const sectorColumns = `x.id, x.account_id, x.site_id, x.industry_sector_id, x.name, x.slug, x.is_active,
-	x.created_at, x.updated_at, x.deleted_at, x.purge_after`
+	COALESCE(x.created_at, NULL), COALESCE(x.updated_at, NULL),
+	COALESCE(x.deleted_at, NULL), COALESCE(x.purge_after, NULL)`
 
 func scanSector(row scanner) (*igny8.Sector, error) {
 	var x igny8.Sector
 	err := row.Scan(&x.ID, &x.AccountID, &x.SiteID, &x.IndustrySectorID, &x.Name, &x.Slug, &x.IsActive,
-		&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt, &x.PurgeAfter)
+		timestamp{&x.CreatedAt}, timestamp{&x.UpdatedAt}, nullTimestamp{&x.DeletedAt}, nullTimestamp{&x.PurgeAfter})
 	if err != nil {
 		return nil, err
 	}

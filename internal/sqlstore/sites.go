@@ -17,13 +17,16 @@ var _ igny8.SiteService = (*Store)(nil)
 // store is not told otherwise (DESIGN.md section 8).
 const DefaultRetention = 30 * 24 * time.Hour
 
+// siteColumns selects the timestamps through COALESCE so that SQLite hands
+// over their text for scanSite to parse (see timestamps.go).
 const siteColumns = `s.id, s.account_id, s.name, s.slug, s.domain, s.industry_id, s.is_active,
-	s.created_at, s.updated_at, s.deleted_at, s.purge_after`
+	COALESCE(s.created_at, NULL), COALESCE(s.updated_at, NULL),
+	COALESCE(s.deleted_at, NULL), COALESCE(s.purge_after, NULL)`
 
 func scanSite(row scanner) (*igny8.Site, error) {
 	var s igny8.Site
 	err := row.Scan(&s.ID, &s.AccountID, &s.Name, &s.Slug, &s.Domain, &s.IndustryID, &s.IsActive,
-		&s.CreatedAt, &s.UpdatedAt, &s.DeletedAt, &s.PurgeAfter)
+		timestamp{&s.CreatedAt}, timestamp{&s.UpdatedAt}, nullTimestamp{&s.DeletedAt}, nullTimestamp{&s.PurgeAfter})
 	if err != nil {
 		return nil, err
 	}
