@@ -11,7 +11,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,6 +39,9 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
+	// rebound caches rebind's answers on PostgreSQL (query text -> text).
+	rebound     sync.Map
+	reboundSize atomic.Int32
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }
@@ -150,23 +156,38 @@ func NewID() string { return newID() }
 // Rebind is rebind for tests and maintenance code that write raw SQL.
 func (db *DB) Rebind(q string) string { return db.rebind(q) }
 
+// maxRebound bounds the rebind cache. The store's queries are constants
+// and a few filter combinations; the bound only guards against a caller
+// that builds unboundedly many texts.
+const maxRebound = 4096
+
 // rebind turns the ? placeholders of q into PostgreSQL's $1, $2, ...
+// Answers are cached: the same texts come back on every request.
 func (db *DB) rebind(q string) string {
 	if db.dialect != Postgres {
 		return q
 	}
-	var b strings.Builder
-	b.Grow(len(q) + 8)
+	if r, ok := db.rebound.Load(q); ok {
+		return r.(string)
+	}
+	b := make([]byte, 0, len(q)+8)
 	n := 0
 	for i := 0; i < len(q); i++ {
 		if q[i] == '?' {
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b = append(b, '$')
+			b = strconv.AppendInt(b, int64(n), 10)
 			continue
 		}
-		b.WriteByte(q[i])
+		b = append(b, q[i])
 	}
-	return b.String()
+	r := string(b)
+	if db.reboundSize.Load() < maxRebound {
+		if _, loaded := db.rebound.LoadOrStore(q, r); !loaded {
+			db.reboundSize.Add(1)
+		}
+	}
+	return r
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
