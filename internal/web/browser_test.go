@@ -145,6 +145,10 @@ func choose(sel, v string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + strconv.Quote(sel) + `).value = ` + strconv.Quote(v))
 }
 
+// dropNotices removes the notices on the page, so that waiting for a
+// .notice after a submit waits for the next page's, not the current one's.
+var dropNotices = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".notice").forEach(n => n.remove())`)
+
 // openDetails opens every <details> so that the forms inside can be used.
 var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => d.open = true)`)
 
@@ -171,11 +175,13 @@ func TestBrowserJourney(t *testing.T) {
 
 	owner.step("create a site",
 		fill("#f-name", "Browser Blog"), fill("#f-domain", "blog.example.com"),
+		dropNotices,
 		chromedp.Submit(css(`form[action="/sites"]`)),
 		chromedp.WaitVisible(css(`.notice`)))
 	owner.expect("site created", `main`, "Browser Blog")
 	owner.step("add a sector",
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("select[name=industry_sector_id]"); s.selectedIndex = 1; })()`),
+		dropNotices,
 		chromedp.Submit(css(`form[aria-label^="Add a sector"]`)),
 		chromedp.WaitVisible(css(`.notice`)))
 	owner.expect("sector added", `.notice`, "The sector was added.")
@@ -215,6 +221,7 @@ func TestBrowserJourney(t *testing.T) {
 		openDetails,
 		fill(confirm+` input[name=external_reference]`, "BANK-TX-1"),
 		chromedp.Click(css(confirm+` input[name=confirm]`)),
+		dropNotices,
 		chromedp.Click(css(confirm+` button[type=submit]`)),
 		chromedp.WaitVisible(css(`.notice`)))
 	admin.expect("payment confirmed", `.notice`, "The payment was confirmed")
@@ -232,6 +239,7 @@ func TestBrowserJourney(t *testing.T) {
 		choose(manage+` select[name=action]`, "suspend"),
 		fill(manage+` input[name=reason]`, "browser test"),
 		chromedp.Click(css(manage+` input[name=confirm]`)),
+		dropNotices,
 		chromedp.Click(css(manage+` button[type=submit]`)),
 		chromedp.WaitVisible(css(`.notice`)))
 	admin.expect("suspended", `.notice`, "The account was suspended.")
