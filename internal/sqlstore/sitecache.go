@@ -264,7 +264,7 @@ func cachedSitesPage(sites []igny8.Site, f igny8.SiteFilter, after string, limit
 	if i < len(sites) && sites[i].ID == after {
 		i++
 	}
-	var items []igny8.Site
+	items := make([]igny8.Site, 0, min(limit+1, len(sites)-i))
 	for _, site := range sites[i:] {
 		if (f.IsActive != nil && site.IsActive != *f.IsActive) ||
 			(f.IndustryID != "" && (site.IndustryID == nil || *site.IndustryID != f.IndustryID)) {
