@@ -141,23 +141,34 @@ func (c *siteCache) get(account string, gen uint64, now time.Time) *siteEntry {
 }
 
 // put stores e, read by a query that began at generation e.gen, unless the
-// generation moved since or e already expired. Two reads of one account
-// at one generation that differ mean a change this instance has not been
-// told of yet, and which of them is newer is unknown: the generation
-// moves and neither is kept, so that a list never goes back to an older
-// state after a newer one was answered.
+// generation moved since or e already expired.
+//
+// Two reads of one account at one generation that differ mean a change
+// this instance has not been told of yet (a notification on its way), and
+// which of them is newer is unknown: the generation moves and neither is
+// kept. So every entry stored at one generation holds the same state as
+// the first, and a list served from memory never shows an older state of
+// the account than one served from memory before it began. For that, an
+// entry stays until the generation moves, even expired, as the state to
+// compare with.
 func (c *siteCache) put(account string, e *siteEntry, gen *atomic.Uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen.Load() != e.gen || !time.Now().Before(e.until) {
+	if gen.Load() != e.gen {
 		return
 	}
 	old := c.entries[account]
-	if old != nil && old.gen == e.gen && time.Now().Before(old.until) {
+	if old != nil && old.gen == e.gen {
 		if old.big != e.big || !reflect.DeepEqual(old.sites, e.sites) {
 			gen.Add(1)
 			c.drop(account, old)
+			return
 		}
+		if !e.until.After(old.until) {
+			return
+		}
+	}
+	if !time.Now().Before(e.until) || len(e.sites) > c.maxTotal {
 		return
 	}
 	if old != nil {
@@ -175,15 +186,15 @@ func (c *siteCache) full(n int) bool {
 	return len(c.entries) >= c.maxAccounts || c.total+n > c.maxTotal
 }
 
-// evict makes room for an entry of n sites by dropping the entries no
-// longer valid. When that is not enough it drops every entry and moves
-// the generation, so that a read that began before one of them cannot
-// store an older state in its place, and reports false: the entry at hand
-// is then stale too.
+// evict makes room for an entry of n sites by dropping the entries of
+// earlier generations. When that is not enough it drops every entry and
+// moves the generation (see put: the entries of the current generation
+// are what later reads are compared with), and reports false: the entry
+// at hand is then stale too.
 func (c *siteCache) evict(gen *atomic.Uint64, n int) bool {
-	g, now := gen.Load(), time.Now()
+	g := gen.Load()
 	for account, e := range c.entries {
-		if e.gen != g || !now.Before(e.until) {
+		if e.gen != g {
 			c.drop(account, e)
 		}
 	}
