@@ -91,7 +91,7 @@ func (db *DB) listenLoop(ctx context.Context, w *sitesWatch, log *slog.Logger) {
 		if time.Since(began) > time.Minute {
 			backoff = listenBackoffMin
 		}
-		log.Warn("sites listener: lost PostgreSQL notifications; site lists are read from the database until it reconnects",
+		log.Warn("sites listener: not listening to PostgreSQL notifications; site lists are read from the database until it is",
 			"err", err.Error(), "retry_in", backoff)
 		select {
 		case <-ctx.Done():
@@ -123,14 +123,20 @@ func (db *DB) listen(ctx context.Context, w *sitesWatch) error {
 		_ = conn.Close(closeCtx)
 	}()
 	// The schema whose sites this database reads, resolved like the
-	// store's queries resolve "sites"; the trigger sends its table's.
-	var schema *string
-	if err := conn.QueryRow(ctx, `SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = to_regclass('sites')`).Scan(&schema); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return err
-	}
-	if schema == nil {
+	// store's queries resolve "sites" (the trigger sends its table's), and
+	// whether the trigger is there to notify at all.
+	var schema string
+	var trigger bool
+	err = conn.QueryRow(ctx, `SELECT n.nspname::text, EXISTS (SELECT 1 FROM pg_trigger t
+			WHERE t.tgrelid = c.oid AND t.tgname = 'sites_changed' AND t.tgenabled <> 'D')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('sites')`).Scan(&schema, &trigger)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return errors.New("no sites table: the database is not migrated")
+	case err != nil:
+		return err
+	case !trigger:
+		return errors.New("no enabled sites_changed trigger on sites (migration 00080)")
 	}
 	if _, err := conn.Exec(ctx, `LISTEN `+sitesChannel); err != nil {
 		return err
@@ -144,7 +150,7 @@ func (db *DB) listen(ctx context.Context, w *sitesWatch) error {
 		if err != nil {
 			return err
 		}
-		if n.Payload == *schema {
+		if n.Payload == schema {
 			db.gen.Add(1)
 		}
 	}
