@@ -33,8 +33,9 @@ type Env struct {
 }
 
 // New starts igny8 on a fresh database of backend b. Throttling and the
-// credential cache are off unless an option turns them on. opts adjust the
-// configuration.
+// credential cache are off unless an option turns them on; the site cache
+// keeps its default (Exec tells it of the rows it changes). opts adjust
+// the configuration.
 func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()

@@ -45,4 +45,5 @@ func (e *Env) rawExec(q string, args ...any) {
 	if _, err := db.SQL().Exec(db.Rebind(q), args...); err != nil {
 		e.T.Fatalf("%s: %v", q, err)
 	}
+	db.Changed()
 }
