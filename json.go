@@ -73,9 +73,16 @@ func appendJSONString(b []byte, s string) []byte {
 
 // jsonSafe reports whether the ASCII byte c goes into a JSON string as it
 // is under HTML-safe escaping (encoding/json's htmlSafeSet).
-func jsonSafe(c byte) bool {
-	return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-}
+func jsonSafe(c byte) bool { return jsonSafeSet[c] }
+
+// jsonSafeSet marks the ASCII bytes encoding/json writes as they are
+// (HTML-safe): not control characters, quotes, backslashes, <, > or &.
+var jsonSafeSet = func() (set [utf8.RuneSelf]bool) {
+	for c := range set {
+		set[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return set
+}()
 
 // appendJSONStringPtr appends *s, or null when s is nil.
 func appendJSONStringPtr(b []byte, s *string) []byte {

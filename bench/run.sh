@@ -14,7 +14,9 @@
 # Settings (environment): BENCH_DURATION (default 10s), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (2), BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres),
 # BENCH_BACKENDS ("sqlite postgres"), BENCH_CELLS ("a b f c d"), BENCH_PPROF
-# (a folder: take a CPU profile of igny8 during each cell).
+# (a folder: take a CPU profile of igny8 during each cell), BENCH_PIN (1: run
+# the servers on CPU 0 and wrk on CPU 1, so that the load generator does not
+# preempt the server it measures; default: all share every core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,10 @@ threads=${BENCH_THREADS:-2}
 pg_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 backends=${BENCH_BACKENDS:-sqlite postgres}
 cells=${BENCH_CELLS:-a b f c d}
+srv_pin=() load_pin=()
+if [ "${BENCH_PIN:-}" = 1 ]; then
+  srv_pin=(taskset -c 0) load_pin=(taskset -c 1)
+fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -71,7 +77,7 @@ start() {
 measure() {
   local url=$1
   BENCH_METHOD=${2:-GET} BENCH_BODY=${3:-} BENCH_HEADER=${4:-} \
-    wrk -t"$threads" -c"$conns" -d"$duration" --timeout 10s -s bench/wrk.lua "$url" >"$work/wrk.out" 2>&1 || { cat "$work/wrk.out" >&2; return 1; }
+    "${load_pin[@]}" wrk -t"$threads" -c"$conns" -d"$duration" --timeout 10s -s bench/wrk.lua "$url" >"$work/wrk.out" 2>&1 || { cat "$work/wrk.out" >&2; return 1; }
   local line
   line=$(grep "^RESULT" "$work/wrk.out")
   [ -z "${BENCH_DEBUG:-}" ] || cat "$work/wrk.out" >&2
@@ -86,7 +92,7 @@ row() { results+=("$(printf '%-9s %-44s %10s %9s %9s %8s %8s' "$@")"); }
 # bench_backend NAME DATABASE_URL
 bench_backend() {
   local name=$1 dburl=$2 igny8_pid igny8_addr bare_pid bare_addr
-  read -r igny8_pid igny8_addr < <(start "$work/igny8-$name" env IGNY8_THROTTLE=off \
+  read -r igny8_pid igny8_addr < <(start "$work/igny8-$name" "${srv_pin[@]}" env IGNY8_THROTTLE=off \
     "$work/igny8" serve --addr 127.0.0.1:0 --database-url "$dburl" ${BENCH_PPROF:+--pprof-addr 127.0.0.1:0})
   local base="http://$igny8_addr"
   log "$name: igny8 pid $igny8_pid at $base; preparing data"
@@ -94,11 +100,11 @@ bench_backend() {
   "$work/prep" -url "$base" -igny8 "$work/igny8" -database-url "$dburl" -out "$work/$name"
   # shellcheck disable=SC1090,SC1091
   JWT="" API_KEY="" SITE_ID="" CREDITS="" ; . "$work/$name/env.sh"
-  read -r bare_pid bare_addr < <(start "$work/bare-$name" "$work/bare" -body "$work/$name/sites.json")
+  read -r bare_pid bare_addr < <(start "$work/bare-$name" "${srv_pin[@]}" "$work/bare" -body "$work/$name/sites.json")
   local size; size=$(wc -c <"$work/$name/sites.json")
   log "$name: GET $SITES_PATH answers $size bytes; bare pid $bare_pid"
   local floor_pid floor_addr
-  read -r floor_pid floor_addr < <(start "$work/floor-$name" "$work/bare" -body "$work/$name/sites.json" \
+  read -r floor_pid floor_addr < <(start "$work/floor-$name" "${srv_pin[@]}" "$work/bare" -body "$work/$name/sites.json" \
     -database-url "$dburl" -account "$ACCOUNT_ID")
   for cell in $cells; do
     local label method="GET" path="$SITES_PATH" body="" header="" target=$base
@@ -145,6 +151,6 @@ for backend in $backends; do
 done
 
 echo
-echo "igny8 HTTP load: wrk -t$threads -c$conns -d$duration, throttle off; $(nproc) cores, $(free -h | awk '/Mem:/ { print $2 }') RAM; $(go version | cut -d' ' -f3)"
+echo "igny8 HTTP load: wrk -t$threads -c$conns -d$duration, throttle off${BENCH_PIN:+, servers on CPU 0 and wrk on CPU 1}; $(nproc) cores, $(free -h | awk '/Mem:/ { print $2 }') RAM; $(go version | cut -d' ' -f3)"
 printf '%-9s %-44s %10s %9s %9s %8s %8s\n' backend cell rps "p50 ms" "p99 ms" "of bare" failed
 for r in "${results[@]}"; do echo "$r"; done
