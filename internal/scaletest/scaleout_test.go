@@ -25,8 +25,10 @@ func startCluster(t *testing.T, n int, dbURL, redisURL string, args ...string) [
 // instances on one PostgreSQL and one Redis: sign-ups, logins, sites raced
 // up to the plan limit, AI operations until the credits run out. Then the
 // ledger verifies clean, no plan limit was passed, every instance accepts
-// every instance's tokens, and a suspension made through one instance is
-// in force on the others within 5 seconds.
+// every instance's tokens, a site renamed through one instance is listed
+// renamed by the others at once (their site caches are told), and a
+// suspension made through one instance is in force on the others within 5
+// seconds.
 func TestScaleOut(t *testing.T) {
 	pg, redis := needServices(t)
 	ins := startCluster(t, 3, pg, redis, "--throttle", "off")
@@ -60,7 +62,57 @@ func TestScaleOut(t *testing.T) {
 	} else {
 		t.Log("igny8 ledger verify not there yet: skipped")
 	}
+	if sites {
+		checkSiteListsAgree(t, ins, accts[1])
+	}
 	checkSuspension(t, pg, ins, accts[0])
+}
+
+// checkSiteListsAgree renames a's first site through one instance after
+// every instance has listed (and cached) a's sites: each other instance
+// lists the new name within a second, far inside the site cache's 2 s,
+// so it was told of the change, and never the old name after that.
+func checkSiteListsAgree(t *testing.T, ins []*instance, a *account) {
+	t.Helper()
+	names := func(in *instance) []string {
+		var page struct{ Items []struct{ ID, Name string } }
+		call(context.Background(), in.URL, "GET", "/api/v1/sites", a.Token, nil).decode(t, &page)
+		var out []string
+		for _, s := range page.Items {
+			if s.ID == a.SiteID {
+				out = append(out, s.Name)
+			}
+		}
+		return out
+	}
+	for _, in := range ins {
+		if got := names(in); len(got) != 1 {
+			t.Fatalf("site %s listed as %q on %s", a.SiteID, got, in.URL)
+		}
+	}
+	if r := call(context.Background(), ins[0].URL, "PATCH", "/api/v1/sites/"+a.SiteID, a.Token,
+		map[string]string{"name": "Renamed through one"}); r.Status != http.StatusOK {
+		t.Fatalf("rename: %s", r)
+	}
+	renamed := time.Now()
+	for i, in := range ins {
+		for {
+			got := names(in)
+			if len(got) == 1 && got[0] == "Renamed through one" {
+				t.Logf("instance %d lists the new name after %s", i, time.Since(renamed).Round(time.Millisecond))
+				break
+			}
+			if i == 0 || time.Since(renamed) > time.Second {
+				t.Fatalf("instance %d lists %q %s after the rename", i, got, time.Since(renamed).Round(time.Millisecond))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		for k := 0; k < 5; k++ {
+			if got := names(in); len(got) != 1 || got[0] != "Renamed through one" {
+				t.Errorf("instance %d went back to %q after listing the new name", i, got)
+			}
+		}
+	}
 }
 
 // tenantWorkload is one account's share of the workload, through all the
