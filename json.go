@@ -12,6 +12,10 @@ import (
 // that an encoder may take either way. The error is one encoding/json would
 // report too, such as a time outside years 0-9999. It has the shape of
 // encoding.TextAppender; httpx.WriteJSON prefers it for hot responses.
+//
+// As with MarshalJSON, a struct that embeds an appender gains its method:
+// such a struct must define its own AppendJSON (or not embed) before it is
+// written as JSON, or only the embedded fields come out.
 type JSONAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }

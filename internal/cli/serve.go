@@ -88,7 +88,7 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	// The access log writes a line per request: batch them (see LogBuffer).
 	logOut := httpx.NewLogBuffer(e.stderr, 100*time.Millisecond, 32<<10)
 	defer logOut.Close()
-	log := newLogger(cfg, logOut)
+	log := slog.New(logOut.Urgent(newLogger(cfg, logOut).Handler()))
 	tuneGC(cfg)
 	s, err := NewApp(ctx, cfg, log)
 	if err != nil {

@@ -1,7 +1,9 @@
 package httpx
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -12,7 +14,7 @@ import (
 // at once when limit bytes are waiting; a slog handler writes each record
 // with one Write, so lines are never split. Close writes what is left.
 // What is buffered when the process is killed is lost (at most interval's
-// worth).
+// worth); Urgent writes warnings and errors out at once.
 type LogBuffer struct {
 	out      io.Writer
 	limit    int
@@ -97,4 +99,30 @@ func (b *LogBuffer) Close() error {
 	b.closed = true
 	b.mu.Unlock()
 	return b.Flush()
+}
+
+// Urgent wraps h, a handler writing to b, so that every record at warn
+// level or above is written out at once with what came before it: the
+// lines that explain a failure are not left in the buffer.
+func (b *LogBuffer) Urgent(h slog.Handler) slog.Handler { return urgentHandler{h, b} }
+
+type urgentHandler struct {
+	slog.Handler
+	buf *LogBuffer
+}
+
+func (h urgentHandler) Handle(ctx context.Context, r slog.Record) error {
+	err := h.Handler.Handle(ctx, r)
+	if r.Level >= slog.LevelWarn {
+		_ = h.buf.Flush()
+	}
+	return err
+}
+
+func (h urgentHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return urgentHandler{h.Handler.WithAttrs(attrs), h.buf}
+}
+
+func (h urgentHandler) WithGroup(name string) slog.Handler {
+	return urgentHandler{h.Handler.WithGroup(name), h.buf}
 }

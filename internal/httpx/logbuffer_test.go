@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -122,5 +123,21 @@ func TestLogBufferReportsAFailedWrite(t *testing.T) {
 	}
 	if _, err := lb.Write([]byte("three\n")); err != nil {
 		t.Fatalf("the failure was reported twice: %v", err)
+	}
+}
+
+func TestLogBufferWritesWarningsAtOnce(t *testing.T) {
+	out := &syncBuffer{}
+	lb := NewLogBuffer(out, time.Hour, 1<<20)
+	defer lb.Close()
+	log := slog.New(lb.Urgent(slog.NewTextHandler(lb, nil))).With("component", "test")
+	log.Info("routine")
+	if got := out.String(); got != "" {
+		t.Fatalf("an info line was written at once: %q", got)
+	}
+	log.Warn("trouble")
+	got := out.String()
+	if !strings.Contains(got, "msg=routine") || !strings.Contains(got, "msg=trouble component=test") {
+		t.Fatalf("a warning did not write itself and what came before: %q", got)
 	}
 }

@@ -89,11 +89,12 @@ func (s *Store) SitesCacheStats() SitesCacheStats {
 }
 
 // cachedSites returns the live sites of p's account that p may see, in id
-// order, from the cache or from one query that refills it; ok is false
-// when the cache cannot answer (off, p's scope is not cached, the listener
-// is down, the account too big), and the caller reads the database.
+// order, from the cache or, when load is set, from one query that refills
+// it; ok is false when the cache cannot answer (off, p's scope is not
+// cached, the listener is down, the account too big, or not cached and
+// load unset), and the caller reads the database.
 // The slice is shared: the caller copies what it returns.
-func (s *Store) cachedSites(ctx context.Context, p *igny8.Principal) (sites []igny8.Site, ok bool, err error) {
+func (s *Store) cachedSites(ctx context.Context, p *igny8.Principal, load bool) (sites []igny8.Site, ok bool, err error) {
 	c := s.sites
 	scope := igny8.SiteScope(p)
 	if c == nil || (scope != igny8.SitesAll && scope != igny8.SitesBound) {
@@ -106,18 +107,24 @@ func (s *Store) cachedSites(ctx context.Context, p *igny8.Principal) (sites []ig
 	start := time.Now()
 	gen := s.db.gen.Load()
 	e := c.get(p.AccountID, gen, start)
-	if e != nil {
+	switch {
+	case e != nil && e.big:
+		c.bypasses.Add(1)
+		return nil, false, nil
+	case e != nil:
 		c.hits.Add(1)
-	} else {
+	case !load:
+		return nil, false, nil
+	default:
 		if e, err = s.loadSites(ctx, p.AccountID, gen, start.Add(c.ttl)); err != nil {
 			return nil, false, err
 		}
 		c.misses.Add(1)
 		c.put(p.AccountID, e, &s.db.gen)
-	}
-	if e.big {
-		c.bypasses.Add(1)
-		return nil, false, nil
+		if e.big {
+			c.bypasses.Add(1)
+			return nil, false, nil
+		}
 	}
 	if scope == igny8.SitesBound {
 		i, found := findSite(e.sites, p.SiteID)
@@ -130,11 +137,14 @@ func (s *Store) cachedSites(ctx context.Context, p *igny8.Principal) (sites []ig
 }
 
 // get returns the entry of account when it is still valid at gen and now.
+// An entry marked big only sends lists to the database, which is right
+// whatever changed since, so it stays valid for its whole TTL: a big
+// account is not read in full again after every write.
 func (c *siteCache) get(account string, gen uint64, now time.Time) *siteEntry {
 	c.mu.RLock()
 	e := c.entries[account]
 	c.mu.RUnlock()
-	if e == nil || e.gen != gen || !now.Before(e.until) {
+	if e == nil || (e.gen != gen && !e.big) || !now.Before(e.until) {
 		return nil
 	}
 	return e

@@ -558,3 +558,75 @@ func TestSiteCacheLeavesOddAccountsToSQL(t *testing.T) {
 		}
 	})
 }
+
+// TestSiteCacheSiteByIDFallsBackToTheRow: GET /sites/{id} is served from
+// memory only for a site the cached list holds. A site the instance was
+// not told of yet (written elsewhere) is still found, by its row, and a
+// cold cache is not filled by a single-site read.
+func TestSiteCacheSiteByIDFallsBackToTheRow(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		plain := sqlstore.NewStore(db)
+		cached := cachedStore(t, db, time.Minute)
+		f := newSiteFx(t, db, plain)
+		roomyPlan(t, f)
+		first := f.site(t, "First")
+		if _, err := cached.Site(f.owner(), first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if st := cached.SitesCacheStats(); st.Misses != 0 || st.Hits != 0 {
+			t.Fatalf("a single-site read on a cold cache filled it: %+v", st)
+		}
+		if _, err := cached.ListSites(f.owner(), igny8.SiteFilter{}, igny8.PageRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		// Written behind the instance's back, as another process would.
+		id, now := sqlstore.NewID(), time.Now().UTC()
+		sitesExec(t, db, `INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES (?, ?, 'Elsewhere', 'elsewhere', ?, ?)`,
+			id, f.AccountID, now, now)
+		got, err := cached.Site(f.owner(), id)
+		if err != nil || got.Name != "Elsewhere" {
+			t.Fatalf("a site created elsewhere: %+v, %v", got, err)
+		}
+		if got, err := cached.Site(f.owner(), first.ID); err != nil || got.Name != "First" {
+			t.Fatalf("a cached site: %+v, %v", got, err)
+		}
+		if _, err := cached.Site(f.owner(), sqlstore.NewID()); igny8.ErrorCode(err) != igny8.ENotFound {
+			t.Fatalf("an unknown id: %v", err)
+		}
+	})
+}
+
+// TestSiteCacheRemembersBigAccounts: an account too big to cache is not
+// read in full again after every write on the instance.
+func TestSiteCacheRemembersBigAccounts(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		plain := sqlstore.NewStore(db)
+		cached := cachedStore(t, db, time.Minute)
+		big := newSiteFx(t, db, plain)
+		now := time.Now().UTC()
+		for i := range 501 {
+			sitesExec(t, db, `INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				sqlstore.NewID(), big.AccountID, fmt.Sprint("Site ", i), fmt.Sprint("site-", i), now, now)
+		}
+		db.Changed()
+		list := func() {
+			t.Helper()
+			page, err := cached.ListSites(big.owner(), igny8.SiteFilter{}, igny8.PageRequest{Limit: 5})
+			if err != nil || len(page.Items) != 5 {
+				t.Fatalf("list: %v", err)
+			}
+		}
+		list()
+		before := cached.SitesCacheStats()
+		db.Changed() // any write on the instance
+		list()
+		after := cached.SitesCacheStats()
+		if after.Misses != before.Misses || after.Bypasses != before.Bypasses+1 || after.Hits != before.Hits {
+			t.Fatalf("a big account was read again after a write: %+v then %+v", before, after)
+		}
+	})
+}

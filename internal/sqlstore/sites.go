@@ -239,17 +239,17 @@ func (s *Store) Site(ctx context.Context, id string) (*igny8.Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Only a site found in a cached list is answered from memory: a miss
+	// reads the one row (no refill of the whole list), and so does an id
+	// the list lacks, which another instance may have just created.
 	if canonicalID(id) {
-		sites, ok, err := s.cachedSites(ctx, p)
+		sites, ok, err := s.cachedSites(ctx, p, false)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			if i, found := findSite(sites, id); found {
-				site := copySite(&sites[i])
-				return &site, nil
-			}
-			return nil, igny8.NotFound("Site")
+		if i, found := findSite(sites, id); ok && found {
+			site := copySite(&sites[i])
+			return &site, nil
 		}
 	}
 	return visibleSite(ctx, s.db.reader(), p, id, false)
@@ -270,7 +270,7 @@ func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.Page
 		return nil, err
 	}
 	if !f.Deleted && strings.TrimSpace(f.Q) == "" && (after == "" || canonicalID(after)) {
-		sites, ok, err := s.cachedSites(ctx, p)
+		sites, ok, err := s.cachedSites(ctx, p, true)
 		if err != nil {
 			return nil, err
 		}
