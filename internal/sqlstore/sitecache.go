@@ -164,7 +164,9 @@ func (c *siteCache) get(account string, gen uint64, now time.Time) *siteEntry {
 func (c *siteCache) put(account string, e *siteEntry, gen *atomic.Uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen.Load() != e.gen {
+	// A big entry only sends lists to the database, which is right
+	// whatever changed, so it is kept even if the generation moved.
+	if gen.Load() != e.gen && !e.big {
 		return
 	}
 	old := c.entries[account]
