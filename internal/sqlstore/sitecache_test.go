@@ -506,20 +506,7 @@ func TestSiteCacheLeavesOddAccountsToSQL(t *testing.T) {
 		plain := sqlstore.NewStore(db)
 		cached := cachedStore(t, db, time.Minute)
 		big, odd, small := newSiteFx(t, db, plain), newSiteFx(t, db, plain), newSiteFx(t, db, plain)
-		tx, err := db.SQL().Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now().UTC()
-		for i := range 501 {
-			if _, err := tx.Exec(db.Rebind(`INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`),
-				sqlstore.NewID(), big.AccountID, fmt.Sprint("Site ", i), fmt.Sprint("site-", i), now, now); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		now := rawSites(t, db, big.AccountID, 501)
 		sitesExec(t, db, `INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES ('Hand-Made', ?, 'Odd', 'odd', ?, ?)`,
 			odd.AccountID, now, now)
 		roomyPlan(t, odd)
@@ -607,11 +594,7 @@ func TestSiteCacheRemembersBigAccounts(t *testing.T) {
 		plain := sqlstore.NewStore(db)
 		cached := cachedStore(t, db, time.Minute)
 		big := newSiteFx(t, db, plain)
-		now := time.Now().UTC()
-		for i := range 501 {
-			sitesExec(t, db, `INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				sqlstore.NewID(), big.AccountID, fmt.Sprint("Site ", i), fmt.Sprint("site-", i), now, now)
-		}
+		rawSites(t, db, big.AccountID, 501)
 		db.Changed()
 		list := func() {
 			t.Helper()
@@ -629,4 +612,25 @@ func TestSiteCacheRemembersBigAccounts(t *testing.T) {
 			t.Fatalf("a big account was read again after a write: %+v then %+v", before, after)
 		}
 	})
+}
+
+// rawSites inserts n sites of account with raw SQL in one transaction (past
+// the plan limit, without telling the caches) and returns their timestamp.
+func rawSites(t *testing.T, db *sqlstore.DB, account string, n int) time.Time {
+	t.Helper()
+	tx, err := db.SQL().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i := range n {
+		if _, err := tx.Exec(db.Rebind(`INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			sqlstore.NewID(), account, fmt.Sprint("Site ", i), fmt.Sprint("site-", i), now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return now
 }
