@@ -26,6 +26,14 @@ func cachedStore(t *testing.T, db *sqlstore.DB, ttl time.Duration) *sqlstore.Sto
 	return st
 }
 
+// cacheStores opens a database of backend b with two stores on it: one
+// without the site cache and one with it (entries kept a minute).
+func cacheStores(t *testing.T, b storetest.Backend) (db *sqlstore.DB, plain, cached *sqlstore.Store) {
+	t.Helper()
+	db = b.Open(t)
+	return db, sqlstore.NewStore(db), cachedStore(t, db, time.Minute)
+}
+
 // waitFor polls cond until it holds, failing after d.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -119,9 +127,7 @@ func mustJSON(t *testing.T, v any) string {
 func TestSiteCacheAnswersLikeSQL(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		db := b.Open(t)
-		plain := sqlstore.NewStore(db)
-		cached := cachedStore(t, db, time.Minute)
+		db, plain, cached := cacheStores(t, b)
 		inds, err := plain.ListIndustries(context.Background())
 		if err != nil || len(inds) < 3 {
 			t.Fatalf("industries: %d, %v", len(inds), err)
@@ -256,9 +262,7 @@ func scribble(s *igny8.Site) {
 func TestSiteCacheReadsItsWrites(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		db := b.Open(t)
-		plain := sqlstore.NewStore(db)
-		cached := cachedStore(t, db, time.Minute)
+		db, plain, cached := cacheStores(t, b)
 		f := newSiteFx(t, db, plain)
 		roomyPlan(t, f)
 		bound := f.site(t, "Bound")
@@ -502,9 +506,7 @@ func TestSiteCacheSQLiteOtherProcess(t *testing.T) {
 func TestSiteCacheLeavesOddAccountsToSQL(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		db := b.Open(t)
-		plain := sqlstore.NewStore(db)
-		cached := cachedStore(t, db, time.Minute)
+		db, plain, cached := cacheStores(t, b)
 		big, odd, small := newSiteFx(t, db, plain), newSiteFx(t, db, plain), newSiteFx(t, db, plain)
 		now := rawSites(t, db, big.AccountID, 501)
 		sitesExec(t, db, `INSERT INTO sites (id, account_id, name, slug, created_at, updated_at) VALUES ('Hand-Made', ?, 'Odd', 'odd', ?, ?)`,
@@ -553,9 +555,7 @@ func TestSiteCacheLeavesOddAccountsToSQL(t *testing.T) {
 func TestSiteCacheSiteByIDFallsBackToTheRow(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		db := b.Open(t)
-		plain := sqlstore.NewStore(db)
-		cached := cachedStore(t, db, time.Minute)
+		db, plain, cached := cacheStores(t, b)
 		f := newSiteFx(t, db, plain)
 		roomyPlan(t, f)
 		first := f.site(t, "First")
@@ -590,9 +590,7 @@ func TestSiteCacheSiteByIDFallsBackToTheRow(t *testing.T) {
 func TestSiteCacheRemembersBigAccounts(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		db := b.Open(t)
-		plain := sqlstore.NewStore(db)
-		cached := cachedStore(t, db, time.Minute)
+		db, plain, cached := cacheStores(t, b)
 		big := newSiteFx(t, db, plain)
 		rawSites(t, db, big.AccountID, 501)
 		db.Changed()
