@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Subscription statuses (DESIGN.md section 2).
+// Subscription statuses (docs/design.md section 2).
 const (
 	SubPendingPayment = "pending_payment"
 	SubActive         = "active"
@@ -280,7 +280,7 @@ type AdminBillingService interface {
 	// ListPayments lists payments, newest first. Errors: validation_failed.
 	ListPayments(ctx context.Context, f PaymentFilter, page PageRequest) (*Page[AdminPayment], error)
 	// ConfirmPayment confirms a pending payment in one transaction (see
-	// DESIGN.md section 3). Confirming a confirmed payment answers the same
+	// docs/design.md section 3). Confirming a confirmed payment answers the same
 	// result and changes nothing. Errors: not_found, conflict (rejected),
 	// validation_failed (amount_received differs without a note).
 	ConfirmPayment(ctx context.Context, paymentID string, in PaymentConfirmation) (*PaymentResult, error)

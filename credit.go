@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Credit transaction types (DESIGN.md section 2). Grants and refunds are
+// Credit transaction types (docs/design.md section 2). Grants and refunds are
 // positive, deductions negative, adjustments either.
 const (
 	TxTrialGrant   = "trial_grant"

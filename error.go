@@ -12,7 +12,7 @@ import (
 )
 
 // Error codes. Each is a stable, documented string that clients match on;
-// the HTTP layer maps each to one status (see DESIGN.md section 7).
+// the HTTP layer maps each to one status (see docs/design.md section 7).
 const (
 	EValidation       = "validation_failed"
 	EUnauthenticated  = "unauthenticated"

@@ -36,7 +36,7 @@ func (g GateInput) EffectiveStatus(now time.Time) (status, reason string) {
 	return g.Status, ""
 }
 
-// CheckGate is the one account gate of DESIGN.md section 4 rule 2, used by
+// CheckGate is the one account gate of docs/design.md section 4 rule 2, used by
 // every way of authenticating (JWT, session, API key, login). It returns nil
 // when the account may be used, else account_suspended, account_cancelled
 // or plan_inactive.

@@ -37,7 +37,7 @@ type UserPatch struct {
 // ownership changes hands only by TransferOwnership.
 func InvitableRoles() []Role { return []Role{RoleAdmin, RoleEditor, RoleViewer} }
 
-// MemberService manages the people of the principal's account (DESIGN.md
+// MemberService manages the people of the principal's account (docs/design.md
 // section 5: owners and admins, never the owner themselves).
 type MemberService interface {
 	// ListUsers pages through the account's live users.

@@ -10,7 +10,7 @@ import (
 // Operation names a metered AI operation.
 type Operation string
 
-// The AI operations and their default costs (DESIGN.md section 8).
+// The AI operations and their default costs (docs/design.md section 8).
 const (
 	OpAutoCluster     Operation = "auto_cluster"
 	OpGenerateIdeas   Operation = "generate_ideas"

@@ -37,7 +37,7 @@ func (p *Plan) SelfService() bool {
 	return p.Price > 0 || p.Slug == PlanFree || p.Slug == PlanFreeTrial
 }
 
-// DefaultPlans is the catalogue of DESIGN.md section 8.
+// DefaultPlans is the catalogue of docs/design.md section 8.
 func DefaultPlans() []Plan {
 	mk := func(slug, name string, price, credits int64, sites, users, sectors, rpm int, features ...string) Plan {
 		return Plan{Slug: slug, Name: name, Price: price, Currency: "USD", BillingPeriod: "month",

@@ -1,7 +1,7 @@
 package igny8
 
 // Action is something a principal may or may not do inside its account.
-// The role matrix of DESIGN.md section 5 is the table below and nowhere else.
+// The role matrix of docs/design.md section 5 is the table below and nowhere else.
 type Action string
 
 // The actions of the role matrix.

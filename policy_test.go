@@ -2,7 +2,7 @@ package igny8
 
 import "testing"
 
-// principals of every kind the role matrix of DESIGN.md section 5 knows.
+// principals of every kind the role matrix of docs/design.md section 5 knows.
 func matrixPrincipals() map[string]*Principal {
 	person := func(r Role) *Principal { return &Principal{Kind: CredentialJWT, UserID: "u", AccountID: "a", Role: r} }
 	key := func(r Role, site string) *Principal {

@@ -5,7 +5,7 @@ import "context"
 // Role is what a person or an API key may do inside an account.
 type Role string
 
-// The roles of DESIGN.md section 5. Developer is the system administrator and
+// The roles of docs/design.md section 5. Developer is the system administrator and
 // belongs to no account.
 const (
 	RoleDeveloper Role = "developer"

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Throttle scopes (DESIGN.md section 8).
+// Throttle scopes (docs/design.md section 8).
 const (
 	ScopeAPI   = "api"   // the plan's requests per minute, per account
 	ScopeAI    = "ai"    // a tenth of the plan's rate, per account
@@ -35,7 +35,7 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, rate Rate) (RateDecision, error)
 }
 
-// RateFor returns the budget of a throttle scope (DESIGN.md section 8):
+// RateFor returns the budget of a throttle scope (docs/design.md section 8):
 // api is the plan's rate, ai a tenth of it, auth 10 a minute; each with a
 // small burst so that a client cannot spend a minute's budget at once.
 func RateFor(scope string, planRate int) Rate {

@@ -12,7 +12,7 @@ import (
 
 // DefaultAuthCacheTTL is how long a resolved credential is reused. It keeps
 // a suspension, a revoked key or a removed user effective on every other
-// instance within 5 seconds (DESIGN.md section 4 rule 2): this TTL plus one
+// instance within 5 seconds (docs/design.md section 4 rule 2): this TTL plus one
 // request.
 const DefaultAuthCacheTTL = 2 * time.Second
 

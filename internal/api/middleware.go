@@ -39,7 +39,7 @@ func (h *Handler) dispatch(rs []route) http.Handler {
 	})
 }
 
-// wrap runs a request's way (DESIGN.md section 5): authenticate, account
+// wrap runs a request's way (docs/design.md section 5): authenticate, account
 // gate, throttle, role check, handler. Every route passes here; no handler
 // can skip a step.
 func (h *Handler) wrap(rt route) http.Handler {

@@ -10,7 +10,7 @@ import (
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
-// TestRoleMatrix checks DESIGN.md section 5 through HTTP for every role
+// TestRoleMatrix checks docs/design.md section 5 through HTTP for every role
 // (persons and API keys) and every action with an endpoint. The expected
 // column is written out from the design, not computed from the policy
 // table. Site-scoped actions are covered in the root package's tests.

@@ -65,7 +65,7 @@ type Config struct {
 	AITimeout time.Duration
 }
 
-// Default returns the defaults of DESIGN.md section 8.
+// Default returns the defaults of docs/design.md section 8.
 func Default() Config {
 	return Config{
 		Addr: ":8080", DatabaseURL: "igny8.db", Throttle: "on", LogLevel: "info", LogFormat: "text",

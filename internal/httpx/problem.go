@@ -13,7 +13,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-// statuses maps each error code to its HTTP status (DESIGN.md section 7).
+// statuses maps each error code to its HTTP status (docs/design.md section 7).
 var statuses = map[string]int{
 	igny8.EValidation:       http.StatusUnprocessableEntity,
 	igny8.EUnauthenticated:  http.StatusUnauthorized,

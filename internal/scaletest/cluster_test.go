@@ -1,5 +1,5 @@
 // Package scaletest runs several real igny8 serve processes on one
-// PostgreSQL and one Redis, the scale-out shape of DESIGN.md section 1,
+// PostgreSQL and one Redis, the scale-out shape of docs/design.md section 1,
 // under a concurrent workload and under faults (an instance killed, Redis
 // gone, PostgreSQL restarted). It needs IGNY8_TEST_POSTGRES_URL and
 // IGNY8_TEST_REDIS_URL and skips, saying so, without them.

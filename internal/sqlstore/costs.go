@@ -14,7 +14,7 @@ import (
 const maxCreditCost = 1_000_000
 
 // creditCosts returns every operation's cost: the price an administrator
-// stored, else the default of DESIGN.md section 8.
+// stored, else the default of docs/design.md section 8.
 func creditCosts(ctx context.Context, c conn) ([]igny8.CreditCost, error) {
 	rows, err := c.query(ctx, `SELECT operation, credits, updated_at, updated_by FROM credit_costs`)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package sqlstore implements the igny8 services on database/sql, with one
 // body of SQL for SQLite (modernc.org/sqlite, the embedded default) and
-// PostgreSQL (pgx). Dialect differences live in this file and dialect.go.
+// PostgreSQL (pgx). Dialect differences live in this file, apart from the
+// migration lock of PostgreSQL (migrate.go).
 package sqlstore
 
 import (
@@ -307,6 +308,17 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 func (db *DB) forUpdate() string {
 	if db.dialect == Postgres {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// forNoKeyUpdate is the row lock taken before a limit check or a change of
+// a site or account: on PostgreSQL it serializes such writers like FOR
+// UPDATE, yet lets inserts that merely reference the row (audit events,
+// sectors, credit transactions) through. SQLite needs none.
+func (db *DB) forNoKeyUpdate() string {
+	if db.dialect == Postgres {
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }

@@ -143,12 +143,8 @@ func insertCreditTx(ctx context.Context, tx *Tx, accountID string, seq, balance 
 // serializes ledger writers without blocking inserts of rows that merely
 // reference the account. Errors: not_found.
 func lockAccount(ctx context.Context, tx *Tx, accountID string) error {
-	lock := ""
-	if tx.db.dialect == Postgres {
-		lock = " FOR NO KEY UPDATE"
-	}
 	var id string
-	err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+lock, accountID).Scan(&id)
+	err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+tx.db.forNoKeyUpdate(), accountID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return igny8.NotFound("Account")
 	}

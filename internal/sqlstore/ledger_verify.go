@@ -21,7 +21,7 @@ const (
 	CheckFailedRefunded = "failed_operation_refunded"
 )
 
-// LedgerVerify checks every invariant of the credits ledger (DESIGN.md
+// LedgerVerify checks every invariant of the credits ledger (docs/design.md
 // section 4 rule 3) for every account and returns each violation; none
 // means the ledger is sound. It reads only. Errors: unauthenticated,
 // forbidden, or a database error.

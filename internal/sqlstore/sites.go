@@ -14,7 +14,7 @@ import (
 var _ igny8.SiteService = (*Store)(nil)
 
 // DefaultRetention is how long a soft-deleted row can be restored when the
-// store is not told otherwise (DESIGN.md section 8).
+// store is not told otherwise (docs/design.md section 8).
 const DefaultRetention = 30 * 24 * time.Hour
 
 // siteColumns selects the timestamps through COALESCE so that SQLite hands
@@ -62,17 +62,6 @@ func visibleSite(ctx context.Context, c conn, p *igny8.Principal, id string, loc
 		return nil, igny8.NotFound("Site")
 	}
 	return site, translate(err)
-}
-
-// forNoKeyUpdate is the row lock taken before a limit check or a change of
-// a site or account: on PostgreSQL it serializes such writers like FOR
-// UPDATE, yet lets inserts that merely reference the row (audit events,
-// sectors, credit transactions) through. SQLite needs none.
-func (db *DB) forNoKeyUpdate() string {
-	if db.dialect == Postgres {
-		return " FOR NO KEY UPDATE"
-	}
-	return ""
 }
 
 // tenantFor returns the principal of ctx when it may take action a.
