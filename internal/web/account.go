@@ -30,6 +30,19 @@ type accountPage struct {
 	Settings  siteForm // reuses Name and Errors; BillingEmail in Domain
 }
 
+// SiteName is the name of the site a key is bound to (SiteNames is keyed
+// by id; an API key holds a pointer to it), or a placeholder when that
+// site is deleted.
+func (pg *accountPage) SiteName(id *string) string {
+	if id == nil {
+		return "All sites"
+	}
+	if name, ok := pg.SiteNames[*id]; ok {
+		return name
+	}
+	return "A deleted site"
+}
+
 // siteAccessView is one site with the members granted to it.
 type siteAccessView struct {
 	Site   igny8.Site

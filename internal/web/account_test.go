@@ -74,3 +74,37 @@ func accountOf(t *testing.T, b *browser) string {
 	}
 	return m[1]
 }
+
+// TestSiteBoundKeyOnAccountPage creates a key bound to a site from the
+// account page: the answer shows its secret once, and the page keeps
+// rendering with the key listed under its site's name.
+func TestSiteBoundKeyOnAccountPage(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be)
+		owner := newBrowser(t, e)
+		owner.signUp("Key Maker")
+		owner.get("/sites")
+		r := owner.post("/sites", url.Values{"name": {"Bound Blog"}, "domain": {"bound.example.com"}})
+		siteID := regexp.MustCompile(`<option value="([^"]+)">Bound Blog</option>`).FindStringSubmatch(owner.get("/account").Body)
+		if siteID == nil {
+			t.Fatalf("no site on the account page after creating one (%d)", r.Status)
+		}
+		r = owner.post("/account/api-keys", url.Values{"name": {"WordPress: bound"}, "role": {"editor"}, "site_id": {siteID[1]}})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create a site-bound key: %d\n%s", r.Status, r.Body)
+		}
+		m := newKeyRE.FindStringSubmatch(r.Body)
+		if m == nil {
+			t.Fatalf("the new key's secret is not shown:\n%s", r.Body)
+		}
+		if api := e.Do("GET", "/api/v1/sites", nil, "X-API-Key", m[1]); api.Status != http.StatusOK || !strings.Contains(string(api.Body), "Bound Blog") {
+			t.Fatalf("the site-bound key does not see its site: %s", api)
+		}
+		r = owner.get("/account")
+		if r.Status != http.StatusOK {
+			t.Fatalf("account page with a site-bound key: %d\n%s", r.Status, r.Body)
+		}
+		mustContain(t, r, "<td>WordPress: bound</td>", "<td>Bound Blog</td>")
+	})
+}
