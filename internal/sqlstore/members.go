@@ -150,19 +150,19 @@ func checkNotInvited(ctx context.Context, tx *Tx, accountID, email string) error
 	case err != nil:
 		return translate(err)
 	case members > 0:
-		return emailConflict("This person is already a member of the account.", "is already a member of the account")
+		return emailConflict("This person is already a member of the account.")
 	case others > 0:
-		return emailConflict("This email already belongs to an igny8 user; invite another address.", "already belongs to an igny8 user")
+		return emailConflict("This email already belongs to an igny8 user; invite another address.")
 	case pending > 0:
-		return emailConflict("This person has already been invited.", "has a pending invitation")
+		return emailConflict("This person has already been invited.")
 	}
 	return nil
 }
 
 // emailConflict is a conflict naming the email field.
-func emailConflict(message, field string) *igny8.Error {
+func emailConflict(message string) *igny8.Error {
 	return &igny8.Error{Code: igny8.EConflict, Message: message,
-		Fields: []igny8.FieldError{{Field: "email", Message: field}}}
+		Fields: []igny8.FieldError{{Field: "email", Message: message}}}
 }
 
 // ListDeletedUsers pages through the account's removed users that can

@@ -83,8 +83,7 @@ func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRo
 	return userByID(ctx, tx.conn, id)
 }
 
-var errEmailTaken = &igny8.Error{Code: igny8.EConflict, Message: "A user with this email already exists.",
-	Fields: []igny8.FieldError{{Field: "email", Message: "already belongs to an igny8 user"}}}
+var errEmailTaken = emailConflict("A user with this email already exists.")
 
 // restoreOrReplace deals with a removed user who holds the invitation's
 // email (emails are unique across igny8). A user removed from the

@@ -15,6 +15,8 @@ type accountPage struct {
 	Account *igny8.Account
 	Users   []igny8.User
 	Invites []igny8.Invitation
+	// Removed are the removed users that can still be restored.
+	Removed []igny8.User
 	// Grantees are the members whose sites are granted one by one.
 	Grantees  []igny8.User
 	Sites     []siteAccessView
@@ -73,6 +75,11 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *visit
 			return err
 		}
 		pg.Invites = invites.Items
+		removed, err := h.Members.ListDeletedUsers(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Removed = removed.Items
 	}
 	if igny8.Allowed(v.P, igny8.ActManageSites) {
 		sites, err := h.Sites.ListSites(ctx, igny8.SiteFilter{}, igny8.PageRequest{Limit: igny8.MaxPageSize})
@@ -153,6 +160,8 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) e
 		if confirmed(r) {
 			err = h.Members.RemoveUser(r.Context(), id)
 		}
+	case "restore":
+		_, err = h.Members.RestoreUser(r.Context(), id)
 	case "transfer":
 		err = errNotConfirmed
 		if confirmed(r) {

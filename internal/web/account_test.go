@@ -108,3 +108,57 @@ func TestSiteBoundKeyOnAccountPage(t *testing.T) {
 		mustContain(t, r, "<td>WordPress: bound</td>", "<td>Bound Blog</td>")
 	})
 }
+
+// TestRemovedPersonIsRestoredFromAccountPage removes a member on the
+// account page, finds them under "Removed people" and restores them; a
+// restore past the plan's user limit is refused on the page.
+func TestRemovedPersonIsRestoredFromAccountPage(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be)
+		owner := newBrowser(t, e)
+		owner.signUp("Restorer")
+		acct := accountOf(t, owner)
+		e.SetPlan(acct, "starter") // owner + 1 seat
+		owner.get("/account")
+		r := owner.post("/account/users", url.Values{"email": {"comeback@example.com"}, "role": {"editor"}})
+		link, _ := url.Parse(strings.ReplaceAll(inviteURLRE.FindStringSubmatch(r.Body)[1], "&amp;", "&"))
+		member := newBrowser(t, e)
+		member.get(link.RequestURI())
+		member.post("/accept-invite", url.Values{"token": {link.Query().Get("token")}, "name": {"Cora Comeback"}, "password": {testPassword}})
+		id := regexp.MustCompile(`id="role-([^"]+)"`).FindStringSubmatch(owner.get("/account").Body)[1]
+
+		r = owner.post("/account/users/"+id, url.Values{"op": {"remove"}, "confirm": {"yes"}})
+		mustContain(t, r, "can be restored below", "Removed people", "Cora Comeback (comeback@example.com), Editor", `aria-label="Restore comeback@example.com"`)
+
+		// Someone else's invitation takes the last seat: the restore is refused.
+		owner.post("/account/users", url.Values{"email": {"filler@example.com"}, "role": {"viewer"}})
+		r = owner.post("/account/users/"+id, url.Values{"op": {"restore"}})
+		if r.Status != http.StatusForbidden {
+			t.Fatalf("restore past the user limit: %d", r.Status)
+		}
+		mustContain(t, r, "user limit is reached", "Removed people")
+		inv := regexp.MustCompile(`action="/account/invitations/([^/"]+)/delete"`).FindStringSubmatch(r.Body)[1]
+		owner.post("/account/invitations/"+inv+"/delete", nil)
+		r = owner.post("/account/users/"+id, url.Values{"op": {"restore"}})
+		mustContain(t, r, "The user was restored", "<td>comeback@example.com</td>")
+		if strings.Contains(r.Body, "Removed people") {
+			t.Fatal("the restored user is still listed as removed")
+		}
+		back := newBrowser(t, e)
+		back.get("/login")
+		if r := back.post("/login", url.Values{"email": {"comeback@example.com"}, "password": {testPassword}}); r.URL.Path != "/sites" {
+			t.Fatalf("the restored user's login landed on %s (%d)", r.URL, r.Status)
+		}
+
+		// A live user's email, of this account or another, is refused at once.
+		other := newBrowser(t, e).signUp("Elsewhere")
+		r = owner.post("/account/users", url.Values{"email": {other}, "role": {"viewer"}})
+		if r.Status != http.StatusConflict {
+			t.Fatalf("inviting another account's user: %d", r.Status)
+		}
+		mustContain(t, r, "This email already belongs to an igny8 user")
+		r = owner.post("/account/users", url.Values{"email": {"comeback@example.com"}, "role": {"viewer"}})
+		mustContain(t, r, "already a member of the account")
+	})
+}
