@@ -20,6 +20,32 @@ type Invitation struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Invitation states, as the accept page shows them before its form.
+const (
+	InvitationPending   = "pending"
+	InvitationUsed      = "used"
+	InvitationWithdrawn = "withdrawn"
+	InvitationExpired   = "expired"
+	// InvitationEmailTaken is a pending invitation whose email has since
+	// become another live user's: it cannot be accepted.
+	InvitationEmailTaken = "email_taken"
+)
+
+// InvitationPreview is what the holder of an invitation link learns
+// before accepting it: whose account, which role, who invited, and
+// whether the link still works.
+type InvitationPreview struct {
+	AccountName string
+	Email       string
+	Name        string
+	Role        Role
+	// InvitedBy is the inviter's name (their email when they have none),
+	// or "" when an API key invited or the inviter is gone.
+	InvitedBy string
+	ExpiresAt time.Time
+	State     string
+}
+
 // NewInvitation is the form that invites a person. Role defaults to viewer.
 type NewInvitation struct {
 	Email string `json:"email"`
@@ -59,6 +85,10 @@ type MemberService interface {
 	// principal: the token is the credential. Errors: not_found (unknown, used or expired
 	// token), conflict (email taken), plan_limit_reached, validation_failed.
 	AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string) (*User, error)
+	// PreviewInvitation describes the invitation whose token hashes to
+	// tokenHash, in whatever state it is. Like AcceptInvitation it needs
+	// no principal. Errors: not_found (no such token).
+	PreviewInvitation(ctx context.Context, tokenHash string) (*InvitationPreview, error)
 	// UpdateUser changes a member's name or role. Errors: not_found,
 	// forbidden (the owner's role, or making an owner), validation_failed.
 	UpdateUser(ctx context.Context, id string, patch UserPatch) (*User, error)

@@ -40,9 +40,9 @@ func TestInvitationAndAPIKeyPages(t *testing.T) {
 		if r.URL.Path != "/sites" {
 			t.Fatalf("accepted invite landed on %s (%d)", r.URL, r.Status)
 		}
-		mustContain(t, r, "You have joined the account.", "You have no sites yet.")
+		mustContain(t, r, "You have joined the account.", "No sites are shared with you yet.")
 		r = member.post("/accept-invite", url.Values{"token": {link.Query().Get("token")}, "name": {"Again"}, "password": {testPassword}})
-		mustContain(t, r, "not valid any more")
+		mustContain(t, r, "This invitation was already used")
 		// An editor cannot manage keys or people.
 		if r := member.post("/account/api-keys", url.Values{"name": {"sneaky"}}); r.Status != http.StatusForbidden {
 			t.Fatalf("editor creating a key: %d", r.Status)
