@@ -17,7 +17,7 @@ func (h *Handler) userRoutes() []route {
 			access: tenant, action: igny8.ActManageUsers, in: igny8.NewInvitation{}, out: invitationResponse{}, status: http.StatusCreated, h: h.inviteUser},
 		{method: "PATCH", path: "/api/v1/account/users/{id}", summary: "Change a user's name or role (never the owner's)", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, in: igny8.UserPatch{}, out: igny8.User{}, h: h.updateUser},
-		{method: "DELETE", path: "/api/v1/account/users/{id}", summary: "Remove a user (never the owner); their tokens stop at once", tag: "account",
+		{method: "DELETE", path: "/api/v1/account/users/{id}", summary: "Remove a user (never the owner); their tokens stop at once; restorable during retention", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.removeUser},
 		{method: "POST", path: "/api/v1/account/users/{id}/restore", summary: "Restore a removed user within retention, with their role and site grants (within the plan's max_users)", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, out: igny8.User{}, h: h.restoreUser},
