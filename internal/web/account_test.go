@@ -106,6 +106,14 @@ func TestSiteBoundKeyOnAccountPage(t *testing.T) {
 			t.Fatalf("account page with a site-bound key: %d\n%s", r.Status, r.Body)
 		}
 		mustContain(t, r, "<td>WordPress: bound</td>", "<td>Bound Blog</td>")
+		// A key whose site was deleted still renders.
+		owner.get("/sites")
+		owner.post("/sites/"+siteID[1]+"/delete", url.Values{"confirm": {"yes"}})
+		r = owner.get("/account")
+		if r.Status != http.StatusOK {
+			t.Fatalf("account page with a key of a deleted site: %d", r.Status)
+		}
+		mustContain(t, r, "<td>WordPress: bound</td>", "<td>A deleted site</td>")
 	})
 }
 
