@@ -47,6 +47,10 @@ type User struct {
 	LastLoginAt *time.Time `json:"last_login_at"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// DeletedAt and PurgeAfter are set only in the list of removed users
+	// that can still be restored.
+	DeletedAt  *time.Time `json:"deleted_at,omitempty"`
+	PurgeAfter *time.Time `json:"purge_after,omitempty"`
 }
 
 // AccountService is the account as its own members see it: every method

@@ -158,6 +158,10 @@ type SiteService interface {
 	// ListSites pages through the live sites, oldest first.
 	// Errors: validation_failed (cursor).
 	ListSites(ctx context.Context, f SiteFilter, pr PageRequest) (*Page[Site], error)
+	// CountSites is the number of the account's live sites, the count
+	// max_sites limits, whichever of them the caller may see (editors and
+	// viewers learn how many sites the account has, not which).
+	CountSites(ctx context.Context) (int, error)
 	// UpdateSite changes a live site. Errors: not_found, validation_failed,
 	// conflict (slug taken; industry change with sectors of another industry).
 	UpdateSite(ctx context.Context, id string, in SitePatch) (*Site, error)

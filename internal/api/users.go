@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
@@ -10,14 +11,16 @@ import (
 
 func (h *Handler) userRoutes() []route {
 	return []route{
-		{method: "GET", path: "/api/v1/account/users", summary: "The account's users", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.User]{}, h: h.listUsers},
-		{method: "POST", path: "/api/v1/account/users", summary: "Invite a person: answers a one-time link valid 7 days", tag: "account",
+		{method: "GET", path: "/api/v1/account/users", summary: "The account's users; deleted=true: the removed users that can still be restored", tag: "account",
+			access: tenant, action: igny8.ActManageUsers, query: userFilters, out: igny8.Page[igny8.User]{}, h: h.listUsers},
+		{method: "POST", path: "/api/v1/account/users", summary: "Invite a person (not a live user's email): answers a one-time link valid 7 days; accepting restores a user removed from this account, or replaces one removed from another", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, in: igny8.NewInvitation{}, out: invitationResponse{}, status: http.StatusCreated, h: h.inviteUser},
 		{method: "PATCH", path: "/api/v1/account/users/{id}", summary: "Change a user's name or role (never the owner's)", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, in: igny8.UserPatch{}, out: igny8.User{}, h: h.updateUser},
-		{method: "DELETE", path: "/api/v1/account/users/{id}", summary: "Remove a user (never the owner); their tokens stop at once", tag: "account",
+		{method: "DELETE", path: "/api/v1/account/users/{id}", summary: "Remove a user (never the owner); their tokens stop at once; restorable during retention", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.removeUser},
+		{method: "POST", path: "/api/v1/account/users/{id}/restore", summary: "Restore a removed user within retention, with their role and site grants (within the plan's max_users)", tag: "account",
+			access: tenant, action: igny8.ActManageUsers, out: igny8.User{}, h: h.restoreUser},
 		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.Invitation]{}, h: h.listInvitations},
 		{method: "DELETE", path: "/api/v1/account/invitations/{id}", summary: "Withdraw a pending invitation, freeing its seat", tag: "account",
@@ -39,16 +42,36 @@ type transferRequest struct {
 	UserID string `json:"user_id"`
 }
 
+var userFilters = append([]param{{"deleted", "true: the removed users that can still be restored"}}, pageParams...)
+
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
 	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
-	users, err := h.Members.ListUsers(r.Context(), page)
+	list := h.Members.ListUsers
+	if v := r.URL.Query().Get("deleted"); v != "" {
+		deleted, err := strconv.ParseBool(v)
+		if err != nil {
+			return igny8.InvalidField("deleted", "must be true or false")
+		}
+		if deleted {
+			list = h.Members.ListDeletedUsers
+		}
+	}
+	users, err := list(r.Context(), page)
 	if err != nil {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, users)
+}
+
+func (h *Handler) restoreUser(w http.ResponseWriter, r *http.Request) error {
+	user, err := h.Members.RestoreUser(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, user)
 }
 
 func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/igny8/igny8"
 )
@@ -45,4 +47,43 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 		}
 		return audit(ctx, tx, p.AccountID, "user.invitation_revoked", "invitation", id, nil)
 	})
+}
+
+// PreviewInvitation describes an invitation by its token for the accept
+// page (see igny8.MemberService); the token is the credential.
+func (s *Store) PreviewInvitation(ctx context.Context, tokenHash string) (*igny8.InvitationPreview, error) {
+	var pv igny8.InvitationPreview
+	var used, withdrawn, taken int
+	var inviter, inviterEmail sql.NullString
+	err := s.db.reader().queryRow(ctx, `SELECT a.name, i.email, i.name, i.role, i.expires_at,
+		CASE WHEN i.accepted_at IS NULL THEN 0 ELSE 1 END, CASE WHEN i.revoked_at IS NULL THEN 0 ELSE 1 END,
+		CASE WHEN EXISTS (SELECT 1 FROM users x WHERE x.email = i.email AND x.deleted_at IS NULL) THEN 1 ELSE 0 END,
+		u.name, u.email
+		FROM invitations i JOIN accounts a ON a.id = i.account_id
+		LEFT JOIN users u ON u.id = i.invited_by AND u.account_id = i.account_id AND u.deleted_at IS NULL
+		WHERE i.token_hash = ?`, tokenHash).Scan(&pv.AccountName, &pv.Email, &pv.Name, &pv.Role, &pv.ExpiresAt,
+		&used, &withdrawn, &taken, &inviter, &inviterEmail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, igny8.Errorf(igny8.ENotFound, "This invitation is unknown.")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	pv.InvitedBy = inviter.String
+	if pv.InvitedBy == "" {
+		pv.InvitedBy = inviterEmail.String
+	}
+	switch {
+	case used == 1:
+		pv.State = igny8.InvitationUsed
+	case withdrawn == 1:
+		pv.State = igny8.InvitationWithdrawn
+	case !pv.ExpiresAt.After(s.db.Now()):
+		pv.State = igny8.InvitationExpired
+	case taken == 1:
+		pv.State = igny8.InvitationEmailTaken
+	default:
+		pv.State = igny8.InvitationPending
+	}
+	return &pv, nil
 }

@@ -75,13 +75,17 @@ func accountMaxUsers(ctx context.Context, tx *Tx, accountID string) (int, error)
 }
 
 // seatsTaken counts the account's live users and pending invitations,
-// leaving out the invitation except (being accepted).
+// leaving out the invitation except (being accepted). An invitation whose
+// email has since become a live user's (here or in another account)
+// cannot be accepted, so it takes no seat.
 func seatsTaken(ctx context.Context, tx *Tx, accountID, except string) (int, error) {
 	var n int
 	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE account_id = ? AND deleted_at IS NULL) +
-		(SELECT COUNT(*) FROM invitations WHERE account_id = ? AND id <> ? AND accepted_at IS NULL
-			AND revoked_at IS NULL AND expires_at > ?)`, accountID, accountID, except, tx.now).Scan(&n)
+		(SELECT COUNT(*) FROM invitations i WHERE i.account_id = ? AND i.id <> ? AND i.accepted_at IS NULL
+			AND i.revoked_at IS NULL AND i.expires_at > ?
+			AND NOT EXISTS (SELECT 1 FROM users x WHERE x.email = i.email AND x.deleted_at IS NULL))`,
+		accountID, accountID, except, tx.now).Scan(&n)
 	return n, translate(err)
 }
 
@@ -129,22 +133,103 @@ func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, tokenHas
 	return inv, nil
 }
 
-// checkNotInvited refuses an email that is already a member of the
-// account or has a pending invitation to it. Only this account's rows are
-// looked at: whether the email is used elsewhere shows at acceptance.
+// checkNotInvited refuses an email that belongs to a live user (a member
+// of this account or a user of another: emails are unique, so the
+// invitation could never be accepted) or has a pending invitation to this
+// account. A removed user's email may be invited again: acceptance
+// restores or replaces that user (see AcceptInvitation).
 func checkNotInvited(ctx context.Context, tx *Tx, accountID, email string) error {
-	var members, pending int
+	var members, others, pending int
 	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE account_id = ? AND email = ? AND deleted_at IS NULL),
+		(SELECT COUNT(*) FROM users WHERE (account_id IS NULL OR account_id <> ?) AND email = ? AND deleted_at IS NULL),
 		(SELECT COUNT(*) FROM invitations WHERE account_id = ? AND email = ? AND accepted_at IS NULL
-			AND revoked_at IS NULL AND expires_at > ?)`, accountID, email, accountID, email, tx.now).Scan(&members, &pending)
+			AND revoked_at IS NULL AND expires_at > ?)`, accountID, email, accountID, email, accountID, email, tx.now).
+		Scan(&members, &others, &pending)
 	switch {
 	case err != nil:
 		return translate(err)
 	case members > 0:
-		return igny8.Errorf(igny8.EConflict, "This person is already a member of the account.")
+		return emailConflict("This person is already a member of the account.")
+	case others > 0:
+		return emailConflict("This email already belongs to an igny8 user; invite another address.")
 	case pending > 0:
-		return igny8.Errorf(igny8.EConflict, "This person has already been invited.")
+		return emailConflict("This person has already been invited.")
 	}
 	return nil
+}
+
+// emailConflict is a conflict naming the email field.
+func emailConflict(message string) *igny8.Error {
+	return &igny8.Error{Code: igny8.EConflict, Message: message,
+		Fields: []igny8.FieldError{{Field: "email", Message: message}}}
+}
+
+// ListDeletedUsers pages through the account's removed users that can
+// still be restored, oldest first. Errors: unauthenticated, forbidden.
+func (s *Store) ListDeletedUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
+	p, err := tenantFor(ctx, igny8.ActManageUsers)
+	if err != nil {
+		return igny8.Page[igny8.User]{}, err
+	}
+	page = page.Normalized()
+	users, err := queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.User, error) {
+		var u igny8.User
+		return &u, scanUser(row, &u, nullTimestamp{&u.DeletedAt}, nullTimestamp{&u.PurgeAfter})
+	}, `SELECT `+userColumns+`, COALESCE(u.deleted_at, NULL), COALESCE(u.purge_after, NULL) FROM users u
+		WHERE u.account_id = ? AND u.deleted_at IS NOT NULL AND u.purge_after > ? AND u.id > ? ORDER BY u.id LIMIT ?`,
+		p.AccountID, s.db.Now(), page.Cursor, page.Limit+1)
+	if err != nil {
+		return igny8.Page[igny8.User]{}, err
+	}
+	return *cutPage(users, page.Limit, func(u *igny8.User) string { return u.ID }), nil
+}
+
+// RestoreUser brings back a removed member of the account within
+// retention, with their role and site grants; their sessions stay ended.
+// The account row is locked while the seats are counted, as for
+// invitations, so racing restores cannot pass max_users. Pending
+// invitations to the restored email are withdrawn. Errors: not_found,
+// plan_limit_reached, forbidden.
+func (s *Store) RestoreUser(ctx context.Context, id string) (*igny8.User, error) {
+	p, err := tenantFor(ctx, igny8.ActManageUsers)
+	if err != nil {
+		return nil, err
+	}
+	var user *igny8.User
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		max, err := accountMaxUsers(ctx, tx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		var email string
+		err = tx.queryRow(ctx, `SELECT email FROM users WHERE account_id = ? AND id = ? AND deleted_at IS NOT NULL
+			AND purge_after > ?`+tx.db.forUpdate(), p.AccountID, id, tx.now).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return igny8.NotFound("User")
+		}
+		if err != nil {
+			return translate(err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE invitations SET revoked_at = ? WHERE account_id = ? AND email = ?
+			AND accepted_at IS NULL AND revoked_at IS NULL`, tx.now, p.AccountID, email); err != nil {
+			return err
+		}
+		if n, err := seatsTaken(ctx, tx, p.AccountID, ""); err != nil {
+			return err
+		} else if n >= max {
+			return errSeats
+		}
+		s.limitChecked()
+		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = NULL, purge_after = NULL, updated_at = ?
+			WHERE account_id = ? AND id = ?`, tx.now, p.AccountID, id); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, p.AccountID, "user.restored", "user", id, nil); err != nil {
+			return err
+		}
+		user, err = userByID(ctx, tx.conn, id)
+		return err
+	})
+	return user, err
 }

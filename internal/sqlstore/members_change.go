@@ -60,21 +60,65 @@ func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRo
 	if name == "" {
 		name, _, _ = strings.Cut(inv.email, "@")
 	}
-	id := newID()
-	if _, err := tx.exec(ctx, `INSERT INTO users (id, email, name, password_hash, role, account_id, is_active,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`,
-		id, inv.email, name, passwordHash, inv.role, inv.accountID, tx.now, tx.now); err != nil {
-		if IsConstraint(err, "unique") {
-			return nil, igny8.Errorf(igny8.EConflict, "A user with this email already exists.")
-		}
+	id, restored, err := s.restoreOrReplace(ctx, tx, inv, name, passwordHash)
+	if err != nil {
 		return nil, err
+	}
+	if id == "" {
+		id = newID()
+		if _, err := tx.exec(ctx, `INSERT INTO users (id, email, name, password_hash, role, account_id, is_active,
+			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`,
+			id, inv.email, name, passwordHash, inv.role, inv.accountID, tx.now, tx.now); err != nil {
+			if IsConstraint(err, "unique") {
+				return nil, errEmailTaken
+			}
+			return nil, err
+		}
 	}
 	actor := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: id, AccountID: inv.accountID})
 	if err := audit(actor, tx, inv.accountID, "user.joined", "user", id,
-		map[string]any{"invitation_id": inv.id, "role": inv.role}); err != nil {
+		map[string]any{"invitation_id": inv.id, "role": inv.role, "restored": restored}); err != nil {
 		return nil, err
 	}
 	return userByID(ctx, tx.conn, id)
+}
+
+var errEmailTaken = emailConflict("A user with this email already exists.")
+
+// restoreOrReplace deals with a removed user who holds the invitation's
+// email (emails are unique across igny8). A user removed from the
+// inviting account is restored: the same user, with the invitation's
+// role, the name and password just given, and no site grants (the
+// inviter grants sites anew); it answers that user's id. A user removed
+// from another account is purged now, as retention would later, so that
+// the person can join; it answers "". A live user is a conflict.
+func (s *Store) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (string, bool, error) {
+	var prevID string
+	var prevAccount sql.NullString
+	var deletedAt sql.NullString
+	err := tx.queryRow(ctx, `SELECT id, account_id, CASE WHEN deleted_at IS NULL THEN NULL ELSE 'yes' END FROM users
+		WHERE email = ?`+tx.db.forUpdate(), inv.email).Scan(&prevID, &prevAccount, &deletedAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, translate(err)
+	case !deletedAt.Valid:
+		return "", false, errEmailTaken
+	case prevAccount.Valid && prevAccount.String == inv.accountID:
+		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = NULL, purge_after = NULL, name = ?, password_hash = ?,
+			role = ?, is_active = TRUE, updated_at = ? WHERE account_id = ? AND id = ?`,
+			name, passwordHash, inv.role, tx.now, inv.accountID, prevID); err != nil {
+			return "", false, err
+		}
+		_, err := tx.exec(ctx, `DELETE FROM site_user_access WHERE account_id = ? AND user_id = ?`, inv.accountID, prevID)
+		return prevID, true, err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM users WHERE id = ? AND deleted_at IS NOT NULL`, prevID); err != nil {
+		return "", false, err
+	}
+	return "", false, audit(ctx, tx, prevAccount.String, "user.purged", "user", prevID,
+		map[string]any{"reason": "the email joined another account"})
 }
 
 // memberRole locks and reads the role of a live member of the account.

@@ -15,6 +15,8 @@ type accountPage struct {
 	Account *igny8.Account
 	Users   []igny8.User
 	Invites []igny8.Invitation
+	// Removed are the removed users that can still be restored.
+	Removed []igny8.User
 	// Grantees are the members whose sites are granted one by one.
 	Grantees  []igny8.User
 	Sites     []siteAccessView
@@ -28,6 +30,19 @@ type accountPage struct {
 	FormError string
 	ErrorFor  string
 	Settings  siteForm // reuses Name and Errors; BillingEmail in Domain
+}
+
+// SiteName is the name of the site a key is bound to (SiteNames is keyed
+// by id; an API key holds a pointer to it), or a placeholder when that
+// site is deleted.
+func (pg *accountPage) SiteName(id *string) string {
+	if id == nil {
+		return "All sites"
+	}
+	if name, ok := pg.SiteNames[*id]; ok {
+		return name
+	}
+	return "A deleted site"
 }
 
 // siteAccessView is one site with the members granted to it.
@@ -60,6 +75,11 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *visit
 			return err
 		}
 		pg.Invites = invites.Items
+		removed, err := h.Members.ListDeletedUsers(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		pg.Removed = removed.Items
 	}
 	if igny8.Allowed(v.P, igny8.ActManageSites) {
 		sites, err := h.Sites.ListSites(ctx, igny8.SiteFilter{}, igny8.PageRequest{Limit: igny8.MaxPageSize})
@@ -140,6 +160,8 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) e
 		if confirmed(r) {
 			err = h.Members.RemoveUser(r.Context(), id)
 		}
+	case "restore":
+		_, err = h.Members.RestoreUser(r.Context(), id)
 	case "transfer":
 		err = errNotConfirmed
 		if confirmed(r) {

@@ -187,6 +187,22 @@ func TestBrowserJourney(t *testing.T) {
 	owner.expect("sector added", `.notice`, "The sector was added.")
 	owner.expect("sector count", `main section.panel h3`, "(1 of 3)")
 
+	owner.step("create a key bound to the site",
+		owner.open("/account"),
+		chromedp.WaitVisible(css(`#key-name`)),
+		fill("#key-name", "WordPress: Browser Blog"),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#key-site"); s.selectedIndex = 1; })()`),
+		chromedp.Submit(css(`form[action="/account/api-keys"]`)),
+		chromedp.WaitVisible(css(`[data-testid=new-api-key]`)))
+	key := owner.text("read the new key", `[data-testid=new-api-key]`)
+	if !strings.HasPrefix(key, "igny8_") {
+		t.Fatalf("the page shows %q as the new key", key)
+	}
+	if r := e.Do("GET", "/api/v1/sites", nil, "X-API-Key", key); r.Status != 200 || !strings.Contains(string(r.Body), "Browser Blog") {
+		t.Fatalf("the key read from the page does not see its site: %s", r)
+	}
+	owner.expect("key listed under its site", `#keys tbody`, "Browser Blog")
+	owner.step("back to the sites", owner.open("/sites"), chromedp.WaitVisible(css(`[data-testid=site-limit]`)))
 	owner.expect("site limit shown", `[data-testid=site-limit]`, "Your plan allows 1 site")
 	owner.step("second site is refused",
 		fill("#f-name", "One Too Many"),

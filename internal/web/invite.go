@@ -8,18 +8,52 @@ import (
 )
 
 // invitePage is the form that turns an invitation link into a login.
+// Invite describes the invitation; the form shows only while it can be
+// accepted.
 type invitePage struct {
 	Token, Name string
 	Errors      formErrors
 	FormError   string
+	Invite      *igny8.InvitationPreview
+}
+
+// Open reports whether the invitation can still be accepted.
+func (pg invitePage) Open() bool {
+	return pg.Token != "" && (pg.Invite == nil || pg.Invite.State == igny8.InvitationPending)
 }
 
 func (h *Handler) acceptInviteForm(w http.ResponseWriter, r *http.Request, v *visit) error {
 	pg := invitePage{Token: r.URL.Query().Get("token"), Errors: formErrors{}}
+	status := http.StatusOK
 	if pg.Token == "" {
 		pg.FormError = "This page needs the link from your invitation. Open the link you were sent."
+	} else if err := h.previewInvite(r, &pg); err != nil {
+		if igny8.ErrorCode(err) != igny8.ENotFound {
+			return err
+		}
+		pg.Token, status = "", http.StatusNotFound
+		pg.FormError = "This invitation link is not valid. Check that you opened the whole link, or ask for a new one."
+	} else if !pg.Open() {
+		status = http.StatusGone
 	}
-	return h.render(w, r, v, http.StatusOK, "accept_invite", "Join your team", pg)
+	return h.render(w, r, v, status, "accept_invite", "Join your team", pg)
+}
+
+// previewInvite describes pg's invitation and pre-fills the name the
+// inviter gave.
+func (h *Handler) previewInvite(r *http.Request, pg *invitePage) error {
+	if pg.Token == "" || len(pg.Token) > 200 {
+		return igny8.NotFound("Invitation")
+	}
+	inv, err := h.Members.PreviewInvitation(r.Context(), h.Secrets.HashToken(pg.Token))
+	if err != nil {
+		return err
+	}
+	pg.Invite = inv
+	if pg.Name == "" {
+		pg.Name = inv.Name
+	}
+	return nil
 }
 
 func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -32,11 +66,17 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, v *visit)
 		http.Redirect(w, r, "/sites?notice=joined", http.StatusSeeOther)
 		return nil
 	}
+	if perr := h.previewInvite(r, &pg); perr != nil && igny8.ErrorCode(perr) != igny8.ENotFound {
+		return perr
+	}
 	switch igny8.ErrorCode(err) {
 	case igny8.EValidation:
 		pg.Errors, pg.FormError = fieldErrors(err)
 	case igny8.ENotFound:
-		pg.FormError = "This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one."
+		if pg.Invite == nil {
+			pg.Token = ""
+			pg.FormError = "This invitation link is not valid any more: it was used, withdrawn or has expired. Ask for a new one."
+		}
 	case igny8.EConflict, igny8.EPlanLimit:
 		pg.FormError = igny8.ErrorMessage(err)
 	default:

@@ -84,6 +84,10 @@ type errorPage struct {
 	Heading   string
 	Message   string
 	RequestID string
+	// Gated is a member of an account the account gate refuses: every
+	// page of the account answers the same, so the page offers to log out
+	// instead of a link back to it.
+	Gated bool
 }
 
 // fail answers err as a friendly page; internals are logged with the
@@ -100,6 +104,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *visit, err err
 		RequestID: httpx.RequestID(r.Context())}
 	if ep.Heading == "" {
 		ep.Heading = http.StatusText(status)
+	}
+	switch igny8.ErrorCode(err) {
+	case igny8.EAccountSuspended, igny8.EAccountCancelled, igny8.EPlanInactive:
+		ep.Gated = v != nil && v.P != nil && v.P.AccountID != ""
 	}
 	if status >= 500 {
 		h.Logger.ErrorContext(r.Context(), "page failed", "request_id", ep.RequestID, "method", r.Method,

@@ -12,7 +12,10 @@ import (
 type sitesPage struct {
 	Sites      []siteView
 	Industries []igny8.Industry
-	SitesUsed  int
+	SitesUsed  int // the account's live sites, whoever looks
+	// Restricted is an editor or viewer, who sees only the sites granted
+	// to them (Sites) out of SitesUsed.
+	Restricted bool
 	UsersUsed  int
 	Plan       *igny8.Plan
 	AtLimit    bool
@@ -79,7 +82,12 @@ func (h *Handler) renderSites(w http.ResponseWriter, r *http.Request, v *visit, 
 		sv.SectorsFull = len(sv.Sectors) >= pg.Plan.MaxSectorsPerSite
 		pg.Sites = append(pg.Sites, sv)
 	}
-	pg.SitesUsed = len(pg.Sites)
+	// The plan's limit counts the account's sites, not the ones this
+	// member is granted.
+	if pg.SitesUsed, err = h.Sites.CountSites(ctx); err != nil {
+		return err
+	}
+	pg.Restricted = igny8.SiteScope(v.P) != igny8.SitesAll
 	if igny8.Allowed(v.P, igny8.ActManageSites) {
 		deleted, err := h.Sites.ListSites(ctx, igny8.SiteFilter{Deleted: true}, igny8.PageRequest{Limit: igny8.MaxPageSize})
 		if err != nil {
