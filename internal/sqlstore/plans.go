@@ -170,32 +170,41 @@ func (s *Store) SeedPlans(ctx context.Context) ([]string, error) {
 }
 
 // ResetPlans brings every default plan back to its default values
-// (creating the missing ones), undoing an administrator's edits, with an
-// audit event per plan. It is what `igny8 plans seed --reset` asks for.
+// (creating the missing ones) in one transaction, undoing an
+// administrator's edits, with a plan.reset audit event per plan. It is
+// what `igny8 plans seed --reset` asks for.
 func (s *Store) ResetPlans(ctx context.Context) error {
-	for _, p := range igny8.DefaultPlans() {
-		if _, err := s.ResetPlan(ctx, p); err != nil {
-			return fmt.Errorf("reset plan %s: %w", p.Slug, err)
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		for _, p := range igny8.DefaultPlans() {
+			if _, err := resetPlan(ctx, tx, p); err != nil {
+				return fmt.Errorf("reset plan %s: %w", p.Slug, err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // ResetPlan creates the plan p.Slug or brings it back to p, with a
 // plan.reset audit event. Errors: validation_failed.
 func (s *Store) ResetPlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, error) {
-	if err := validatePlan(&p); err != nil {
-		return nil, err
-	}
 	var out *igny8.Plan
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
-		if out, err = upsertPlan(ctx, tx, p); err != nil {
-			return err
-		}
-		return audit(ctx, tx, "", "plan.reset", "plan", out.ID, map[string]any{"slug": out.Slug})
+		out, err = resetPlan(ctx, tx, p)
+		return err
 	})
 	return out, err
+}
+
+func resetPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
+	if err := validatePlan(&p); err != nil {
+		return nil, err
+	}
+	out, err := upsertPlan(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	return out, audit(ctx, tx, "", "plan.reset", "plan", out.ID, map[string]any{"slug": out.Slug})
 }
 
 // CreatePlanIfMissing creates the plan p.Slug when there is none and

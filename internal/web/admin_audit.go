@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/igny8/igny8"
@@ -65,8 +66,10 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) e
 	q := r.URL.Query()
 	pg := &adminAuditPage{Account: strings.TrimSpace(q.Get("account")), Action: strings.TrimSpace(q.Get("action")), Actions: auditActions}
 	status := http.StatusOK
-	if err := h.auditAccount(r, pg); err != nil {
+	if bad, err := h.auditAccount(r, pg); err != nil {
 		return err
+	} else if bad {
+		status = http.StatusUnprocessableEntity
 	}
 	if pg.FormError == "" && (pg.Account == "" || pg.AccountID != "") {
 		page, err := h.AdminBilling.ListAudit(r.Context(), igny8.AuditFilter{AccountID: pg.AccountID, Action: pg.Action},
@@ -89,22 +92,26 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) e
 }
 
 // auditAccount resolves the account filter: an account id is taken as it
-// is; a name or e-mail must match one account (several are offered).
-func (h *Handler) auditAccount(r *http.Request, pg *adminAuditPage) error {
+// is; a name or e-mail must match one account (several are offered). bad
+// reports a filter that is no text.
+func (h *Handler) auditAccount(r *http.Request, pg *adminAuditPage) (bad bool, err error) {
 	if pg.Account == "" {
-		return nil
+		return false, nil
+	}
+	if len(pg.Account) > 200 || !utf8.ValidString(pg.Account) || strings.ContainsRune(pg.Account, 0) {
+		pg.FormError = "Enter an account's name, e-mail or id."
+		return true, nil
 	}
 	if _, err := uuid.Parse(pg.Account); err == nil && len(pg.Account) == 36 {
 		pg.AccountID = pg.Account
 	}
-	search := pg.Account
-	page, err := h.AdminAccounts.ListAccounts(r.Context(), igny8.AccountFilter{Search: search, Page: igny8.PageRequest{Limit: 10}})
+	page, err := h.AdminAccounts.ListAccounts(r.Context(), igny8.AccountFilter{Search: pg.Account, Page: igny8.PageRequest{Limit: 10}})
 	if isCode(err, igny8.EValidation) {
 		pg.FormError = igny8.ErrorMessage(err)
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch {
 	case pg.AccountID != "":
@@ -120,7 +127,7 @@ func (h *Handler) auditAccount(r *http.Request, pg *adminAuditPage) error {
 	default:
 		pg.Matches = page.Items
 	}
-	return nil
+	return false, nil
 }
 
 // adminAccountURL is the admin page of one account.

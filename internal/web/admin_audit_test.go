@@ -96,6 +96,11 @@ func TestAdminAuditLogReadsLikeSentences(t *testing.T) {
 			t.Errorf("filtered by e-mail: %v", acts)
 		}
 		mustContain(t, admin.get("/admin/audit?account=nobody-at-all"), "No account matches")
+		mustContain(t, admin.get("/admin/audit?account=example.com&action=account.updated"), "Several accounts match; choose one:",
+			`href="/admin/audit?account=`+bob.AccountID+`&amp;action=account.updated">Bob Blog</a>`)
+		if r := admin.get("/admin/audit?account=%00%ff"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter an account") {
+			t.Errorf("account with a NUL: %d", r.Status)
+		}
 		if r := admin.get("/admin/audit?action=%00"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "must be an action name") {
 			t.Errorf("action with a NUL: %d", r.Status)
 		}
