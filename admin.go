@@ -5,7 +5,7 @@ import "context"
 // AccountFilter selects accounts in the admin list.
 type AccountFilter struct {
 	Status string // one of the account statuses, or empty for all
-	Search string // part of the account's name, billing email or a user's email
+	Search string // part of the account's name, billing email or a user's email, or the account's id
 	Page   PageRequest
 }
 

@@ -297,9 +297,10 @@ type AdminBillingService interface {
 	CreatePlan(ctx context.Context, p Plan) (*Plan, error)
 	// UpdatePlan changes a plan. Errors: not_found, validation_failed.
 	UpdatePlan(ctx context.Context, slug string, patch PlanPatch) (*Plan, error)
-	// ListAudit lists audit events, of one account when accountID is set,
-	// newest first.
-	ListAudit(ctx context.Context, accountID string, page PageRequest) (*Page[AuditEvent], error)
+	// ListAudit lists audit events, newest first, filtered by account and
+	// action, with the names of their accounts, actors and targets.
+	// Errors: validation_failed (filter, cursor).
+	ListAudit(ctx context.Context, f AuditFilter, page PageRequest) (*Page[AdminAuditEvent], error)
 }
 
 // AuditEvent records who did what to which object, and when: status
@@ -313,4 +314,43 @@ type AuditEvent struct {
 	TargetID   string         `json:"target_id"`
 	Details    map[string]any `json:"details"`
 	CreatedAt  time.Time      `json:"created_at"`
+}
+
+// AuditFilter selects the events of the admin audit log; empty fields
+// select all.
+type AuditFilter struct {
+	AccountID string // one account's events
+	Action    string // one action, such as payment.confirmed
+}
+
+// Who acted in an audit event (AdminAuditEvent.ActorType).
+const (
+	ActorUser          = "user"          // a person of an account
+	ActorAdministrator = "administrator" // a system administrator (developer)
+	ActorAPIKey        = "api_key"
+	ActorSystem        = "system" // the periodic jobs and the CLI
+)
+
+// AdminAuditEvent is an audit event as the admin log shows it: with the
+// names of its account, actor and target, read with the event.
+type AdminAuditEvent struct {
+	AuditEvent
+	// AccountName is the event's account's name; null for events outside
+	// any account.
+	AccountName *string `json:"account_name"`
+	// ActorType is user, administrator, api_key or system.
+	ActorType string `json:"actor_type"`
+	// ActorName is the acting user's e-mail or the API key's name; empty
+	// for the system and for an actor since purged.
+	ActorName string `json:"actor_name"`
+	// ActorAccountID is the account of the acting user or key; null for
+	// administrators and the system.
+	ActorAccountID *string `json:"actor_account_id"`
+	// TargetName names the target: an account's or site's name, a user's
+	// or invitation's e-mail, a payment's reference, a plan's name; empty
+	// when it has none or is gone.
+	TargetName string `json:"target_name"`
+	// Currency is the currency of a payment or plan target, for the
+	// amounts of events that do not record theirs.
+	Currency string `json:"-"`
 }

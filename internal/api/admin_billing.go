@@ -25,9 +25,10 @@ func (h *Handler) adminBillingRoutes() []route {
 			in: igny8.Plan{}, out: igny8.Plan{}, status: http.StatusCreated, h: h.createPlan},
 		{method: "PATCH", path: "/api/v1/admin/plans/{slug}", summary: "Change a plan; is_active false takes it off sale and fails its accounts' gate",
 			tag: "admin", access: admin, in: igny8.PlanPatch{}, out: igny8.Plan{}, h: h.updatePlan},
-		{method: "GET", path: "/api/v1/admin/audit", summary: "Audit events, newest first", tag: "admin", access: admin,
-			query: append([]param{{"account_id", "one account's events"}}, pageParams...),
-			out:   igny8.Page[igny8.AuditEvent]{}, h: h.adminAudit},
+		{method: "GET", path: "/api/v1/admin/audit", summary: "Audit events, newest first, with the names of their account, actor and target",
+			tag: "admin", access: admin,
+			query: append([]param{{"account_id", "one account's events"}, {"action", "one action's events, such as payment.confirmed"}}, pageParams...),
+			out:   igny8.Page[igny8.AdminAuditEvent]{}, h: h.adminAudit},
 	}
 }
 
@@ -108,7 +109,8 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.AdminBilling.ListAudit(r.Context(), r.URL.Query().Get("account_id"), page)
+	q := r.URL.Query()
+	res, err := h.AdminBilling.ListAudit(r.Context(), igny8.AuditFilter{AccountID: q.Get("account_id"), Action: q.Get("action")}, page)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/igny8/igny8"
@@ -45,8 +47,9 @@ func (e *env) billingCmd() *cobra.Command {
 }
 
 func (e *env) billingConfirmCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "confirm PAYMENT_ID", Short: "Confirm a received bank transfer: activates the subscription and grants the plan's credits once",
-		Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "confirm PAYMENT_ID|REFERENCE",
+		Short: "Confirm a received bank transfer (by payment id or reference, e.g. IGNY8-7KQ2-M4XD): activates the subscription and grants the plan's credits once",
+		Args:  cobra.ExactArgs(1)}
 	cfg := e.withConfig(cmd, false)
 	var in igny8.PaymentConfirmation
 	var received int64
@@ -58,7 +61,11 @@ func (e *env) billingConfirmCmd() *cobra.Command {
 			in.AmountReceived = &received
 		}
 		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
-			res, err := a.ConfirmPayment(ctx, args[0], in)
+			id, err := paymentID(ctx, a, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := a.ConfirmPayment(ctx, id, in)
 			if err != nil {
 				return err
 			}
@@ -70,14 +77,19 @@ func (e *env) billingConfirmCmd() *cobra.Command {
 }
 
 func (e *env) billingRejectCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "reject PAYMENT_ID", Short: "Reject a pending payment; the account stays as it was", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "reject PAYMENT_ID|REFERENCE", Short: "Reject a pending payment (by payment id or reference); the account stays as it was",
+		Args: cobra.ExactArgs(1)}
 	cfg := e.withConfig(cmd, false)
 	var in igny8.PaymentRejection
 	cmd.Flags().StringVar(&in.Reason, "reason", "", "why the payment is rejected (required)")
 	_ = cmd.MarkFlagRequired("reason")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
-			res, err := a.RejectPayment(ctx, args[0], in)
+			id, err := paymentID(ctx, a, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := a.RejectPayment(ctx, id, in)
 			if err != nil {
 				return err
 			}
@@ -89,22 +101,74 @@ func (e *env) billingRejectCmd() *cobra.Command {
 }
 
 func (e *env) billingPendingCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "pending", Short: "List the payments awaiting confirmation", Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: "pending", Short: "List the payments awaiting confirmation, oldest first", Args: cobra.NoArgs}
 	cfg := e.withConfig(cmd, false)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
-			page, err := a.ListPayments(ctx, igny8.PaymentFilter{Status: igny8.PaymentPending}, igny8.PageRequest{Limit: igny8.MaxPageSize})
-			if err != nil {
-				return err
+			var pending []igny8.AdminPayment
+			page := igny8.PageRequest{Limit: igny8.MaxPageSize}
+			for {
+				res, err := a.ListPayments(ctx, igny8.PaymentFilter{Status: igny8.PaymentPending}, page)
+				if err != nil {
+					return err
+				}
+				pending = append(pending, res.Items...)
+				if res.NextCursor == nil {
+					break
+				}
+				page.Cursor = *res.NextCursor
 			}
-			for _, p := range page.Items {
-				fmt.Fprintf(e.stdout, "%s  %s  %-10s %8d %s  %-30s %s old\n", p.Payment.ID, p.Payment.Reference, p.Payment.Plan,
-					p.Payment.Amount, p.Payment.Currency, p.Account.Name, time.Duration(p.AgeSeconds)*time.Second)
+			if len(pending) == 0 {
+				fmt.Fprintln(e.stdout, "No payments are awaiting confirmation.")
+				return nil
 			}
-			return nil
+			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "REFERENCE\tAMOUNT\tPLAN\tACCOUNT\tWAITING\tCREATED\tPAYMENT ID")
+			for i := len(pending) - 1; i >= 0; i-- {
+				p := pending[i]
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Payment.Reference, igny8.FormatMoney(p.Payment.Amount, p.Payment.Currency),
+					p.Payment.Plan, oneLine(p.Account.Name), age(p.AgeSeconds), p.Payment.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), p.Payment.ID)
+			}
+			return w.Flush()
 		})
 	}
 	return cmd
+}
+
+// paymentID turns what an operator typed, a payment id or its reference
+// (any case, spaces ignored), into the payment's id. Errors: not_found.
+func paymentID(ctx context.Context, a *sqlstore.Admin, arg string) (string, error) {
+	ref := igny8.NormalizeReference(arg)
+	if !strings.HasPrefix(ref, "IGNY8-") {
+		return arg, nil
+	}
+	page, err := a.ListPayments(ctx, igny8.PaymentFilter{Reference: ref}, igny8.PageRequest{Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	if len(page.Items) == 0 {
+		return "", igny8.Errorf(igny8.ENotFound, "No payment has the reference %s.", ref)
+	}
+	return page.Items[0].Payment.ID, nil
+}
+
+// age writes how long a payment has waited, to the minute: 2d 3h, 4h 05m, 12m.
+func age(seconds int64) string {
+	d := time.Duration(seconds) * time.Second
+	days, hours, mins := int64(d/(24*time.Hour)), int64(d%(24*time.Hour)/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %02dm", hours, mins)
+	default:
+		return fmt.Sprintf("%dm", mins)
+	}
+}
+
+// oneLine keeps a name that a customer typed on one table row.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }), " ")
 }
 
 func (e *env) printResult(res *igny8.PaymentResult) {

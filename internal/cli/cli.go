@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,22 +48,28 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// errorText shows a domain error's message with its field errors.
+// errorText shows a domain error's message with its field errors, each
+// once: a field error that repeats the message replaces it.
 func errorText(err error) string {
-	msg := err.Error()
-	if code := igny8.ErrorCode(err); code != igny8.EInternal {
-		msg = igny8.ErrorMessage(err)
-		var parts []string
-		if e, ok := err.(*igny8.Error); ok {
-			for _, f := range e.Fields {
-				parts = append(parts, f.Field+" "+f.Message)
-			}
-		}
-		if len(parts) > 0 {
-			msg += " (" + strings.Join(parts, "; ") + ")"
-		}
+	if igny8.ErrorCode(err) == igny8.EInternal {
+		return err.Error()
 	}
-	return msg
+	msg := igny8.ErrorMessage(err)
+	var e *igny8.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return msg
+	}
+	var parts []string
+	for _, f := range e.Fields {
+		if f.Message == msg {
+			msg = ""
+		}
+		parts = append(parts, f.Field+" "+f.Message)
+	}
+	if msg == "" {
+		return strings.Join(parts, "; ")
+	}
+	return msg + " (" + strings.Join(parts, "; ") + ")"
 }
 
 // withConfig binds the database flag (or every serve flag when full) to a

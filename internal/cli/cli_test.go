@@ -45,11 +45,11 @@ func TestManagementCommandsAreIdempotent(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		db := b.URL(t)
 		for i := 0; i < 2; i++ {
-			if code, out, errOut := run(t, nil, "plans", "seed", "--database-url", db); code != 0 || strings.Count(out, "\n") != 6 {
+			if code, out, errOut := run(t, nil, "plans", "seed", "--database-url", db); code != 0 || strings.Count(out, "\n") != 7 {
 				t.Fatalf("plans seed #%d: %d %q %q", i, code, out, errOut)
 			}
 			if code, out, errOut := run(t, nil, "create-free-trial-plan", "--database-url", db); code != 0 ||
-				!strings.Contains(out, "2000 credits, 1 site, 1 user, 3 sectors per site") {
+				!strings.Contains(out, "2,000 credits, 1 site, 1 user, 3 sectors per site") {
 				t.Fatalf("create-free-trial-plan #%d: %d %q %q", i, code, out, errOut)
 			}
 		}
@@ -88,21 +88,28 @@ func TestMigrateUpDownStatus(t *testing.T) {
 		if code, out, errOut := run(t, env, "migrate", "status"); code != 0 || !strings.Contains(out, "pending") {
 			t.Fatalf("status on empty: %d %q %q", code, out, errOut)
 		}
-		if code, out, errOut := run(t, env, "migrate", "up"); code != 0 || strings.Contains(out, "pending") {
-			t.Fatalf("up: %d %q %q", code, out, errOut)
+		code, upOut, errOut := run(t, env, "migrate", "up")
+		if code != 0 || !strings.HasPrefix(upOut, "applied 00001 00001_schema.sql\n") {
+			t.Fatalf("up: %d %q %q", code, upOut, errOut)
 		}
 		code, out, _ := run(t, env, "migrate", "status")
 		applied := strings.Count(out, "applied")
-		if code != 0 || applied == 0 {
-			t.Fatalf("status after up: %q", out)
+		if code != 0 || applied == 0 || strings.Contains(out, "pending") || strings.Count(upOut, "applied ") != applied {
+			t.Fatalf("status after up: %q (up printed %q)", out, upOut)
 		}
-		if code, out, errOut := run(t, env, "migrate", "down", "1"); code != 0 || strings.Count(out, "applied") != applied-1 {
+		if code, out, errOut := run(t, env, "migrate", "up"); code != 0 || !strings.HasPrefix(out, "nothing applied\n") {
+			t.Fatalf("up with nothing pending: %d %q %q", code, out, errOut)
+		}
+		if code, out, errOut := run(t, env, "migrate", "down", "1"); code != 0 || strings.Count(out, "rolled back ") != 1 {
 			t.Fatalf("down 1: %d %q %q", code, out, errOut)
+		}
+		if _, out, _ := run(t, env, "migrate", "status"); strings.Count(out, "applied") != applied-1 {
+			t.Fatalf("status after down 1: %q", out)
 		}
 		if code, _, errOut := run(t, env, "migrate", "down", "zero"); code == 0 || !strings.Contains(errOut, "positive number") {
 			t.Fatalf("down zero: %d %q", code, errOut)
 		}
-		if code, out, _ := run(t, env, "migrate", "up"); code != 0 || strings.Count(out, "applied") != applied {
+		if code, out, _ := run(t, env, "migrate", "up"); code != 0 || strings.Count(out, "applied ") != 1 {
 			t.Fatalf("up again: %q", out)
 		}
 	})

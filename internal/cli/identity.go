@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"text/tabwriter"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/sqlstore"
@@ -10,7 +12,8 @@ import (
 )
 
 func (e *env) accountsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "accounts", Short: "Suspend, reactivate or cancel accounts (the admin actions, audited)"}
+	cmd := &cobra.Command{Use: "accounts", Short: "List accounts; suspend, reactivate or cancel them (the admin actions, audited)"}
+	cmd.AddCommand(e.accountsListCmd())
 	actions := []struct {
 		use, short string
 		act        func(a *sqlstore.Admin, ctx context.Context, id, reason string) (*igny8.Account, error)
@@ -35,6 +38,53 @@ func (e *env) accountsCmd() *cobra.Command {
 			})
 		}
 		cmd.AddCommand(sub)
+	}
+	return cmd
+}
+
+func (e *env) accountsListCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "list", Short: "List the live accounts, oldest first, with owner, plan, status and credits", Args: cobra.NoArgs}
+	cfg := e.withConfig(cmd, false)
+	status := cmd.Flags().String("status", "", "only accounts in this status: trial, active, suspended or cancelled")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return withAdmin(cmd, cfg, func(ctx context.Context, a *sqlstore.Admin) error {
+			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tOWNER\tPLAN\tSTATUS\tCREDITS\tCREATED")
+			f := igny8.AccountFilter{Status: *status, Page: igny8.PageRequest{Limit: igny8.MaxPageSize}}
+			n := 0
+			for {
+				page, err := a.ListAccounts(ctx, f)
+				if err != nil {
+					return err
+				}
+				ids := make([]string, len(page.Items))
+				for i, acct := range page.Items {
+					ids[i] = acct.ID
+				}
+				owners, err := a.OwnerEmails(ctx, ids)
+				if err != nil {
+					return err
+				}
+				for _, acct := range page.Items {
+					st := acct.Status
+					if acct.StatusReason != "" {
+						st += " (" + acct.StatusReason + ")"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", acct.ID, oneLine(acct.Name), owners[acct.ID], acct.Plan.Slug, st,
+						igny8.GroupThousands(strconv.FormatInt(acct.Credits, 10)), acct.CreatedAt.UTC().Format("2006-01-02"))
+				}
+				n += len(page.Items)
+				if page.NextCursor == nil {
+					break
+				}
+				f.Page.Cursor = *page.NextCursor
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s\n", plural(n, "account"))
+			return nil
+		})
 	}
 	return cmd
 }

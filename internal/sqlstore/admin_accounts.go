@@ -11,7 +11,8 @@ import (
 var _ igny8.AdminAccountService = (*Admin)(nil)
 
 // ListAccounts pages through live accounts, oldest first, filtered by
-// status and by a search over the name, billing email and users' emails.
+// status and by a search over the name, billing email and users' emails
+// (or the account's exact id, which the admin pages link to).
 // Errors: forbidden, validation_failed.
 func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.Page[igny8.Account], error) {
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
@@ -30,9 +31,9 @@ func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.
 	}
 	if search := strings.ToLower(strings.TrimSpace(f.Search)); search != "" {
 		like := likeContains(search)
-		q += ` AND (LOWER(a.name) LIKE ? ESCAPE '\' OR LOWER(a.billing_email) LIKE ? ESCAPE '\'
+		q += ` AND (a.id = ? OR LOWER(a.name) LIKE ? ESCAPE '\' OR LOWER(a.billing_email) LIKE ? ESCAPE '\'
 			OR EXISTS (SELECT 1 FROM users m WHERE m.account_id = a.id AND m.email LIKE ? ESCAPE '\'))`
-		args = append(args, like, like, like)
+		args = append(args, search, like, like, like)
 	}
 	q += ` ORDER BY a.id LIMIT ?`
 	args = append(args, page.Limit+1)

@@ -203,11 +203,11 @@ func TestBillingTenantIsolationAndAudit(t *testing.T) {
 		}
 		_, err = s.AccountAudit(a.ctx(igny8.RoleEditor, a.OwnerID), igny8.PageRequest{})
 		wantCode(t, err, igny8.EForbidden)
-		all, err := sqlstore.NewAdmin(db).ListAudit(adminCtx(), a.AccountID, igny8.PageRequest{Limit: 1})
+		all, err := sqlstore.NewAdmin(db).ListAudit(adminCtx(), igny8.AuditFilter{AccountID: a.AccountID}, igny8.PageRequest{Limit: 1})
 		if err != nil || len(all.Items) != 1 || all.NextCursor == nil {
 			t.Fatalf("admin audit: %v %+v", err, all)
 		}
-		_, err = sqlstore.NewAdmin(db).ListAudit(a.owner(), "", igny8.PageRequest{})
+		_, err = sqlstore.NewAdmin(db).ListAudit(a.owner(), igny8.AuditFilter{}, igny8.PageRequest{})
 		wantCode(t, err, igny8.EForbidden)
 	})
 }

@@ -55,7 +55,25 @@ const (
 	subscriptionSel = `SELECT s.id, s.account_id, s.status, s.payment_method, s.current_period_start,
 		s.current_period_end, s.cancel_at_period_end, s.external_id, s.created_at, s.updated_at, ` + planCols + `
 		FROM subscriptions s JOIN plans p ON p.id = s.plan_id`
-	auditSel = `SELECT e.id, e.account_id, e.actor, e.action, e.target_type, e.target_id, e.details, e.created_at FROM audit_events e`
+	auditSel      = `SELECT e.id, e.account_id, e.actor, e.action, e.target_type, e.target_id, e.details, e.created_at FROM audit_events e`
+	adminAuditSel = `SELECT e.id, e.account_id, e.actor, e.action, e.target_type, e.target_id, e.details, e.created_at,
+	a.name, au.email, au.role, au.account_id, ak.name, ak.account_id,
+	COALESCE(ta.name, tu.email, ti.email, ts.name, tx.name, tk.name, tp.reference, tl.name, tbp.name, ''),
+	COALESCE(tp.currency, tl.currency, '')
+	FROM audit_events e
+	LEFT JOIN accounts a ON a.id = e.account_id
+	LEFT JOIN users au ON au.id = e.actor
+	LEFT JOIN api_keys ak ON SUBSTR(e.actor, 1, 8) = 'api_key:' AND ak.id = SUBSTR(e.actor, 9)
+	LEFT JOIN accounts ta ON e.target_type = 'account' AND ta.id = e.target_id
+	LEFT JOIN users tu ON e.target_type = 'user' AND tu.id = e.target_id
+	LEFT JOIN invitations ti ON e.target_type = 'invitation' AND ti.id = e.target_id
+	LEFT JOIN sites ts ON e.target_type = 'site' AND ts.id = e.target_id
+	LEFT JOIN sectors tx ON e.target_type = 'sector' AND tx.id = e.target_id
+	LEFT JOIN api_keys tk ON e.target_type = 'api_key' AND tk.id = e.target_id
+	LEFT JOIN payments tp ON e.target_type = 'payment' AND tp.id = e.target_id
+	LEFT JOIN plans tl ON e.target_type = 'plan' AND tl.id = e.target_id
+	LEFT JOIN subscriptions tb ON e.target_type = 'subscription' AND tb.id = e.target_id
+	LEFT JOIN plans tbp ON tbp.id = tb.plan_id`
 	pageSize = 51
 )
 
@@ -230,10 +248,14 @@ var planCases = []planCase{
 	{"admin ListPayments (account)", job, `SELECT ` + paymentCols + `, a.name, a.status FROM payments y JOIN plans p ON p.id = y.plan_id
 		JOIN accounts a ON a.id = y.account_id WHERE 1 = 1 AND y.account_id = ? ORDER BY y.id DESC LIMIT ?`,
 		func(fx *tenantsFx) []any { return []any{fx.big.account, pageSize} }},
-	{"admin ListAudit", job, auditSel + ` WHERE 1 = 1 ORDER BY e.id DESC LIMIT ?`,
+	{"admin ListAudit", job, adminAuditSel + ` WHERE 1 = 1 ORDER BY e.id DESC LIMIT ?`,
 		func(fx *tenantsFx) []any { return []any{pageSize} }},
-	{"admin ListAudit (account)", list, auditSel + ` WHERE 1 = 1 AND e.account_id = ? ORDER BY e.id DESC LIMIT ?`,
+	{"admin ListAudit (account)", list, adminAuditSel + ` WHERE 1 = 1 AND e.account_id = ? ORDER BY e.id DESC LIMIT ?`,
 		func(fx *tenantsFx) []any { return []any{fx.big.account, pageSize} }},
+	{"admin ListAudit (action)", job, adminAuditSel + ` WHERE 1 = 1 AND e.action = ? ORDER BY e.id DESC LIMIT ?`,
+		func(fx *tenantsFx) []any { return []any{"site.updated", pageSize} }},
+	{"admin ListAudit (action, next page)", job, adminAuditSel + ` WHERE 1 = 1 AND e.action = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?`,
+		func(fx *tenantsFx) []any { return []any{"site.updated", "ffffffff", pageSize} }},
 	{"lockPayment", lookup, `SELECT account_id, subscription_id FROM payments WHERE id = ?`,
 		func(fx *tenantsFx) []any { return []any{fx.big.payment} }},
 

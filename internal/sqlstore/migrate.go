@@ -3,9 +3,11 @@ package sqlstore
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"path/filepath"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -50,28 +52,72 @@ func (db *DB) migrator(ctx context.Context) (*goose.Provider, error) {
 
 // Migrate applies every pending migration.
 func (db *DB) Migrate(ctx context.Context) error {
-	p, err := db.migrator(ctx)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("apply migrations: %w", err)
-	}
-	return nil
+	_, err := db.MigrateUp(ctx)
+	return err
 }
 
-// MigrateDown rolls back the last n applied migrations.
-func (db *DB) MigrateDown(ctx context.Context, n int) error {
+// MigrateUp applies every pending migration and returns those it applied,
+// in order (none when the schema is current).
+func (db *DB) MigrateUp(ctx context.Context) ([]MigrationStatus, error) {
 	p, err := db.migrator(ctx)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
 	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("apply migrations: %w", err)
+	}
+	return migrationResults(res, true), nil
+}
+
+// MigrateDown rolls back the last n applied migrations (all of them when
+// fewer are applied).
+func (db *DB) MigrateDown(ctx context.Context, n int) error {
+	_, err := db.RollBack(ctx, n)
+	return err
+}
+
+// RollBack rolls back the last n applied migrations, or all of them when
+// fewer than n are applied, and returns those it rolled back, latest
+// first. Reaching version 0 is not an error.
+func (db *DB) RollBack(ctx context.Context, n int) ([]MigrationStatus, error) {
+	p, err := db.migrator(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var done []*goose.MigrationResult
 	for i := 0; i < n; i++ {
-		if _, err := p.Down(ctx); err != nil {
-			return fmt.Errorf("roll back migration: %w", err)
+		r, err := p.Down(ctx)
+		if errors.Is(err, goose.ErrNoNextVersion) {
+			break
 		}
+		if err != nil {
+			return migrationResults(done, false), fmt.Errorf("roll back migration: %w", err)
+		}
+		done = append(done, r)
 	}
-	return nil
+	return migrationResults(done, false), nil
+}
+
+// SchemaVersion is the latest applied migration, 0 for an empty schema.
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := db.migrator(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
+
+func migrationResults(res []*goose.MigrationResult, applied bool) []MigrationStatus {
+	out := make([]MigrationStatus, 0, len(res))
+	for _, r := range res {
+		out = append(out, MigrationStatus{Version: r.Source.Version, Name: filepath.Base(r.Source.Path), Applied: applied})
+	}
+	return out
 }
 
 // MigrationStatuses lists every known migration in order.

@@ -79,7 +79,13 @@ func (s *Store) UpsertPlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, erro
 	return out, err
 }
 
-func upsertPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
+// planInsert adds a plan row; callers end it with their ON CONFLICT clause.
+const planInsert = `INSERT INTO plans (id, slug, name, price, currency, billing_period, included_credits,
+	max_sites, max_users, max_sectors_per_site, api_requests_per_minute, is_active, features, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `
+
+// insertPlan runs planInsert for p followed by onConflict.
+func insertPlan(ctx context.Context, tx *Tx, p igny8.Plan, onConflict string) (sql.Result, error) {
 	features, err := json.Marshal(nonNil(p.Features))
 	if err != nil {
 		return nil, err
@@ -87,21 +93,23 @@ func upsertPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) 
 	if p.BillingPeriod == "" {
 		p.BillingPeriod = "month"
 	}
-	_, err = tx.exec(ctx, `INSERT INTO plans (id, slug, name, price, currency, billing_period, included_credits,
-		max_sites, max_users, max_sectors_per_site, api_requests_per_minute, is_active, features, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (slug) DO UPDATE SET name = excluded.name, price = excluded.price, currency = excluded.currency,
-			billing_period = excluded.billing_period, included_credits = excluded.included_credits,
-			max_sites = excluded.max_sites, max_users = excluded.max_users,
-			max_sectors_per_site = excluded.max_sectors_per_site,
-			api_requests_per_minute = excluded.api_requests_per_minute, is_active = excluded.is_active,
-			features = excluded.features, updated_at = excluded.updated_at`,
+	res, err := tx.exec(ctx, planInsert+onConflict,
 		newID(), p.Slug, p.Name, p.Price, p.Currency, p.BillingPeriod, p.IncludedCredits, p.MaxSites, p.MaxUsers,
 		p.MaxSectorsPerSite, p.APIRequestsPerMinute, p.IsActive, string(features), tx.now, tx.now)
+	if err != nil && IsConstraint(err, "check") {
+		return nil, igny8.Invalid("The plan has an invalid value.")
+	}
+	return res, err
+}
+
+func upsertPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
+	_, err := insertPlan(ctx, tx, p, `ON CONFLICT (slug) DO UPDATE SET name = excluded.name, price = excluded.price,
+		currency = excluded.currency, billing_period = excluded.billing_period, included_credits = excluded.included_credits,
+		max_sites = excluded.max_sites, max_users = excluded.max_users,
+		max_sectors_per_site = excluded.max_sectors_per_site,
+		api_requests_per_minute = excluded.api_requests_per_minute, is_active = excluded.is_active,
+		features = excluded.features, updated_at = excluded.updated_at`)
 	if err != nil {
-		if IsConstraint(err, "check") {
-			return nil, igny8.Invalid("The plan has an invalid value.")
-		}
 		return nil, err
 	}
 	return planBySlug(ctx, tx.conn, p.Slug)
@@ -143,25 +151,97 @@ func validatePlan(p *igny8.Plan) error {
 	return nil
 }
 
-// SeedPlans creates or updates the default catalogue; idempotent.
-func (s *Store) SeedPlans(ctx context.Context) error {
+// SeedPlans creates the default plans (DefaultPlans) that are missing and
+// leaves every existing plan as an administrator left it: prices, limits
+// and retired plans stay. It returns the slugs it created, in catalogue
+// order. Errors: validation_failed (never for the defaults).
+func (s *Store) SeedPlans(ctx context.Context) ([]string, error) {
+	var created []string
 	for _, p := range igny8.DefaultPlans() {
-		if _, err := s.UpsertPlan(ctx, p); err != nil {
-			return fmt.Errorf("seed plan %s: %w", p.Slug, err)
+		_, ok, err := s.CreatePlanIfMissing(ctx, p)
+		if err != nil {
+			return nil, fmt.Errorf("seed plan %s: %w", p.Slug, err)
+		}
+		if ok {
+			created = append(created, p.Slug)
 		}
 	}
-	return nil
+	return created, nil
 }
 
-// SeedIfEmpty seeds the plan catalogue, the industries and the credit costs
-// when the database has none of them yet (a new install).
+// ResetPlans brings every default plan back to its default values
+// (creating the missing ones) in one transaction, undoing an
+// administrator's edits, with a plan.reset audit event per plan. It is
+// what `igny8 plans seed --reset` asks for.
+func (s *Store) ResetPlans(ctx context.Context) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		for _, p := range igny8.DefaultPlans() {
+			if _, err := resetPlan(ctx, tx, p); err != nil {
+				return fmt.Errorf("reset plan %s: %w", p.Slug, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ResetPlan creates the plan p.Slug or brings it back to p, with a
+// plan.reset audit event. Errors: validation_failed.
+func (s *Store) ResetPlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, error) {
+	var out *igny8.Plan
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = resetPlan(ctx, tx, p)
+		return err
+	})
+	return out, err
+}
+
+func resetPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
+	if err := validatePlan(&p); err != nil {
+		return nil, err
+	}
+	out, err := upsertPlan(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	return out, audit(ctx, tx, "", "plan.reset", "plan", out.ID, map[string]any{"slug": out.Slug})
+}
+
+// CreatePlanIfMissing creates the plan p.Slug when there is none and
+// reports whether it did; an existing plan is returned unchanged.
+// Errors: validation_failed.
+func (s *Store) CreatePlanIfMissing(ctx context.Context, p igny8.Plan) (*igny8.Plan, bool, error) {
+	if err := validatePlan(&p); err != nil {
+		return nil, false, err
+	}
+	var out *igny8.Plan
+	var created bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		res, err := insertPlan(ctx, tx, p, `ON CONFLICT (slug) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		out, err = planBySlug(ctx, tx.conn, p.Slug)
+		return err
+	})
+	return out, created, err
+}
+
+// SeedIfEmpty seeds the plan catalogue when the database has no plan yet
+// (a new install), and adds the missing industries. Like SeedPlans, it
+// never changes a plan that exists.
 func (s *Store) SeedIfEmpty(ctx context.Context) error {
 	var n int
 	if err := s.db.reader().queryRow(ctx, `SELECT COUNT(*) FROM plans`).Scan(&n); err != nil {
 		return translate(err)
 	}
 	if n == 0 {
-		if err := s.SeedPlans(ctx); err != nil {
+		if _, err := s.SeedPlans(ctx); err != nil {
 			return err
 		}
 	}

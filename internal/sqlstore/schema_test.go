@@ -42,7 +42,7 @@ func TestSchemaAndSeeding(t *testing.T) {
 
 		// Seeding is idempotent: twice leaves exactly one row per plan.
 		for i := 0; i < 2; i++ {
-			if err := s.SeedPlans(ctx); err != nil {
+			if _, err := s.SeedPlans(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.SeedIndustries(ctx); err != nil {
@@ -155,7 +155,7 @@ func TestMigrateDownAndUp(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := sqlstore.NewStore(db).SeedPlans(ctx); err != nil {
+		if _, err := sqlstore.NewStore(db).SeedPlans(ctx); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -91,24 +91,3 @@ func parseAmount(s string) (int64, error) {
 	}
 	return n, nil
 }
-
-// adminAuditPage is one page of the audit log, of one account or all.
-type adminAuditPage struct {
-	Events    []igny8.AuditEvent
-	AccountID string
-	NextURL   string
-}
-
-func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) error {
-	q := r.URL.Query()
-	pg := adminAuditPage{AccountID: q.Get("account")}
-	page, err := h.AdminBilling.ListAudit(r.Context(), pg.AccountID, igny8.PageRequest{Limit: 50, Cursor: q.Get("cursor")})
-	if err != nil {
-		return err
-	}
-	pg.Events = page.Items
-	if page.NextCursor != nil {
-		pg.NextURL = "/admin/audit?" + withCursor(q, *page.NextCursor)
-	}
-	return h.render(w, r, v, http.StatusOK, "admin_audit", "Admin · Audit log", pg)
-}
