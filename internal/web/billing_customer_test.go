@@ -77,7 +77,7 @@ func TestBillingPageSuspensionFreePlanAndResume(t *testing.T) {
 
 		r := owner.get("/billing")
 		mustContain(t, r, `data-testid="suspension"`, "suspended by igny8", "care@igny8.example", `data-testid="status-reason">(suspended by igny8)<`)
-		mustNotContain(t, r, "OPS-12", "fraud score")
+		mustNotContain(t, r, "OPS-12", "fraud score", "Move to Free Plan")
 		m := newBrowser(t, e)
 		m.get("/login")
 		r = m.post("/login", url.Values{"email": {member.Email}, "password": {member.Password}})
