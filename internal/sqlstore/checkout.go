@@ -86,11 +86,13 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 	if err != nil {
 		return nil, err
 	}
+	details := map[string]any{"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
+		"method": method, "reference": res.Payment.Reference, "subscription_id": sub.ID}
+	if replaced != nil {
+		details["replaced_reference"] = *replaced
+	}
 	return &igny8.CheckoutResult{PaymentResult: *res, ReplacedReference: replaced},
-		audit(ctx, tx, accountID, "payment.created", "payment", paymentID, map[string]any{
-			"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
-			"method": method, "reference": res.Payment.Reference, "subscription_id": sub.ID,
-			"replaced_reference": replaced})
+		audit(ctx, tx, accountID, "payment.created", "payment", paymentID, details)
 }
 
 // checkMethod accepts bank transfers; the card and PayPal methods are

@@ -64,8 +64,10 @@ func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8
 		return nil, err
 	}
 	details := map[string]any{"plan": plan.Slug, "amount": 0, "currency": plan.Currency, "period_end": sub.CurrentPeriodEnd,
-		"credits": plan.IncludedCredits, "account_status_before": acct.Status, "plan_before": acct.Plan.Slug,
-		"replaced_reference": replaced}
+		"credits": plan.IncludedCredits, "account_status_before": acct.Status, "plan_before": acct.Plan.Slug}
+	if replaced != nil {
+		details["replaced_reference"] = *replaced
+	}
 	if cur != nil {
 		details["cancelled_subscription_id"] = cur.ID
 	}
