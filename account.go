@@ -32,8 +32,16 @@ type Account struct {
 
 // Gate returns the account gate's view of a.
 func (a *Account) Gate() GateInput {
-	return GateInput{Status: a.Status, TrialEndsAt: a.TrialEndsAt,
+	return GateInput{Status: a.Status, StatusReason: a.StatusReason, TrialEndsAt: a.TrialEndsAt,
 		PlanActive: a.Plan != nil && a.Plan.IsActive, Deleted: a.DeletedAt != nil}
+}
+
+// ForMembers returns a as the account's own members and API clients see
+// it: with CustomerStatusReason in place of the stored status reason, so
+// that an operator's note never reaches the customer.
+func (a *Account) ForMembers() *Account {
+	a.StatusReason = CustomerStatusReason(a.Status, a.StatusReason)
+	return a
 }
 
 // User is a person who logs in. Developers have no account.

@@ -157,6 +157,15 @@ type PaymentResult struct {
 	Subscription *Subscription `json:"subscription"`
 }
 
+// CheckoutResult is what checkout answers. Payment is the bank transfer to
+// make, or nil for a free plan, which is active at once without a payment.
+// ReplacedReference names the earlier transfer that this checkout replaced
+// (rejected as superseded: it must not be paid any more), or is nil.
+type CheckoutResult struct {
+	PaymentResult
+	ReplacedReference *string `json:"replaced_reference"`
+}
+
 // BillingSummary is an account's billing state: its current subscription
 // (active or past due, else the latest one) and the payment awaiting
 // confirmation, if any.
@@ -169,10 +178,12 @@ type BillingSummary struct {
 // acts on the principal's account.
 type BillingService interface {
 	// Checkout starts paying for a plan (a new plan, or the next period of
-	// the current one). Errors: validation_failed (unknown or inactive plan,
-	// a plan sold by sales, limits the account exceeds), payment_method_unavailable,
-	// forbidden.
-	Checkout(ctx context.Context, in Checkout) (*PaymentResult, error)
+	// the current one); the Free plan is active at once, without a payment.
+	// Errors: validation_failed (unknown or inactive plan, a plan sold by
+	// sales, limits the account exceeds), payment_method_unavailable,
+	// conflict (already on the Free plan), account_suspended (suspended by
+	// igny8, for the Free plan), forbidden.
+	Checkout(ctx context.Context, in Checkout) (*CheckoutResult, error)
 	// BillingSummary returns the current subscription and pending payment.
 	BillingSummary(ctx context.Context) (*BillingSummary, error)
 	// ListPayments lists the account's payments, newest first.
@@ -180,6 +191,10 @@ type BillingService interface {
 	// CancelSubscription cancels at the end of the paid period. Errors:
 	// conflict (no active subscription), forbidden.
 	CancelSubscription(ctx context.Context) (*Subscription, error)
+	// ResumeSubscription undoes a cancellation at period end: the
+	// subscription renews again. Errors: conflict (no cancellation to
+	// undo), forbidden.
+	ResumeSubscription(ctx context.Context) (*Subscription, error)
 	// AccountAudit lists the account's audit events, newest first; it needs
 	// ActEditAccount. Errors: forbidden.
 	AccountAudit(ctx context.Context, page PageRequest) (*Page[AuditEvent], error)
@@ -270,6 +285,7 @@ func (pp PlanPatch) Apply(p Plan) Plan {
 // BillingJobResult counts what one run of the billing job changed.
 type BillingJobResult struct {
 	PastDue   int `json:"past_due"`
+	Renewed   int `json:"renewed"` // free subscriptions that began a new period
 	Cancelled int `json:"cancelled"`
 }
 
@@ -288,8 +304,8 @@ type AdminBillingService interface {
 	// Errors: not_found, conflict (confirmed), validation_failed.
 	RejectPayment(ctx context.Context, paymentID string, in PaymentRejection) (*PaymentResult, error)
 	// RunBillingJob moves subscriptions past their end plus grace to
-	// past_due (suspending their accounts) and ends those cancelled at
-	// period end. Safe to run on several instances at once.
+	// past_due (suspending their accounts), ends those cancelled at period
+	// end and renews free ones. Safe to run on several instances at once.
 	RunBillingJob(ctx context.Context, grace time.Duration) (BillingJobResult, error)
 	// AdminPlans lists every plan, active or not.
 	AdminPlans(ctx context.Context) ([]Plan, error)

@@ -30,6 +30,9 @@ const (
 	RefAIOperation = "ai_operation" // a CreditUsageLog id
 	RefPayment     = "payment"
 	RefAccount     = "account"
+	// RefSubscription marks the credits of a free plan's period, which has
+	// no payment.
+	RefSubscription = "subscription"
 )
 
 // IdempotencyKeyField names the Idempotency-Key header in validation errors.

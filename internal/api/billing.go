@@ -14,15 +14,19 @@ func (h *Handler) billingRoutes() []route {
 		{method: "GET", path: "/api/v1/billing/subscription", summary: "The current subscription and the payment awaiting confirmation",
 			tag: "billing", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true,
 			out: igny8.BillingSummary{}, h: h.billingSummary},
-		{method: "POST", path: "/api/v1/billing/checkout", summary: "Start paying for a plan; bank transfers answer the instructions and reference",
+		{method: "POST", path: "/api/v1/billing/checkout", summary: "Start paying for a plan; bank transfers answer the instructions and reference " +
+			"(and replaced_reference, the earlier transfer not to pay any more); the Free plan is active at once, with payment null",
 			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
-			in: igny8.Checkout{}, out: igny8.PaymentResult{}, status: http.StatusCreated, h: h.checkout},
+			in: igny8.Checkout{}, out: igny8.CheckoutResult{}, status: http.StatusCreated, h: h.checkout},
 		{method: "GET", path: "/api/v1/billing/payments", summary: "The account's payments, newest first", tag: "billing",
 			access: tenant, action: igny8.ActBilling, suspendedOwner: true, query: pageParams,
 			out: igny8.Page[igny8.Payment]{}, h: h.listPayments},
 		{method: "POST", path: "/api/v1/billing/cancel", summary: "Cancel the subscription at the end of the paid period",
 			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
 			out: igny8.Subscription{}, h: h.cancelSubscription},
+		{method: "POST", path: "/api/v1/billing/resume", summary: "Undo a cancellation at period end: the subscription renews again",
+			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
+			out: igny8.Subscription{}, h: h.resumeSubscription},
 		{method: "GET", path: "/api/v1/account/audit", summary: "The account's audit events, newest first", tag: "account",
 			access: tenant, action: igny8.ActEditAccount, query: pageParams,
 			out: igny8.Page[igny8.AuditEvent]{}, h: h.accountAudit},
@@ -49,7 +53,9 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res.Payment.AddInstructions(h.Config.Bank)
+	if res.Payment != nil {
+		res.Payment.AddInstructions(h.Config.Bank)
+	}
 	return httpx.WriteJSON(w, http.StatusCreated, res)
 }
 
@@ -70,6 +76,14 @@ func (h *Handler) listPayments(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) cancelSubscription(w http.ResponseWriter, r *http.Request) error {
 	sub, err := h.Billing.CancelSubscription(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, sub)
+}
+
+func (h *Handler) resumeSubscription(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.Billing.ResumeSubscription(r.Context())
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) 
 		(code == igny8.EAccountSuspended || code == igny8.EPlanInactive) {
 		return nil
 	}
-	return err
+	return igny8.WithSupportContact(err, h.Config.SupportEmail)
 }
 
 // throttle charges the request to its budget: the account for

@@ -30,8 +30,8 @@ func (s *App) runBillingJob(ctx context.Context) {
 		}
 		return
 	}
-	if res.PastDue > 0 || res.Cancelled > 0 {
-		s.log.Info("billing job", "past_due", res.PastDue, "cancelled", res.Cancelled)
+	if res.PastDue > 0 || res.Cancelled > 0 || res.Renewed > 0 {
+		s.log.Info("billing job", "past_due", res.PastDue, "cancelled", res.Cancelled, "renewed", res.Renewed)
 	}
 }
 

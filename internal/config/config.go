@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/igny8/igny8"
 	"github.com/spf13/pflag"
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	BankIBAN        string
 	BankBIC         string
 	BankName        string
+	// SupportEmail is the contact a customer is given when igny8
+	// suspended or cancelled their account.
+	SupportEmail string
 
 	// AI provider (OpenAI-compatible); empty base URL means the local
 	// development provider.
@@ -74,7 +78,8 @@ func Default() Config {
 		AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, JobInterval: time.Minute,
 		AuthCacheTTL: 2 * time.Second, SitesCacheTTL: 2 * time.Second, GCPercent: 400, MemoryLimitMiB: 48,
 		BankBeneficiary: "igny8 Ltd", BankIBAN: "GB00 IGNY 0000 0000 0000 00", BankBIC: "IGNYGB2L", BankName: "Example Bank",
-		AIModel: "gpt-4o-mini", AITimeout: 60 * time.Second,
+		SupportEmail: igny8.DefaultSupportEmail,
+		AIModel:      "gpt-4o-mini", AITimeout: 60 * time.Second,
 	}
 }
 
@@ -135,6 +140,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BankIBAN, "bank-iban", c.BankIBAN, "bank transfer: IBAN or account number")
 	fs.StringVar(&c.BankBIC, "bank-bic", c.BankBIC, "bank transfer: BIC")
 	fs.StringVar(&c.BankName, "bank-name", c.BankName, "bank transfer: bank name")
+	fs.StringVar(&c.SupportEmail, "support-email", c.SupportEmail, "the support contact shown to customers whose account igny8 suspended or cancelled")
 	fs.StringVar(&c.AIBaseURL, "ai-base-url", c.AIBaseURL, "OpenAI-compatible API base URL (empty: the local development provider)")
 	fs.StringVar(&c.AIAPIKey, "ai-api-key", c.AIAPIKey, "API key of the AI provider")
 	fs.StringVar(&c.AIModel, "ai-model", c.AIModel, "model name of the AI provider")

@@ -12,7 +12,7 @@ import (
 var _ igny8.AccountDeletion = (*Store)(nil)
 
 // ReasonAccountDeleted is the status reason of an account its owner deleted.
-const ReasonAccountDeleted = "account_deleted"
+const ReasonAccountDeleted = igny8.ReasonAccountDeleted
 
 // DeleteAccount cancels and soft-deletes the principal's account, with its
 // live sites and sectors at the same instant, so that an admin restore

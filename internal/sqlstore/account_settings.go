@@ -64,5 +64,8 @@ func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*i
 		acct, err = accountByID(ctx, tx.conn, p.AccountID)
 		return err
 	})
-	return acct, err
+	if err != nil {
+		return nil, err
+	}
+	return acct.ForMembers(), nil
 }

@@ -41,14 +41,19 @@ func accountByID(ctx context.Context, c conn, id string) (*igny8.Account, error)
 	return a, translate(err)
 }
 
-// CurrentAccount returns the principal's own account with its plan.
+// CurrentAccount returns the principal's own account with its plan, as
+// its members see it (Account.ForMembers: no operator's note).
 // Errors: unauthenticated, forbidden (no account), not_found (deleted).
 func (s *Store) CurrentAccount(ctx context.Context) (*igny8.Account, error) {
 	p, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return accountByID(ctx, s.db.reader(), p.AccountID)
+	a, err := accountByID(ctx, s.db.reader(), p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return a.ForMembers(), nil
 }
 
 // AccountGate returns the gate's view of an account, for the
@@ -57,9 +62,9 @@ func (s *Store) CurrentAccount(ctx context.Context) (*igny8.Account, error) {
 func (s *Store) AccountGate(ctx context.Context, accountID string) (igny8.GateInput, error) {
 	var g igny8.GateInput
 	var deleted *string
-	err := s.db.reader().queryRow(ctx, `SELECT a.status, a.trial_ends_at, p.is_active, CAST(a.deleted_at AS TEXT)
+	err := s.db.reader().queryRow(ctx, `SELECT a.status, a.status_reason, a.trial_ends_at, p.is_active, CAST(a.deleted_at AS TEXT)
 		FROM accounts a JOIN plans p ON p.id = a.plan_id WHERE a.id = ?`, accountID).
-		Scan(&g.Status, &g.TrialEndsAt, &g.PlanActive, &deleted)
+		Scan(&g.Status, &g.StatusReason, &g.TrialEndsAt, &g.PlanActive, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}

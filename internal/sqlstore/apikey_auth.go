@@ -33,13 +33,13 @@ func (s *Store) PrincipalForAPIKey(ctx context.Context, prefix, hash string) (*i
 	var deleted *time.Time
 	err := s.db.reader().queryRow(ctx, `SELECT k.id, k.account_id, k.role, k.secret_hash, k.site_id, k.previous_hash,
 		s.id, k.previous_expires_at, k.expires_at, s.deleted_at,
-		a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at
+		a.status, a.status_reason, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at
 		FROM api_keys k JOIN accounts a ON a.id = k.account_id JOIN plans p ON p.id = a.plan_id
 		LEFT JOIN sites s ON s.account_id = k.account_id AND s.id = k.site_id
 		WHERE k.prefix = ? AND k.revoked_at IS NULL`, prefix).
 		Scan(&k.id, &k.accountID, &k.role, &k.secretHash, &k.siteID, &k.previousHash, &k.liveSite,
 			&k.previousExpires, &k.expires, &k.siteDeleted,
-			&g.Status, &g.TrialEndsAt, &g.PlanActive, &g.APIRequestsPerMinute, &deleted)
+			&g.Status, &g.StatusReason, &g.TrialEndsAt, &g.PlanActive, &g.APIRequestsPerMinute, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, errBadAPIKey
 	}

@@ -57,9 +57,13 @@ func currentSubscription(ctx context.Context, c conn, accountID string) (*igny8.
 	return subscriptionWhere(ctx, c, `s.account_id = ? AND s.status IN ('active', 'past_due')`, accountID)
 }
 
-// latestSubscription is the current subscription, else the newest one, or nil.
+// latestSubscription is the current subscription, else the newest one, or
+// nil. A checkout that was never paid (a cancelled subscription without a
+// period: superseded or rejected) is no subscription the customer had, so
+// a trial account never shows one as cancelled.
 func latestSubscription(ctx context.Context, c conn, accountID string) (*igny8.Subscription, error) {
-	return subscriptionWhere(ctx, c, `s.account_id = ? ORDER BY CASE WHEN s.status IN ('active', 'past_due') THEN 0
+	return subscriptionWhere(ctx, c, `s.account_id = ? AND (s.status <> 'cancelled' OR s.current_period_start IS NOT NULL)
+		ORDER BY CASE WHEN s.status IN ('active', 'past_due') THEN 0
 		WHEN s.status = 'pending_payment' THEN 1 ELSE 2 END, s.id DESC LIMIT 1`, accountID)
 }
 
@@ -152,6 +156,21 @@ func (s *Store) ListPayments(ctx context.Context, page igny8.PageRequest) (*igny
 // Asking twice changes nothing more. It needs ActBilling. Errors:
 // unauthenticated, forbidden, conflict (no active subscription).
 func (s *Store) CancelSubscription(ctx context.Context) (*igny8.Subscription, error) {
+	return s.setCancelAtPeriodEnd(ctx, true)
+}
+
+// ResumeSubscription undoes CancelSubscription while the period has not
+// ended: the subscription renews again. It needs ActBilling. Errors:
+// unauthenticated, forbidden, conflict (no active subscription, or none
+// set to end).
+func (s *Store) ResumeSubscription(ctx context.Context) (*igny8.Subscription, error) {
+	return s.setCancelAtPeriodEnd(ctx, false)
+}
+
+// setCancelAtPeriodEnd sets or clears the current subscription's
+// cancellation at period end, auditing the change, under the account's lock
+// (the billing job ends subscriptions under the same lock).
+func (s *Store) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8.Subscription, error) {
 	p, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -168,15 +187,24 @@ func (s *Store) CancelSubscription(ctx context.Context) (*igny8.Subscription, er
 		if err != nil {
 			return err
 		}
-		if sub == nil {
+		switch {
+		case sub == nil && cancel:
 			return igny8.Errorf(igny8.EConflict, "There is no active subscription to cancel.")
+		case sub == nil:
+			return igny8.Errorf(igny8.EConflict, "There is no active subscription to resume.")
+		case !cancel && !sub.CancelAtPeriodEnd:
+			return igny8.Errorf(igny8.EConflict, "The subscription is not set to end, so there is nothing to resume; it renews as usual.")
 		}
-		if !sub.CancelAtPeriodEnd {
-			if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = TRUE, updated_at = ? WHERE id = ?`,
-				tx.now, sub.ID); err != nil {
+		if sub.CancelAtPeriodEnd != cancel {
+			if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = ? WHERE id = ?`,
+				cancel, tx.now, sub.ID); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, p.AccountID, "subscription.cancel_requested", "subscription", sub.ID,
+			action := "subscription.cancel_requested"
+			if !cancel {
+				action = "subscription.resumed"
+			}
+			if err := audit(ctx, tx, p.AccountID, action, "subscription", sub.ID,
 				map[string]any{"period_end": sub.CurrentPeriodEnd}); err != nil {
 				return err
 			}

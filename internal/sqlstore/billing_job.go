@@ -13,7 +13,9 @@ import (
 // whose owner cancelled at period end once that end has passed (the
 // account becomes cancelled), and moves active subscriptions whose period
 // ended more than grace ago without a confirmed payment extending it to
-// past_due, suspending their accounts (reason payment_overdue). Each
+// past_due, suspending their accounts (reason payment_overdue). Free
+// subscriptions (a plan priced 0) have nothing to pay: they begin a new
+// period with the plan's credits instead (renewFree). Each
 // change is one transaction whose guarded UPDATE decides it, so the job
 // may run on several instances at once: each change happens, and is
 // audited, once. A subscription that fails does not stop the others; the
@@ -31,7 +33,12 @@ func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.B
 		return res, err
 	}
 	overdue, err := a.dueSubscriptions(ctx, `s.status = 'active' AND s.cancel_at_period_end = FALSE
-		AND s.current_period_end <= ?`, now.Add(-grace))
+		AND s.current_period_end <= ? AND `+paidPlan, now.Add(-grace))
+	if err != nil {
+		return res, err
+	}
+	free, err := a.dueSubscriptions(ctx, `s.status = 'active' AND s.cancel_at_period_end = FALSE
+		AND s.current_period_end <= ? AND NOT `+paidPlan, now)
 	if err != nil {
 		return res, err
 	}
@@ -45,6 +52,11 @@ func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.B
 		ok, err := a.markPastDue(ctx, d, grace)
 		res.PastDue += btoi(ok)
 		errs = appendErr(errs, err, "mark subscription past due", d.id)
+	}
+	for _, d := range free {
+		ok, err := a.renewFree(ctx, d)
+		res.Renewed += btoi(ok)
+		errs = appendErr(errs, err, "renew free subscription", d.id)
 	}
 	return res, errors.Join(errs...)
 }
@@ -61,6 +73,53 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// paidPlan is the condition that subscription s is on a plan with a price.
+const paidPlan = `EXISTS (SELECT 1 FROM plans pp WHERE pp.id = s.plan_id AND pp.price > 0)`
+
+// renewFree moves a free subscription whose period has ended to its next
+// period (from the old end, or from now when even that one would be over)
+// and grants the plan's credits for it once. The UPDATE guarded by the
+// period's end having passed decides it, under the account's lock; it reports whether this call made the change.
+func (a *Admin) renewFree(ctx context.Context, d dueSubscription) (bool, error) {
+	changed := false
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		if err := lockAccount(ctx, tx, d.accountID); err != nil {
+			return err
+		}
+		sub, err := subscriptionByID(ctx, tx.conn, d.accountID, d.id)
+		if err != nil {
+			return err
+		}
+		if sub.Status != igny8.SubActive || sub.CancelAtPeriodEnd || sub.Plan.Price != 0 ||
+			sub.CurrentPeriodEnd == nil || sub.CurrentPeriodEnd.After(tx.now) {
+			return nil
+		}
+		start := *sub.CurrentPeriodEnd
+		if !igny8.BillingPeriod(start).After(tx.now) {
+			start = tx.now
+		}
+		res, err := tx.exec(ctx, `UPDATE subscriptions SET current_period_start = ?, current_period_end = ?, updated_at = ?
+			WHERE id = ? AND status = 'active' AND cancel_at_period_end = FALSE AND current_period_end <= ?`,
+			start, igny8.BillingPeriod(start), tx.now, sub.ID, tx.now)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		changed = true
+		if sub, err = subscriptionByID(ctx, tx.conn, d.accountID, d.id); err != nil {
+			return err
+		}
+		if err := grantFreePeriod(ctx, tx, sub); err != nil {
+			return err
+		}
+		return audit(ctx, tx, d.accountID, "subscription.renewed", "subscription", sub.ID, map[string]any{
+			"plan": sub.Plan.Slug, "period_end": sub.CurrentPeriodEnd, "credits": sub.Plan.IncludedCredits})
+	})
+	return changed && err == nil, err
 }
 
 // dueSubscription is a candidate of the billing job, read without locks.

@@ -49,7 +49,7 @@ func auditCount(t *testing.T, db *sqlstore.DB, accountID, action string) int {
 	return countRows(t, db, `SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ?`, accountID, action)
 }
 
-func checkout(t *testing.T, s *sqlstore.Store, tn tenant, plan string) *igny8.PaymentResult {
+func checkout(t *testing.T, s *sqlstore.Store, tn tenant, plan string) *igny8.CheckoutResult {
 	t.Helper()
 	res, err := s.Checkout(tn.owner(), igny8.Checkout{Plan: plan, PaymentMethod: igny8.MethodBankTransfer})
 	if err != nil {
@@ -293,7 +293,7 @@ func TestCheckoutRefusals(t *testing.T) {
 			{"nope", igny8.MethodBankTransfer, igny8.EValidation, "plan"},
 			{"retired", igny8.MethodBankTransfer, igny8.EValidation, "plan"},
 			{"enterprise", igny8.MethodBankTransfer, igny8.EValidation, "plan"},
-			{"free", igny8.MethodBankTransfer, igny8.EValidation, "plan"},
+			{"free-trial", igny8.MethodBankTransfer, igny8.EValidation, "plan"},
 			{"starter", igny8.MethodStripe, igny8.EPaymentMethod, ""},
 			{"starter", igny8.MethodPayPal, igny8.EPaymentMethod, ""},
 			{"starter", "cash", igny8.EValidation, "payment_method"},

@@ -14,12 +14,16 @@ import (
 // pending_payment subscription (or, for the plan the account is already
 // active on, the current subscription: that is the next period's payment).
 // A payment still pending is superseded: rejected with reason superseded,
-// its pending subscription cancelled. The account's status does not
-// change; its payment method is set. It needs ActBilling.
+// its pending subscription cancelled, its reference answered as
+// replaced_reference. The account's status does not change; its payment
+// method is set. The Free plan (price 0) needs no payment: see
+// activateFreePlan. It needs ActBilling.
 // Errors: unauthenticated, forbidden, validation_failed (bad method, no such
 // active plan, a plan sold by sales, a downgrade the account exceeds),
-// payment_method_unavailable (stripe, paypal: no provider configured).
-func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.PaymentResult, error) {
+// payment_method_unavailable (stripe, paypal: no provider configured),
+// conflict (already on the Free plan), account_suspended (the Free plan,
+// for an account suspended by igny8).
+func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.CheckoutResult, error) {
 	p, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -27,13 +31,20 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Payment
 	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
 		return nil, err
 	}
-	if err := checkMethod(in.PaymentMethod); err != nil {
-		return nil, err
+	if in.PaymentMethod != "" && !igny8.ValidPaymentMethod(in.PaymentMethod) {
+		return nil, checkMethod(in.PaymentMethod)
 	}
-	var out *igny8.PaymentResult
+	var out *igny8.CheckoutResult
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		plan, err := checkoutPlan(ctx, tx, in.Plan)
 		if err != nil {
+			return err
+		}
+		if plan.Price == 0 {
+			out, err = activateFreePlan(ctx, tx, p.AccountID, plan, in.PaymentMethod)
+			return err
+		}
+		if err := checkMethod(in.PaymentMethod); err != nil {
 			return err
 		}
 		if err := lockAccount(ctx, tx, p.AccountID); err != nil {
@@ -45,7 +56,7 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Payment
 	return out, err
 }
 
-func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.PaymentResult, error) {
+func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
 	acct, err := accountByID(ctx, tx.conn, accountID)
 	if err != nil {
 		return nil, err
@@ -55,7 +66,8 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 			return nil, err
 		}
 	}
-	if err := supersedePending(ctx, tx, accountID); err != nil {
+	replaced, err := supersedePending(ctx, tx, accountID)
+	if err != nil {
 		return nil, err
 	}
 	sub, err := subscriptionFor(ctx, tx, accountID, plan, method)
@@ -74,9 +86,13 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 	if err != nil {
 		return nil, err
 	}
-	return res, audit(ctx, tx, accountID, "payment.created", "payment", paymentID, map[string]any{
-		"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
-		"method": method, "reference": res.Payment.Reference, "subscription_id": sub.ID})
+	details := map[string]any{"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
+		"method": method, "reference": res.Payment.Reference, "subscription_id": sub.ID}
+	if replaced != nil {
+		details["replaced_reference"] = *replaced
+	}
+	return &igny8.CheckoutResult{PaymentResult: *res, ReplacedReference: replaced},
+		audit(ctx, tx, accountID, "payment.created", "payment", paymentID, details)
 }
 
 // checkMethod accepts bank transfers; the card and PayPal methods are
@@ -106,8 +122,8 @@ func checkoutPlan(ctx context.Context, tx *Tx, slug string) (*igny8.Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	if plan.Price == 0 {
-		msg := fmt.Sprintf("The %s plan is free and needs no checkout.", plan.Name)
+	if plan.Price == 0 && plan.Slug != igny8.PlanFree {
+		msg := fmt.Sprintf("The %s is given once, at sign-up; choose another plan.", plan.Name)
 		if !plan.SelfService() {
 			msg = fmt.Sprintf("The %s plan is arranged with our sales team; please contact sales.", plan.Name)
 		}
@@ -146,21 +162,22 @@ func checkLimits(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan
 }
 
 // supersedePending rejects the account's payment still pending (reason
-// superseded) and cancels its subscription when that was never paid.
-func supersedePending(ctx context.Context, tx *Tx, accountID string) error {
+// superseded), cancels its subscription when that was never paid, and
+// returns its reference; nil when nothing was pending.
+func supersedePending(ctx context.Context, tx *Tx, accountID string) (*string, error) {
 	old, err := paymentWhere(ctx, tx.conn, `y.account_id = ? AND y.status = 'pending'`, accountID)
 	if err != nil || old == nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE payments SET status = 'rejected', rejected_reason = ?, updated_at = ?
 		WHERE id = ? AND status = 'pending'`, igny8.RejectSuperseded, tx.now, old.ID); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, old.SubscriptionID); err != nil {
-		return err
+		return nil, err
 	}
-	return audit(ctx, tx, accountID, "payment.rejected", "payment", old.ID,
+	return &old.Reference, audit(ctx, tx, accountID, "payment.rejected", "payment", old.ID,
 		map[string]any{"reason": igny8.RejectSuperseded, "reference": old.Reference})
 }
 

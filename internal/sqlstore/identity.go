@@ -141,7 +141,7 @@ func (s *Store) PrincipalForUser(ctx context.Context, userID string) (*igny8.Pri
 
 // principalQuery reads a live user with its account's gate input; callers
 // may add conditions after the WHERE clause.
-const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.trial_ends_at,
+const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
 	p.is_active, p.api_requests_per_minute, a.deleted_at
 	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
 	WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`
@@ -149,12 +149,12 @@ const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.
 func (s *Store) principalForUser(ctx context.Context, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
 	var p igny8.Principal
 	var g igny8.GateInput
-	var accountID, status *string
+	var accountID, status, reason *string
 	var planActive *bool
 	var deleted *time.Time
 	var rate *int
 	err := s.db.reader().queryRow(ctx, principalQuery+extra, args...).
-		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted)
+		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
@@ -162,7 +162,7 @@ func (s *Store) principalForUser(ctx context.Context, extra string, args ...any)
 		return nil, g, translate(err)
 	}
 	if accountID != nil {
-		p.AccountID, g.Status, g.PlanActive, g.Deleted = *accountID, *status, *planActive, deleted != nil
+		p.AccountID, g.Status, g.StatusReason, g.PlanActive, g.Deleted = *accountID, *status, *reason, *planActive, deleted != nil
 		g.APIRequestsPerMinute = *rate
 	}
 	return &p, g, nil

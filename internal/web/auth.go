@@ -170,7 +170,7 @@ func (h *Handler) checkLogin(r *http.Request, email, pw string) (*igny8.Principa
 		return nil, err
 	}
 	if p.AccountID != "" {
-		err := igny8.CheckGate(gate, h.Now())
+		err := igny8.WithSupportContact(igny8.CheckGate(gate, h.Now()), h.Config.SupportEmail)
 		ownerMayPay := p.Role == igny8.RoleOwner && igny8.ErrorCode(err) == igny8.EAccountSuspended
 		if err != nil && !ownerMayPay {
 			return nil, err

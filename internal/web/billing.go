@@ -2,22 +2,28 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/igny8/igny8"
 )
 
 // billingPage is the owner's billing: plan, subscription, the payment
 // awaiting a bank transfer with its instructions, the plans on sale and
-// past payments. Suspension explains why the owner was sent here.
+// past payments. Suspension explains why the owner was sent here;
+// StatusReason is the account's status reason in words; Replaced is the
+// reference the last checkout replaced (from ?replaced=, shown only when it
+// is a superseded payment of this account).
 type billingPage struct {
-	Account    *igny8.Account
-	Summary    *igny8.BillingSummary
-	Pending    *igny8.Payment
-	Plans      []igny8.Plan
-	Payments   []igny8.Payment
-	Suspension string
-	FormError  string
-	NextURL    string
+	Account      *igny8.Account
+	Summary      *igny8.BillingSummary
+	Pending      *igny8.Payment
+	Plans        []igny8.Plan
+	Payments     []igny8.Payment
+	Suspension   string
+	StatusReason string
+	Replaced     string
+	FormError    string
+	NextURL      string
 }
 
 func (h *Handler) billing(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -28,8 +34,9 @@ func (h *Handler) renderBilling(w http.ResponseWriter, r *http.Request, v *visit
 	ctx := r.Context()
 	pg.Account = v.Account
 	if v.GateErr != nil {
-		pg.Suspension = suspensionText(v.Account, v.GateErr)
+		pg.Suspension = suspensionText(v.Account, v.GateErr, h.Config.SupportEmail)
 	}
+	pg.StatusReason = reasonWords[v.Account.StatusReason]
 	var err error
 	if pg.Summary, err = h.Billing.BillingSummary(ctx); err != nil {
 		return err
@@ -42,7 +49,7 @@ func (h *Handler) renderBilling(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	for _, p := range plans {
-		if p.Price > 0 && p.SelfService() {
+		if p.Slug != igny8.PlanFreeTrial && p.SelfService() {
 			pg.Plans = append(pg.Plans, p)
 		}
 	}
@@ -51,26 +58,45 @@ func (h *Handler) renderBilling(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	pg.Payments = payments.Items
+	if ref := igny8.NormalizeReference(r.URL.Query().Get("replaced")); ref != "" {
+		for _, y := range pg.Payments {
+			if y.Reference == ref && y.Status == igny8.PaymentRejected && y.RejectedReason == igny8.RejectSuperseded {
+				pg.Replaced = ref
+			}
+		}
+	}
 	if payments.NextCursor != nil {
 		pg.NextURL = "/billing?cursor=" + *payments.NextCursor
 	}
 	return h.render(w, r, v, status, "billing", "Billing", pg)
 }
 
+// reasonWords are the customer status reasons (igny8.CustomerStatusReason)
+// in the owner's words.
+var reasonWords = map[string]string{
+	igny8.ReasonTrialExpired:          "trial ended",
+	igny8.ReasonPaymentOverdue:        "payment overdue",
+	igny8.ReasonSuspendedByIgny8:      "suspended by igny8",
+	igny8.ReasonCancelledByIgny8:      "cancelled by igny8",
+	igny8.ReasonSubscriptionCancelled: "subscription ended",
+	igny8.ReasonAccountDeleted:        "account deleted",
+}
+
 // suspensionText explains, in the owner's words, why the account is
-// refused and what brings it back.
-func suspensionText(a *igny8.Account, gateErr error) string {
+// refused and what brings it back. a carries the customer status reason
+// (CurrentAccount), never an operator's note.
+func suspensionText(a *igny8.Account, gateErr error, support string) string {
 	switch {
 	case igny8.ErrorCode(gateErr) == igny8.EAccountCancelled:
-		return "This account has been cancelled. Contact support to reopen it."
+		return "This account has been cancelled. Contact support at " + support + " to reopen it."
 	case igny8.ErrorCode(gateErr) == igny8.EPlanInactive:
 		return "Your plan is no longer offered. Choose another plan below to continue."
 	case a.StatusReason == igny8.ReasonTrialExpired || (a.Status == igny8.StatusTrial):
-		return "Your free trial has ended, so your sites, keys and AI operations are paused. Choose a plan and pay by bank transfer to continue; nothing has been deleted."
+		return "Your free trial has ended, so your sites, keys and AI operations are paused. Choose a plan and pay by bank transfer, or move to the Free Plan at no cost, to continue; nothing has been deleted."
 	case a.StatusReason == igny8.ReasonPaymentOverdue:
-		return "Your account is suspended because a payment is overdue. Pay by bank transfer below to reactivate it; nothing has been deleted."
+		return "Your account is suspended because a payment is overdue. Pay by bank transfer below, or move to the Free Plan, to reactivate it; nothing has been deleted."
 	default:
-		return "Your account is suspended, so your sites, keys and AI operations are paused. Choose a plan and pay by bank transfer below, or contact support; nothing has been deleted."
+		return "Your account was suspended by igny8, so your sites, keys and AI operations are paused. Contact support at " + support + " to resolve it; nothing has been deleted."
 	}
 }
 
@@ -79,10 +105,29 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request, v *visit) err
 	if in.PaymentMethod == "" {
 		in.PaymentMethod = igny8.MethodBankTransfer
 	}
-	if _, err := h.Billing.Checkout(r.Context(), in); err != nil {
+	res, err := h.Billing.Checkout(r.Context(), in)
+	if err != nil {
 		return h.billingFailed(w, r, v, err)
 	}
-	http.Redirect(w, r, "/billing?notice=checkout_started#pending", http.StatusSeeOther)
+	to := "/billing?notice=checkout_started"
+	if res.Payment == nil {
+		to = "/billing?notice=free_plan_active"
+	}
+	if res.ReplacedReference != nil {
+		to += "&replaced=" + url.QueryEscape(*res.ReplacedReference)
+	}
+	if res.Payment != nil {
+		to += "#pending"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) resumeSubscription(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if _, err := h.Billing.ResumeSubscription(r.Context()); err != nil {
+		return h.billingFailed(w, r, v, err)
+	}
+	http.Redirect(w, r, "/billing?notice=resumed", http.StatusSeeOther)
 	return nil
 }
 
@@ -100,7 +145,7 @@ func (h *Handler) cancelSubscription(w http.ResponseWriter, r *http.Request, v *
 // billingFailed shows a refused billing form on the billing page.
 func (h *Handler) billingFailed(w http.ResponseWriter, r *http.Request, v *visit, err error) error {
 	switch igny8.ErrorCode(err) {
-	case igny8.EValidation, igny8.EConflict, igny8.EPaymentMethod, igny8.ENotFound:
+	case igny8.EValidation, igny8.EConflict, igny8.EPaymentMethod, igny8.ENotFound, igny8.EAccountSuspended:
 	default:
 		return err
 	}

@@ -31,4 +31,6 @@ var notices = map[string]string{
 	"access_revoked":     "Site access was revoked.",
 	"key_revoked":        "The API key was revoked; it stops working at once.",
 	"cancel_scheduled":   "Your subscription will end when the paid period ends.",
+	"resumed":            "Your subscription is no longer set to end; it renews as usual.",
+	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
 }

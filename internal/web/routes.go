@@ -22,6 +22,7 @@ func (h *Handler) routes() []page {
 		{method: "GET", path: "/billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.billing},
 		{method: "POST", path: "/billing/checkout", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.checkout},
 		{method: "POST", path: "/billing/cancel", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.cancelSubscription},
+		{method: "POST", path: "/billing/resume", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.resumeSubscription},
 		{method: "GET", path: "/account", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true, h: h.account},
 		{method: "POST", path: "/account", access: tenant, action: igny8.ActEditAccount, h: h.updateAccount},
 		{method: "POST", path: "/account/users", access: tenant, action: igny8.ActManageUsers, h: h.inviteUser},

@@ -69,6 +69,9 @@ type Config struct {
 	TrustProxyHeaders bool
 	// Bank transfer instructions shown with a pending payment.
 	Bank igny8.BankAccount
+	// SupportEmail is named to customers whose account igny8 suspended or
+	// cancelled.
+	SupportEmail string
 }
 
 // Handler serves the pages.
