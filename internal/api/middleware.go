@@ -71,6 +71,10 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	switch rt.access {
+	case person:
+		if !p.IsPerson() {
+			return errNoLogin
+		}
 	case admin:
 		if err := igny8.Authorize(p, igny8.ActAdmin); err != nil {
 			return err
@@ -86,6 +90,10 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 	}
 	return rt.h(w, r)
 }
+
+// errNoLogin answers an API key on the routes of a login (/auth/me,
+// /auth/logout): the key is valid, it just has no login to show or end.
+var errNoLogin = igny8.Errorf(igny8.EForbidden, "API keys have no login.")
 
 // checkGate applies the one account gate to principals of an account. The
 // owner of a suspended account, or of one whose plan was retired, may
