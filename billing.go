@@ -168,7 +168,8 @@ type CheckoutResult struct {
 
 // BillingSummary is an account's billing state: its current subscription
 // (active or past due, else the latest one) and the payment awaiting
-// confirmation, if any.
+// confirmation, if any; the payment only for those who may take
+// ActBilling (the owner), nil for everyone else.
 type BillingSummary struct {
 	Subscription   *Subscription `json:"subscription"`
 	PendingPayment *Payment      `json:"pending_payment"`

@@ -46,11 +46,12 @@ func TestRateFor(t *testing.T) {
 		{igny8.ScopeAI, 300, 30},
 		{igny8.ScopeAI, 5, 1},
 		{igny8.ScopeAuth, 6000, 10},
+		{igny8.ScopeAPI, 120, 120},
 	}
 	for _, c := range cases {
 		r := igny8.RateFor(c.scope, c.plan)
-		if r.PerMinute != c.perMinute || r.Burst < 1 || r.Burst > r.PerMinute {
-			t.Errorf("RateFor(%s, %d) = %+v, want %d/min with a burst within it", c.scope, c.plan, r, c.perMinute)
+		if r.PerMinute != c.perMinute || r.Burst != r.PerMinute {
+			t.Errorf("RateFor(%s, %d) = %+v, want %d/min, all of it at once", c.scope, c.plan, r, c.perMinute)
 		}
 	}
 }

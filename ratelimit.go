@@ -36,8 +36,10 @@ type Limiter interface {
 }
 
 // RateFor returns the budget of a throttle scope (docs/design.md section 8):
-// api is the plan's rate, ai a tenth of it, auth 10 a minute; each with a
-// small burst so that a client cannot spend a minute's budget at once.
+// api is the plan's rate, ai a tenth of it, auth 10 a minute. A budget of
+// N a minute admits N requests at once and refills at N a minute (one
+// every minute/N), so RateLimit-Limit: N is what a client may send. The
+// burst is capped at maxBurst so that no plan rate can overflow a limiter.
 func RateFor(scope string, planRate int) Rate {
 	perMinute := planRate
 	switch scope {
@@ -50,12 +52,9 @@ func RateFor(scope string, planRate int) Rate {
 	case ScopeAnon:
 		perMinute = 120
 	}
-	if perMinute < 1 {
-		perMinute = 1
-	}
-	burst := perMinute / 10
-	if burst < 3 {
-		burst = min(3, perMinute)
-	}
-	return Rate{PerMinute: perMinute, Burst: burst}
+	perMinute = max(perMinute, 1)
+	return Rate{PerMinute: perMinute, Burst: min(perMinute, maxBurst)}
 }
+
+// maxBurst is internal/throttle's MaxBurst: the largest burst a limiter takes.
+const maxBurst = 1_000_000

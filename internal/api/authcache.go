@@ -103,17 +103,22 @@ func credentialKey(r *http.Request) (key [32]byte, ok bool) {
 func (h *Handler) authenticateCached(r *http.Request) (*igny8.Principal, igny8.GateInput, error) {
 	key, ok := credentialKey(r)
 	if !ok || h.auth == nil {
-		return h.authenticate(r)
+		p, gate, _, err := h.authenticate(r)
+		return p, gate, err
 	}
-	now := time.Now()
+	now := h.Now()
 	e, gen, hit := h.auth.get(key, now)
 	if hit {
 		p := e.p
 		return &p, e.gate, nil
 	}
-	p, gate, err := h.authenticate(r)
+	p, gate, tokenUntil, err := h.authenticate(r)
 	if err == nil && p != nil {
-		h.auth.put(key, authEntry{p: *p, gate: gate, until: now.Add(h.auth.ttl)}, gen)
+		until := now.Add(h.auth.ttl)
+		if !tokenUntil.IsZero() && tokenUntil.Before(until) {
+			until = tokenUntil // an expired access token is never served from the cache
+		}
+		h.auth.put(key, authEntry{p: *p, gate: gate, until: until}, gen)
 	}
 	return p, gate, err
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
@@ -137,5 +138,50 @@ func TestGuardPages(t *testing.T) {
 		if after == c.flushed || during == c.flushed {
 			t.Errorf("%s %s: hit during %v, after %v; want flushed %v", c.method, c.path, during, after, c.flushed)
 		}
+	}
+}
+
+// expiringTokens verifies one token until a fixed instant of a fake clock.
+type expiringTokens struct {
+	Tokens
+	now   *time.Time
+	until time.Time
+	calls int
+}
+
+func (f *expiringTokens) Verify(context.Context, string) (TokenClaims, error) {
+	f.calls++
+	if !f.now.Before(f.until) {
+		return TokenClaims{}, igny8.Errorf(igny8.EUnauthenticated, "expired")
+	}
+	return TokenClaims{UserID: "u", SessionID: "s", AcceptedUntil: f.until}, nil
+}
+
+type oneSession struct{ igny8.SessionService }
+
+func (oneSession) PrincipalForToken(context.Context, string, string) (*igny8.Principal, igny8.GateInput, error) {
+	return &igny8.Principal{UserID: "u", AccountID: "a", Role: igny8.RoleOwner}, igny8.GateInput{Status: "active"}, nil
+}
+
+// TestAuthCacheNeverOutlivesTheToken: an access token resolved just before
+// it stops verifying is not served from the cache after that, however long
+// the cache's TTL.
+func TestAuthCacheNeverOutlivesTheToken(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tokens := &expiringTokens{now: &now, until: now.Add(time.Second)}
+	h := NewHandler(Deps{Tokens: tokens, Sessions: oneSession{}, Now: func() time.Time { return now },
+		Config: Config{AuthCacheTTL: time.Minute}})
+	r := httptest.NewRequest("GET", "/api/v1/account", nil)
+	r.Header.Set("Authorization", "Bearer a.b.c")
+	if p, _, err := h.authenticateCached(r); err != nil || p == nil {
+		t.Fatalf("a valid token: %v, %v", p, err)
+	}
+	now = now.Add(500 * time.Millisecond)
+	if _, _, err := h.authenticateCached(r); err != nil || tokens.calls != 1 {
+		t.Fatalf("within the token's life: %v after %d verifications, want a cache hit", err, tokens.calls)
+	}
+	now = now.Add(500 * time.Millisecond)
+	if p, _, err := h.authenticateCached(r); igny8.ErrorCode(err) != igny8.EUnauthenticated || p != nil {
+		t.Fatalf("once the token stops verifying: %v, %v; want unauthenticated, not the cached principal", p, err)
 	}
 }

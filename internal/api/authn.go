@@ -3,31 +3,35 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/igny8/igny8"
 )
 
 // authenticate resolves the request's credentials into a principal and its
 // account's gate input. No credentials at all is (nil, _, nil); credentials
-// that do not verify are unauthenticated.
-func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInput, error) {
+// that do not verify are unauthenticated. For an access token it also
+// returns when the token stops verifying (zero for other credentials).
+func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInput, time.Time, error) {
 	if key, ok := apiKey(r); ok {
-		return h.apiKeyPrincipal(r, key)
+		p, gate, err := h.apiKeyPrincipal(r, key)
+		return p, gate, time.Time{}, err
 	}
 	token := bearerToken(r)
 	if token == "" {
-		return h.sessionPrincipal(r)
+		p, gate, err := h.sessionPrincipal(r)
+		return p, gate, time.Time{}, err
 	}
 	claims, err := h.Tokens.Verify(r.Context(), token)
 	if err != nil {
-		return nil, igny8.GateInput{}, err
+		return nil, igny8.GateInput{}, time.Time{}, err
 	}
 	p, gate, err := h.Sessions.PrincipalForToken(r.Context(), claims.UserID, claims.SessionID)
 	if err != nil {
-		return nil, gate, err
+		return nil, gate, time.Time{}, err
 	}
 	p.Kind = igny8.CredentialJWT
-	return p, gate, nil
+	return p, gate, claims.AcceptedUntil, nil
 }
 
 // apiKey returns the API key of a request: the X-API-Key header, or a

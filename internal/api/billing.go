@@ -11,7 +11,7 @@ import (
 // account still reaches them (suspendedOwner), so that they can pay.
 func (h *Handler) billingRoutes() []route {
 	return []route{
-		{method: "GET", path: "/api/v1/billing/subscription", summary: "The current subscription and the payment awaiting confirmation",
+		{method: "GET", path: "/api/v1/billing/subscription", summary: "The current subscription; to the owner also the payment awaiting confirmation (reference, bank instructions), null for other roles and API keys",
 			tag: "billing", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true,
 			out: igny8.BillingSummary{}, h: h.billingSummary},
 		{method: "POST", path: "/api/v1/billing/checkout", summary: "Start paying for a plan; bank transfers answer the instructions and reference " +

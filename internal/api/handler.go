@@ -27,6 +27,9 @@ type Tokens interface {
 type TokenClaims struct {
 	UserID    string
 	SessionID string
+	// AcceptedUntil is when the token stops verifying (its exp plus the
+	// verifier's leeway): the credential cache keeps it no longer.
+	AcceptedUntil time.Time
 }
 
 // Secrets mints and hashes opaque secrets (internal/auth): refresh tokens,

@@ -71,6 +71,10 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	switch rt.access {
+	case person:
+		if !p.IsPerson() {
+			return errNoLogin
+		}
 	case admin:
 		if err := igny8.Authorize(p, igny8.ActAdmin); err != nil {
 			return err
@@ -86,6 +90,10 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 	}
 	return rt.h(w, r)
 }
+
+// errNoLogin answers an API key on the routes of a login (/auth/me,
+// /auth/logout): the key is valid, it just has no login to show or end.
+var errNoLogin = igny8.Errorf(igny8.EForbidden, "API keys have no login.")
 
 // checkGate applies the one account gate to principals of an account. The
 // owner of a suspended account, or of one whose plan was retired, may
@@ -105,10 +113,11 @@ func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) 
 }
 
 // throttle charges the request to its budget: the account for
-// authenticated requests, the client IP otherwise. It sets the RateLimit
+// authenticated requests, the client IP otherwise; unthrottled routes
+// (health, readiness, metrics) are free. It sets the RateLimit
 // headers and answers 429 rate_limited when the budget is spent.
 func (h *Handler) throttle(rt route, w http.ResponseWriter, r *http.Request, p *igny8.Principal, gate igny8.GateInput) error {
-	if h.Limiter == nil {
+	if h.Limiter == nil || rt.unthrottled {
 		return nil
 	}
 	key, rate := h.budget(rt, r, p, gate)
@@ -127,15 +136,26 @@ func (h *Handler) charge(w http.ResponseWriter, r *http.Request, key string, rat
 		h.Logger.WarnContext(r.Context(), "throttle unavailable", "err", err.Error())
 		return nil
 	}
-	w.Header().Set("RateLimit-Limit", strconv.Itoa(d.Limit))
-	w.Header().Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	w.Header().Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.ResetAfter)))
+	setRateHeaders(w, d)
 	if d.Allowed {
 		return nil
 	}
 	retry := ceilSeconds(d.RetryAfter)
 	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + strconv.Itoa(retry) + " seconds.",
 		Extra: map[string]any{"retry_after": retry}}
+}
+
+// setRateHeaders reports d in the RateLimit headers. A request charged to
+// two budgets (login: the address and the email) reports the one with
+// fewer requests left, so that the headers never promise more than is
+// admitted.
+func setRateHeaders(w http.ResponseWriter, d igny8.RateDecision) {
+	if prev, err := strconv.Atoi(w.Header().Get("RateLimit-Remaining")); err == nil && d.Allowed && prev <= d.Remaining {
+		return
+	}
+	w.Header().Set("RateLimit-Limit", strconv.Itoa(d.Limit))
+	w.Header().Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	w.Header().Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.ResetAfter)))
 }
 
 func ceilSeconds(d time.Duration) int {

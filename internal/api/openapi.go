@@ -61,7 +61,7 @@ func (h *Handler) OpenAPI() map[string]any {
 	}
 	return map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "igny8 tenancy core API", "version": "1.0.0"},
+		"info":    map[string]any{"title": "igny8 tenancy core API", "version": "1.0.0", "description": throttleDoc},
 		"paths":   paths,
 		"components": map[string]any{
 			"schemas": schemas,
@@ -73,6 +73,16 @@ func (h *Handler) OpenAPI() map[string]any {
 		},
 	}
 }
+
+// throttleDoc tells clients what the RateLimit headers mean (README.md,
+// Throttling).
+const throttleDoc = "Every route but /healthz, /readyz and /metrics spends one request of a budget: " +
+	"the account's (the plan's requests per minute; AI operations a tenth of it), the client address's " +
+	"for anonymous calls (120 a minute), and 10 a minute per address for sign-up, login, refresh and " +
+	"accept-invite, and per email for sign-up and login. A budget of N a minute admits N requests at once and refills one every " +
+	"minute/N. Answers carry RateLimit-Limit (N), RateLimit-Remaining (requests that may still be sent at " +
+	"once) and RateLimit-Reset (seconds until the budget is whole); a refused request is 429 rate_limited " +
+	"with Retry-After (seconds until the next request is admitted)."
 
 func operationID(rt route) string {
 	p := strings.NewReplacer("/api/v1/", "", "/", "_", "{", "", "}", "", ".", "", "-", "_").Replace(rt.path)

@@ -11,9 +11,9 @@ import (
 
 func (h *Handler) opsRoutes() []route {
 	return []route{
-		{method: "GET", path: "/healthz", summary: "Liveness: the process is up", tag: "ops", out: health{}, h: h.healthz},
-		{method: "GET", path: "/readyz", summary: "Readiness: the database answers; component details", tag: "ops", out: health{}, h: h.readyz},
-		{method: "GET", path: "/metrics", summary: "Prometheus metrics", tag: "ops", h: h.metrics},
+		{method: "GET", path: "/healthz", summary: "Liveness: the process is up (never throttled)", tag: "ops", out: health{}, unthrottled: true, h: h.healthz},
+		{method: "GET", path: "/readyz", summary: "Readiness: the database answers; component details (never throttled)", tag: "ops", out: health{}, unthrottled: true, h: h.readyz},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics (never throttled)", tag: "ops", unthrottled: true, h: h.metrics},
 		{method: "GET", path: "/.well-known/jwks.json", summary: "Public keys that verify access tokens", tag: "auth", h: h.jwks},
 		{method: "GET", path: "/api/v1/openapi.json", summary: "This API's OpenAPI 3.1 document", tag: "ops", h: h.openapi},
 	}

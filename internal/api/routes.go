@@ -27,6 +27,9 @@ type route struct {
 	// scope overrides the throttle scope (auth, ai); empty means the
 	// default for the access kind.
 	scope string
+	// unthrottled routes spend no budget: probes of load balancers and
+	// scrapers come from one address and must never see 429.
+	unthrottled bool
 	// suspendedOwner lets the owner of a suspended account through the gate.
 	suspendedOwner bool
 	in             any // request body type, nil for none

@@ -69,21 +69,21 @@ func TestThrottlePerAccount(t *testing.T) {
 		t.Parallel()
 		e := apptest.New(t, b, throttleOn)
 		a, bb := e.SignUp("Alpha"), e.SignUp("Beta")
-		setPlanRate(t, e, a.AccountID, 6)  // burst 3, one more every 10 s
+		setPlanRate(t, e, a.AccountID, 6)  // 6 at once, one more every 10 s
 		setPlanRate(t, e, bb.AccountID, 6) // its own budget
 
 		// Two logins of one account share its budget.
 		second := e.Login(a.Email, a.Password).Map(t)["access_token"].(string)
 		passed := spend(t, e, a.Token, 2) + spend(t, e, second, 100)
-		if passed < 3 || passed > 4 {
-			t.Fatalf("two tokens of one account passed %d requests, want the burst of 3", passed)
+		if passed < 6 || passed > 7 {
+			t.Fatalf("two tokens of one account passed %d requests, want the budget of 6", passed)
 		}
 		// Another account is unaffected.
-		if n := spend(t, e, bb.Token, 3); n != 3 {
+		if n := spend(t, e, bb.Token, 6); n != 6 {
 			t.Fatalf("second account throttled after %d", n)
 		}
 		// A plan change changes the rate.
-		setPlanRate(t, e, a.AccountID, 6000) // burst 600
+		setPlanRate(t, e, a.AccountID, 6000) // 6000 at once
 		if n := spend(t, e, a.Token, 50); n != 50 {
 			t.Fatalf("after upgrading the plan only %d requests passed", n)
 		}
@@ -145,7 +145,7 @@ func TestThrottleSharedThroughRedis(t *testing.T) {
 	one := apptest.New(t, b, withRedis)
 	two := apptest.New(t, b, withRedis)
 	u := one.SignUp("Shared")
-	setPlanRate(t, one, u.AccountID, 3) // burst 3, one more every 20 s
+	setPlanRate(t, one, u.AccountID, 3) // 3 at once, one more every 20 s
 
 	var ok, limited, other atomic.Int64
 	var wg sync.WaitGroup

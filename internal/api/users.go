@@ -85,9 +85,10 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	link := h.inviteURL(r, token)
-	// Until e-mail is sent, the log carries the link to the operator.
-	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "email", inv.Email,
-		"account_id", igny8.PrincipalFrom(r.Context()).AccountID, "url", link)
+	// The link is a bearer credential: the inviter gets it once, in this
+	// answer, and the log never sees it.
+	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID,
+		"account_id", igny8.PrincipalFrom(r.Context()).AccountID)
 	return httpx.WriteJSON(w, http.StatusCreated, invitationResponse{Invitation: inv, Token: token, URL: link})
 }
 

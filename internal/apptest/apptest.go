@@ -38,6 +38,17 @@ type Env struct {
 // the configuration.
 func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return NewWithLogger(t, b, log, opts...)
+}
+
+// NewWithLogger is New with the server's logger given, for tests of what
+// is logged.
+func NewWithLogger(t testing.TB, b storetest.Backend, log *slog.Logger, opts ...func(*config.Config)) *Env {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DatabaseURL = b.URL(t)
 	cfg.Throttle = "off"
@@ -47,10 +58,6 @@ func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 64, 1
 	for _, o := range opts {
 		o(&cfg)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	app, err := cli.NewApp(context.Background(), &cfg, log)
 	if err != nil {

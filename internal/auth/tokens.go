@@ -132,15 +132,20 @@ func (k *Keys) Issue(p *igny8.Principal) (string, time.Time, error) {
 	return s, exp, err
 }
 
+// ClockSkew is how far past its exp (or before its iat) an access token is
+// still accepted, for clocks of instances that disagree a little.
+const ClockSkew = 5 * time.Second
+
 // Verify checks an access token's signature, algorithm, issuer, audience
-// and lifetime and returns its claims. Any failure is unauthenticated.
+// and lifetime (give or take ClockSkew) and returns its claims. Any
+// failure is unauthenticated.
 func (k *Keys) Verify(ctx context.Context, token string) (*Claims, error) {
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		return k.publicKey(ctx, kid)
 	}, jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithIssuer(Issuer), jwt.WithAudience(Audience),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(ClockSkew),
 		jwt.WithTimeFunc(k.now))
 	if err != nil || claims.Subject == "" {
 		return nil, igny8.Errorf(igny8.EUnauthenticated, "The access token is invalid or has expired.")

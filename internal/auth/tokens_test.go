@@ -111,9 +111,30 @@ func TestTokensThatMustNotVerify(t *testing.T) {
 			t.Errorf("%s: Verify = %v, want unauthenticated", name, err)
 		}
 	}
-	c.t = c.t.Add(16 * time.Minute) // past the 15-minute lifetime and the 30 s leeway
+	c.t = c.t.Add(16 * time.Minute) // past the 15-minute lifetime and the 5 s leeway
 	if _, err := k.Verify(context.Background(), good); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 		t.Errorf("expired: Verify = %v", err)
+	}
+}
+
+// TestExpiredTokenLeewayIsAtMostFiveSeconds: a token is accepted up to 5 s
+// after its exp for clock skew, and refused from then on (it was 30 s).
+func TestExpiredTokenLeewayIsAtMostFiveSeconds(t *testing.T) {
+	k, c := newTestKeys(t)
+	tok, exp, err := k.Issue(person)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp = exp.Truncate(time.Second) // the exp claim counts whole seconds
+	c.t = exp.Add(5*time.Second - time.Millisecond)
+	if _, err := k.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("just under 5 s after exp: Verify = %v, want accepted", err)
+	}
+	for _, late := range []time.Duration{5 * time.Second, 6 * time.Second, 29 * time.Second} {
+		c.t = exp.Add(late)
+		if _, err := k.Verify(context.Background(), tok); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+			t.Errorf("%v after exp: Verify = %v, want unauthenticated", late, err)
+		}
 	}
 }
 

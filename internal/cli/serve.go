@@ -75,13 +75,13 @@ func (s *App) Close() error {
 }
 
 // Handler is the whole HTTP surface: API, ops and pages, behind the request
-// id, logging, recovery and metrics middleware.
+// id, logging, recovery, metrics and security headers middleware.
 func (s *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	h := s.apiHandler()
 	h.Register(mux)
 	s.webHandler().Register(mux)
-	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), h.GuardPages(mux))
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), httpx.SecurityHeaders(s.cfg.TrustProxy, h.GuardPages(mux)))
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {

@@ -73,8 +73,9 @@ func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 type Observe func(r *http.Request, status int, elapsed time.Duration)
 
 // Middleware gives every request an X-Request-ID, recovers panics into a
-// 500 problem that shows nothing internal, logs one line per request and
-// reports it to observe (which may be nil).
+// 500 problem that shows nothing internal, logs one line per request (its
+// query with credentials redacted, see RedactQuery; never headers, cookies
+// or bodies) and reports it to observe (which may be nil).
 func Middleware(log *slog.Logger, observe Observe, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -99,11 +100,14 @@ func Middleware(log *slog.Logger, observe Observe, next http.Handler) http.Handl
 			if observe != nil {
 				observe(r, rec.Status, elapsed)
 			}
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("method", r.Method),
+			attrs := []slog.Attr{slog.String("request_id", id), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", rec.Status),
 				slog.Int("bytes", rec.Bytes), slog.Duration("elapsed", elapsed),
-				slog.String("remote", r.RemoteAddr))
+				slog.String("remote", r.RemoteAddr)}
+			if r.URL.RawQuery != "" {
+				attrs = append(attrs, slog.String("query", RedactQuery(r.URL.RawQuery)))
+			}
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
 	})

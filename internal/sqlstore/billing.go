@@ -119,7 +119,11 @@ func paymentResult(ctx context.Context, c conn, accountID, paymentID string) (*i
 }
 
 // BillingSummary returns the account's current (or latest) subscription
-// and its payment awaiting confirmation. Errors: unauthenticated, forbidden.
+// and its payment awaiting confirmation. The payment (its reference and
+// amount, what the bank instructions are built from) is the owner's, as
+// ListPayments is: for a principal without ActBilling (admins, editors,
+// viewers, every API key) PendingPayment is nil and only the subscription,
+// its plan and status, are shown. Errors: unauthenticated, forbidden.
 func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, error) {
 	p, err := scope(ctx)
 	if err != nil {
@@ -129,6 +133,9 @@ func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, erro
 	sub, err := latestSubscription(ctx, c, p.AccountID)
 	if err != nil {
 		return nil, err
+	}
+	if !igny8.Allowed(p, igny8.ActBilling) {
+		return &igny8.BillingSummary{Subscription: sub}, nil
 	}
 	pending, err := paymentWhere(ctx, c, `y.account_id = ? AND y.status = 'pending'`, p.AccountID)
 	if err != nil {

@@ -3,6 +3,7 @@ package throttle
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/igny8/igny8"
@@ -50,13 +51,26 @@ func (r *Redis) Allow(ctx context.Context, key string, rate igny8.Rate) (igny8.R
 	d := igny8.RateDecision{
 		Allowed:    res.Allowed > 0,
 		Limit:      rate.PerMinute,
-		Remaining:  max(res.Remaining, 0),
 		ResetAfter: max(res.ResetAfter, 0),
 	}
-	if !d.Allowed {
+	if d.Allowed {
+		d.Remaining = remainingAfter(limit, d.ResetAfter)
+	} else {
 		d.RetryAfter = max(res.RetryAfter, 0)
 	}
 	return d, nil
+}
+
+// remainingAfter is how many more requests an allowed request leaves, from
+// the time until the budget is whole again. redis_rate's own remaining is a
+// float the script truncates, so that N requests at once could report one
+// fewer remaining than memory does (and than is admitted); this computes it
+// as memory does, forgiving the tenths of a microsecond that reset_after loses in the
+// script's float arithmetic (Redis's clock counts whole microseconds).
+func remainingAfter(limit redis_rate.Limit, resetAfter time.Duration) int {
+	interval := float64(limit.Period) / float64(limit.Rate)
+	spare := float64(limit.Burst)*interval - float64(resetAfter) + float64(500*time.Nanosecond)
+	return min(max(int(spare/interval), 0), limit.Burst-1)
 }
 
 // Ping reports whether Redis answers, as a wrapped Redis error.

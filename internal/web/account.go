@@ -135,7 +135,8 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) e
 		return h.accountFailed(w, r, v, "invite", err)
 	}
 	link := h.absoluteURL(r, "/accept-invite?"+url.Values{"token": {token}}.Encode())
-	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "account_id", v.P.AccountID, "url", link)
+	// The link is a bearer credential: shown once on this page, never logged.
+	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "account_id", v.P.AccountID)
 	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: link})
 }
 

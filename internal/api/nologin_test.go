@@ -1,0 +1,39 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/sqlstore/storetest"
+)
+
+// TestAPIKeysHaveNoLogin: an API key (account-wide or site-bound, either
+// header) calling /auth/me or /auth/logout is a valid credential with no
+// login behind it: 403 forbidden, not 401, and the owner's login stays.
+func TestAPIKeysHaveNoLogin(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		u := e.SignUp("Keyed")
+		site := e.AddSite(u.AccountID, "Blog")
+		_, account := e.NewAPIKey(u.Token, map[string]any{"name": "all"})
+		_, bound := e.NewAPIKey(u.Token, map[string]any{"name": "blog", "site_id": site})
+		for _, hdr := range [][]string{
+			{"X-API-Key", account}, {"Authorization", "Bearer " + account}, {"X-API-Key", bound},
+		} {
+			for _, call := range []struct{ method, path string }{{"GET", "/api/v1/auth/me"}, {"POST", "/api/v1/auth/logout"}} {
+				r := e.Do(call.method, call.path, nil, hdr...)
+				var p struct{ Code, Detail string }
+				r.JSON(t, &p)
+				if r.Status != http.StatusForbidden || p.Code != "forbidden" || !strings.Contains(p.Detail, "API keys have no login") {
+					t.Errorf("%s %s with %s: %s, want 403 forbidden \"API keys have no login\"", call.method, call.path, hdr[0], r)
+				}
+			}
+		}
+		if r := e.As(u.Token, "GET", "/api/v1/auth/me", nil); r.Status != http.StatusOK {
+			t.Fatalf("the owner's login after its keys called logout: %s", r)
+		}
+	})
+}
