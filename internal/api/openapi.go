@@ -25,7 +25,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 func (h *Handler) OpenAPI() map[string]any {
 	paths := map[string]map[string]any{}
 	schemas := map[string]any{}
-	schemaOf(reflect.TypeOf(httpx.Problem{}), schemas)
+	schemaOf(problemType, schemas)
 	for _, rt := range h.routes {
 		op := map[string]any{
 			"summary":     rt.summary,
@@ -98,8 +98,9 @@ func responses(rt route, schemas map[string]any) map[string]any {
 }
 
 var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage(nil))
+	timeType    = reflect.TypeOf(time.Time{})
+	rawType     = reflect.TypeOf(json.RawMessage(nil))
+	problemType = reflect.TypeOf(httpx.Problem{})
 )
 
 // schemaOf returns the JSON Schema of t as encoding/json writes it. Named
@@ -227,6 +228,11 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		}
 	}
 	s := map[string]any{"type": "object", "properties": props}
+	if t != problemType {
+		// Answers hold only the fields of their type, and requests with
+		// unknown fields are refused. A problem may carry extension members.
+		s["additionalProperties"] = false
+	}
 	if schemas != nil && len(required) > 0 {
 		s["required"] = required
 	}

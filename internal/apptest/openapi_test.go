@@ -51,6 +51,7 @@ func TestTransportFailsOnAnswersTheDocumentDoesNotDescribe(t *testing.T) {
 	}{
 		{"the real answer", "/api/v1/account", fixed{200, "application/json", string(real.Body)}, ""},
 		{"a wrong type", "/api/v1/account", fixed{200, "application/json", strings.Replace(string(real.Body), `"credits":`, `"credits":"many",`+`"x":`, 1)}, "credits"},
+		{"a field the document does not declare", "/api/v1/account", fixed{200, "application/json", strings.Replace(string(real.Body), `{`, `{"surprise":1,`, 1)}, "surprise"},
 		{"a missing required field", "/api/v1/account", fixed{200, "application/json", `{"id":"a"}`}, "required"},
 		{"a status outside an enum", "/api/v1/account", fixed{200, "application/json", strings.Replace(string(real.Body), `"status":"trial"`, `"status":"frozen"`, 1)}, "status"},
 		{"null where null is not declared", "/api/v1/account", fixed{200, "application/json", strings.Replace(string(real.Body), `"slug":"`, `"slug":null,"was":"`, 1)}, "slug"},
