@@ -33,6 +33,14 @@ var (
 		igny8.EUnavailable, igny8.EInternal}
 )
 
+func roleNames(rs []igny8.Role) []string {
+	var names []string
+	for _, r := range rs {
+		names = append(names, string(r))
+	}
+	return names
+}
+
 func operations() []string {
 	var ops []string
 	for _, o := range igny8.Operations() {
@@ -64,6 +72,11 @@ var fieldEnums = map[fieldKey][]string{
 	field[igny8.UsageLog]("Outcome"):           {igny8.OutcomePending, igny8.OutcomeSucceeded, igny8.OutcomeFailed},
 	field[igny8.CreditCost]("Operation"):       operations(),
 	field[igny8.UsageSummary]("GroupBy"):       {"operation", "day", "site"},
+	field[igny8.APIKey]("Role"):                roleNames(igny8.APIKeyRoles()),
+	field[igny8.NewAPIKey]("Role"):             roleNames(igny8.APIKeyRoles()),
+	field[igny8.Invitation]("Role"):            roleNames(igny8.InvitableRoles()),
+	field[igny8.NewInvitation]("Role"):         roleNames(igny8.InvitableRoles()),
+	field[igny8.UserPatch]("Role"):             roleNames(igny8.InvitableRoles()),
 	field[httpx.Problem]("Code"):               errorCodes,
 }
 
