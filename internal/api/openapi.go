@@ -140,11 +140,11 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 // nil pointer, slice or map not omitted by omitempty).
 func fieldSchema(t reflect.Type, f reflect.StructField, omitEmpty bool, schemas map[string]any) map[string]any {
 	ft, null := f.Type, false
+	key := fieldKey{t, f.Name}
 	if ft.Kind() == reflect.Pointer {
-		ft, null = ft.Elem(), !omitEmpty
+		ft, null = ft.Elem(), !omitEmpty && !neverNull[key]
 	}
 	s := schemaOf(ft, schemas)
-	key := fieldKey{t, f.Name}
 	if e := fieldEnums[key]; e != nil {
 		s = withEnum(s, e)
 	}

@@ -80,6 +80,10 @@ var fieldEnums = map[fieldKey][]string{
 	field[httpx.Problem]("Code"):               errorCodes,
 }
 
-// neverNull holds the slice fields that are never null although their Go
-// type could be: the code always fills them.
-var neverNull = map[fieldKey]bool{}
+// neverNull holds the pointer and slice fields that are never null
+// although their Go type could be: the handlers always fill them.
+var neverNull = map[fieldKey]bool{
+	field[meResponse]("User"):               true,
+	field[authResponse]("User"):             true,
+	field[invitationResponse]("Invitation"): true,
+}
