@@ -24,7 +24,8 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // the same table that builds the router, so the two cannot drift.
 func (h *Handler) OpenAPI() map[string]any {
 	paths := map[string]map[string]any{}
-	schemas := map[string]any{"Problem": schemaOf(reflect.TypeOf(httpx.Problem{}), nil)}
+	schemas := map[string]any{}
+	schemaOf(problemType, schemas)
 	for _, rt := range h.routes {
 		op := map[string]any{
 			"summary":     rt.summary,
@@ -52,7 +53,7 @@ func (h *Handler) OpenAPI() map[string]any {
 		}
 		if rt.in != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.in), schemas)}}}
+				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.in), nil)}}}
 		}
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
@@ -62,6 +63,9 @@ func (h *Handler) OpenAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info":    map[string]any{"title": "igny8 tenancy core API", "version": "1.0.0", "description": throttleDoc},
+		// The paths start with /api/v1, so the server is the root of the
+		// host the document was fetched from, wherever igny8 is deployed.
+		"servers": []map[string]string{{"url": "/", "description": "the igny8 instance serving this document"}},
 		"paths":   paths,
 		"components": map[string]any{
 			"schemas": schemas,
@@ -104,23 +108,27 @@ func responses(rt route, schemas map[string]any) map[string]any {
 }
 
 var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage(nil))
+	timeType    = reflect.TypeOf(time.Time{})
+	rawType     = reflect.TypeOf(json.RawMessage(nil))
+	problemType = reflect.TypeOf(httpx.Problem{})
 )
 
 // schemaOf returns the JSON Schema of t as encoding/json writes it. Named
-// structs go into schemas and are referenced.
+// structs go into schemas and are referenced, with the fields every answer
+// holds listed as required; with schemas nil (request bodies) the schema is
+// inline and lists none, since a request may leave out any field. A
+// pointer may be null.
 func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	if t.Kind() == reflect.Pointer {
+		return nullable(schemaOf(t.Elem(), schemas))
 	}
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
-	case t == rawType:
-		return map[string]any{"description": "any JSON value"}
+	case t == rawType || t.Kind() == reflect.Interface:
+		return anyValue()
 	case t.Kind() == reflect.String:
-		return map[string]any{"type": "string"}
+		return withEnum(map[string]any{"type": "string"}, typeEnums[t])
 	case t.Kind() == reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
@@ -137,6 +145,65 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	return map[string]any{}
 }
 
+// fieldSchema is the schema of struct field f of t: its type's, with the
+// values the field may take, and null where encoding/json writes null (a
+// nil pointer, slice or map not omitted by omitempty).
+func fieldSchema(t reflect.Type, f reflect.StructField, omitEmpty bool, schemas map[string]any) map[string]any {
+	ft, null := f.Type, false
+	key := fieldKey{t, f.Name}
+	if ft.Kind() == reflect.Pointer {
+		ft, null = ft.Elem(), !omitEmpty && !neverNull[key]
+	}
+	s := schemaOf(ft, schemas)
+	if e := fieldEnums[key]; e != nil {
+		s = withEnum(s, e)
+	}
+	if k := ft.Kind(); (k == reflect.Slice || k == reflect.Map) && ft != rawType && !omitEmpty && !neverNull[key] {
+		null = true
+	}
+	if null {
+		s = nullable(s)
+	}
+	return s
+}
+
+// anyValue is the schema of any JSON value. It is the empty schema spelt
+// out with every type, since validators that read the document as OpenAPI
+// 3.0 (kin-openapi's for schemas with references) refuse null otherwise.
+func anyValue() map[string]any {
+	return map[string]any{"description": "any JSON value",
+		"type": []string{"null", "boolean", "object", "array", "number", "string"}}
+}
+
+// withEnum restricts s to values (none: s as it is).
+func withEnum(s map[string]any, values []string) map[string]any {
+	if values != nil {
+		s["enum"] = values
+	}
+	return s
+}
+
+// nullable lets s be null as well, in the OpenAPI 3.1 (JSON Schema
+// 2020-12) way: a type list with "null", or a reference beside null.
+func nullable(s map[string]any) map[string]any {
+	if _, ok := s["$ref"]; ok {
+		return map[string]any{"anyOf": []any{s, map[string]any{"type": "null"}}}
+	}
+	typ, ok := s["type"].(string)
+	if !ok {
+		return s // any JSON value, null included
+	}
+	s["type"] = []string{typ, "null"}
+	if e, ok := s["enum"].([]string); ok {
+		values := make([]any, 0, len(e)+1)
+		for _, v := range e {
+			values = append(values, v)
+		}
+		s["enum"] = append(values, nil)
+	}
+	return s
+}
+
 func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 	name := strings.NewReplacer("[", "_", "]", "", "/", "_", ".", "_").Replace(t.Name())
 	if schemas != nil && name != "" {
@@ -146,23 +213,51 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		schemas[name] = map[string]any{} // placeholder against recursion
 	}
 	props := map[string]any{}
+	required := []string{}
 	// VisibleFields includes the fields promoted from embedded structs,
 	// which encoding/json writes inline.
 	for _, f := range reflect.VisibleFields(t) {
 		tag := f.Tag.Get("json")
-		fname, _, _ := strings.Cut(tag, ",")
+		fname, opts, _ := strings.Cut(tag, ",")
 		if !f.IsExported() || fname == "-" || f.Anonymous && fname == "" && f.Type.Kind() == reflect.Struct {
 			continue
 		}
 		if fname == "" {
 			fname = f.Name
 		}
-		props[fname] = schemaOf(f.Type, schemas)
+		omitEmpty := hasOption(opts, "omitempty") || hasOption(opts, "omitzero")
+		owner := t
+		if len(f.Index) > 1 {
+			if owner = t.FieldByIndex(f.Index[:len(f.Index)-1]).Type; owner.Kind() == reflect.Pointer {
+				owner = owner.Elem()
+			}
+		}
+		props[fname] = fieldSchema(owner, f, omitEmpty, schemas)
+		if !omitEmpty {
+			required = append(required, fname)
+		}
 	}
 	s := map[string]any{"type": "object", "properties": props}
+	if t != problemType {
+		// Answers hold only the fields of their type, and requests with
+		// unknown fields are refused. A problem may carry extension members.
+		s["additionalProperties"] = false
+	}
+	if schemas != nil && len(required) > 0 {
+		s["required"] = required
+	}
 	if schemas == nil || name == "" {
 		return s
 	}
 	schemas[name] = s
 	return map[string]any{"$ref": "#/components/schemas/" + name}
+}
+
+func hasOption(opts, name string) bool {
+	for o := range strings.SplitSeq(opts, ",") {
+		if o == name {
+			return true
+		}
+	}
+	return false
 }

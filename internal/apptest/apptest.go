@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -30,6 +31,11 @@ type Env struct {
 	// Handler is the served handler, for in-process benchmarks.
 	Handler http.Handler
 	srv     *httptest.Server
+	client  *http.Client
+
+	contractOnce sync.Once
+	contractDoc  *contract
+	contractErr  error
 }
 
 // New starts igny8 on a fresh database of backend b. Throttling and the
@@ -66,7 +72,9 @@ func NewWithLogger(t testing.TB, b storetest.Backend, log *slog.Logger, opts ...
 	handler := app.Handler()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	return &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
+	e := &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
+	e.client = e.Client()
+	return e
 }
 
 type testWriter struct{ t testing.TB }
@@ -137,7 +145,7 @@ func (e *Env) Do(method, path string, body any, hdr ...string) *Response {
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.T.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -25,7 +25,8 @@ type browser struct {
 
 func newBrowser(t testing.TB, e *apptest.Env) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, e: e, c: &http.Client{Jar: jar}}
+	// Its API answers are checked against openapi.json like the Env's own.
+	return &browser{t: t, e: e, c: &http.Client{Jar: jar, Transport: e.Transport()}}
 }
 
 // result is an answered page.
