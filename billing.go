@@ -148,6 +148,9 @@ func NormalizeReference(s string) string {
 type Checkout struct {
 	Plan          string `json:"plan"`
 	PaymentMethod string `json:"payment_method"`
+	// ReturnURL is where a card checkout sends the owner back to (the
+	// billing page); set by the server, never read from the body.
+	ReturnURL string `json:"-"`
 }
 
 // PaymentResult is a payment with its subscription, as checkout and the
@@ -164,6 +167,9 @@ type PaymentResult struct {
 type CheckoutResult struct {
 	PaymentResult
 	ReplacedReference *string `json:"replaced_reference"`
+	// CheckoutURL is the card provider's page where the owner pays a card
+	// checkout; nil for other methods.
+	CheckoutURL *string `json:"checkout_url"`
 }
 
 // BillingSummary is an account's billing state: its current subscription
@@ -208,6 +214,11 @@ type PaymentConfirmation struct {
 	ExternalReference string `json:"external_reference"`
 	AmountReceived    *int64 `json:"amount_received"`
 	Note              string `json:"note"`
+	// PeriodStart and PeriodEnd are the period the card provider says the
+	// payment bought (set by its events, never read from the body); nil:
+	// the next calendar month.
+	PeriodStart *time.Time `json:"-"`
+	PeriodEnd   *time.Time `json:"-"`
 }
 
 // PaymentRejection is the reason a payment is rejected.
@@ -249,6 +260,8 @@ type PlanPatch struct {
 	APIRequestsPerMinute *int      `json:"api_requests_per_minute"`
 	IsActive             *bool     `json:"is_active"`
 	Features             *[]string `json:"features"`
+	// StripePriceID links the plan to a Stripe price ("" unlinks it).
+	StripePriceID *string `json:"stripe_price_id"`
 }
 
 // Apply returns p changed by the patch.
@@ -279,6 +292,9 @@ func (pp PlanPatch) Apply(p Plan) Plan {
 	}
 	if pp.Features != nil {
 		p.Features = *pp.Features
+	}
+	if pp.StripePriceID != nil {
+		p.StripePriceID = *pp.StripePriceID
 	}
 	return p
 }

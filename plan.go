@@ -23,6 +23,9 @@ type Plan struct {
 	Features             []string  `json:"features"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
+	// StripePriceID is the Stripe price that card checkout sells the plan
+	// at; empty: the plan is not sold by card.
+	StripePriceID string `json:"stripe_price_id"`
 }
 
 // Plan slugs the system itself relies on.

@@ -12,6 +12,9 @@ const (
 	ScopeAuth  = "auth"  // 10 per minute per client IP and per email
 	ScopeAdmin = "admin" // the admin endpoints, per developer
 	ScopeAnon  = "anon"  // anonymous requests, per client IP
+	// ScopeWebhook is the payment provider's webhook, per client IP: Stripe
+	// sends from a few addresses, so it has its own generous budget.
+	ScopeWebhook = "webhook"
 )
 
 // Rate is a budget: PerMinute requests a minute, with Burst allowed at once.
@@ -51,6 +54,8 @@ func RateFor(scope string, planRate int) Rate {
 		perMinute = 600
 	case ScopeAnon:
 		perMinute = 120
+	case ScopeWebhook:
+		perMinute = 6000
 	}
 	perMinute = max(perMinute, 1)
 	return Rate{PerMinute: perMinute, Burst: min(perMinute, maxBurst)}

@@ -15,7 +15,8 @@ func (h *Handler) billingRoutes() []route {
 			tag: "billing", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true,
 			out: igny8.BillingSummary{}, h: h.billingSummary},
 		{method: "POST", path: "/api/v1/billing/checkout", summary: "Start paying for a plan; bank transfers answer the instructions and reference " +
-			"(and replaced_reference, the earlier transfer not to pay any more); the Free plan is active at once, with payment null",
+			"(and replaced_reference, the earlier transfer not to pay any more); stripe answers checkout_url, Stripe's page to pay on, " +
+			"which returns to /billing; the Free plan is active at once, with payment null",
 			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
 			in: igny8.Checkout{}, out: igny8.CheckoutResult{}, status: http.StatusCreated, h: h.checkout},
 		{method: "GET", path: "/api/v1/billing/payments", summary: "The account's payments, newest first", tag: "billing",
@@ -49,6 +50,7 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
+	in.ReturnURL = h.origin(r) + "/billing"
 	res, err := h.Billing.Checkout(r.Context(), in)
 	if err != nil {
 		return err

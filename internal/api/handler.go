@@ -77,6 +77,9 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
+	// Card is the card provider's webhook and portal (optional: without it
+	// the webhook answers not_found and checkout by stripe is unavailable).
+	Card *CardDeps
 	// WebSessions resolves the web app's session cookie (optional).
 	WebSessions igny8.WebSessionService
 	// Limiter throttles requests; nil turns throttling off.

@@ -171,6 +171,8 @@ func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate ign
 	switch {
 	case rt.scope == igny8.ScopeAuth:
 		return igny8.IPKey(igny8.ScopeAuth, h.clientIP(r)), igny8.RateFor(igny8.ScopeAuth, 0)
+	case rt.scope == igny8.ScopeWebhook:
+		return igny8.IPKey(igny8.ScopeWebhook, h.clientIP(r)), igny8.RateFor(igny8.ScopeWebhook, 0)
 	case p == nil:
 		return igny8.IPKey(igny8.ScopeAnon, h.clientIP(r)), igny8.RateFor(igny8.ScopeAnon, 0)
 	case p.AccountID == "":

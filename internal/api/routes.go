@@ -56,6 +56,7 @@ func (h *Handler) allRoutes() []route {
 		h.accountRoutes(),
 		h.creditRoutes(),
 		h.billingRoutes(),
+		h.cardRoutes(),
 		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 		h.siteRoutes(),

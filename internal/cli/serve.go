@@ -17,6 +17,7 @@ import (
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/httpx"
 	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/igny8/igny8/internal/stripepay"
 	"github.com/igny8/igny8/internal/throttle"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -54,6 +55,8 @@ type App struct {
 	throttle *throttle.Limiter
 	// ops runs metered AI operations on the configured provider.
 	ops *sqlstore.Operations
+	// card is Stripe, nil when card payments are not configured.
+	card *stripepay.Provider
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
@@ -164,6 +167,14 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		return nil, err
 	}
 	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
+	if cfg.StripeSecretKey != "" || cfg.StripeWebhookSecret != "" {
+		if s.card, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey,
+			WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.store.SetCardProvider(s.card)
+	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
 	if db.ReadSQL() != db.SQL() {
@@ -208,7 +219,17 @@ func (s *App) apiHandler() *api.Handler {
 		Sites:           s.store,
 		AccountDeletion: s.store,
 		Retention:       s.admin,
+		Card:            s.cardDeps(),
 	})
+}
+
+// cardDeps are the webhook's and portal's parts, nil without Stripe.
+func (s *App) cardDeps() *api.CardDeps {
+	if s.card == nil {
+		return nil
+	}
+	return &api.CardDeps{Parser: s.card, Events: s.admin, Portal: s.store,
+		IsSignatureError: func(err error) bool { return errors.Is(err, stripepay.ErrSignature) }}
 }
 
 // ready backs /readyz: the database must answer.

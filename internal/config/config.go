@@ -67,6 +67,12 @@ type Config struct {
 	AIAPIKey  string
 	AIModel   string
 	AITimeout time.Duration
+
+	// Stripe card payments: on when both secrets are set. The secrets are
+	// never logged and never flag defaults.
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIURL        string
 }
 
 // Default returns the defaults of docs/design.md section 8.
@@ -145,6 +151,10 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.AIAPIKey, "ai-api-key", c.AIAPIKey, "API key of the AI provider")
 	fs.StringVar(&c.AIModel, "ai-model", c.AIModel, "model name of the AI provider")
 	fs.DurationVar(&c.AITimeout, "ai-timeout", c.AITimeout, "timeout of one AI provider call")
+	fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", "", "Stripe secret API key; with --stripe-webhook-secret it turns card payments on "+
+		"(prefer the variable to the flag)")
+	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", "", "signing secret of the Stripe webhook endpoint /api/v1/webhooks/stripe (whsec_...)")
+	fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (empty: Stripe's; tests use stripe-mock)")
 	annotateEnv(fs)
 }
 

@@ -23,7 +23,7 @@ func scanAccount(row scanner) (*igny8.Account, error) {
 		&a.TrialEndsAt, &a.PaymentMethod, &a.BillingEmail, &a.CreatedAt, &a.UpdatedAt, &a.DeletedAt,
 		&p.ID, &p.Slug, &p.Name, &p.Price, &p.Currency, &p.BillingPeriod, &p.IncludedCredits,
 		&p.MaxSites, &p.MaxUsers, &p.MaxSectorsPerSite, &p.APIRequestsPerMinute, &p.IsActive,
-		&features, &p.CreatedAt, &p.UpdatedAt)
+		&features, &p.CreatedAt, &p.UpdatedAt, &p.StripePriceID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ var _ igny8.BillingService = (*Store)(nil)
 func planDest(p *igny8.Plan, features *string) []any {
 	return []any{&p.ID, &p.Slug, &p.Name, &p.Price, &p.Currency, &p.BillingPeriod, &p.IncludedCredits,
 		&p.MaxSites, &p.MaxUsers, &p.MaxSectorsPerSite, &p.APIRequestsPerMinute, &p.IsActive,
-		features, &p.CreatedAt, &p.UpdatedAt}
+		features, &p.CreatedAt, &p.UpdatedAt, &p.StripePriceID}
 }
 
 // subscriptionSelect reads subscriptions (alias s) with their plan.

@@ -32,7 +32,15 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Checkou
 		return nil, err
 	}
 	if in.PaymentMethod != "" && !igny8.ValidPaymentMethod(in.PaymentMethod) {
-		return nil, checkMethod(in.PaymentMethod)
+		return nil, s.checkMethod(in.PaymentMethod, nil)
+	}
+	var customer string
+	if in.PaymentMethod == igny8.MethodStripe && s.card != nil {
+		// The Stripe customer is made before any payment, outside the
+		// transaction: a failing call to Stripe leaves nothing behind.
+		if customer, err = s.cardCustomer(ctx, p.AccountID); err != nil {
+			return nil, err
+		}
 	}
 	var out *igny8.CheckoutResult
 	err = s.db.InTx(ctx, func(tx *Tx) error {
@@ -44,7 +52,7 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Checkou
 			out, err = activateFreePlan(ctx, tx, p.AccountID, plan, in.PaymentMethod)
 			return err
 		}
-		if err := checkMethod(in.PaymentMethod); err != nil {
+		if err := s.checkMethod(in.PaymentMethod, plan); err != nil {
 			return err
 		}
 		if err := lockAccount(ctx, tx, p.AccountID); err != nil {
@@ -53,6 +61,9 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Checkou
 		out, err = s.checkout(ctx, tx, p.AccountID, plan, in.PaymentMethod)
 		return err
 	})
+	if err == nil && out.Payment != nil && out.Payment.Method == igny8.MethodStripe {
+		return s.cardCheckout(ctx, out, customer, in.ReturnURL)
+	}
 	return out, err
 }
 
@@ -95,11 +106,14 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 		audit(ctx, tx, accountID, "payment.created", "payment", paymentID, details)
 }
 
-// checkMethod accepts bank transfers; the card and PayPal methods are
-// recorded kinds but have no provider configured.
-func checkMethod(method string) error {
+// checkMethod accepts bank transfers, and cards when Stripe is configured
+// (SetCardProvider) and the plan has a Stripe price; PayPal is a recorded
+// kind with no provider.
+func (s *Store) checkMethod(method string, plan *igny8.Plan) error {
 	switch {
 	case method == igny8.MethodBankTransfer:
+		return nil
+	case method == igny8.MethodStripe && s.card != nil && plan != nil && plan.StripePriceID != "":
 		return nil
 	case igny8.ValidPaymentMethod(method):
 		return igny8.Errorf(igny8.EPaymentMethod, "Payment by %s is not available; pay by bank_transfer.", method)

@@ -151,7 +151,7 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 	if err != nil {
 		return err
 	}
-	sub, err := activateSubscription(ctx, tx, pay)
+	sub, err := activateSubscription(ctx, tx, pay, in)
 	if err != nil {
 		return err
 	}
@@ -171,11 +171,12 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 }
 
 // activateSubscription makes the payment's subscription active for one more
-// period: from its current end when it is active (a renewal; unless even the
+// period: the card provider's period when the confirmation carries one,
+// else from its current end when it is active (a renewal; unless even the
 // extended period would be over already), from now when it is new or past
 // due. A new subscription replaces the account's current one, which is
 // cancelled first.
-func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment) (*igny8.Subscription, error) {
+func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment, in igny8.PaymentConfirmation) (*igny8.Subscription, error) {
 	sub, err := subscriptionByID(ctx, tx.conn, pay.AccountID, pay.SubscriptionID)
 	if err != nil {
 		return nil, err
@@ -184,9 +185,17 @@ func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment) (*ign
 	switch {
 	case sub.Status == igny8.SubCancelled:
 		return nil, igny8.Errorf(igny8.EConflict, "The subscription of payment %s has ended; reject the payment instead.", pay.Reference)
+	case in.PeriodEnd != nil:
+		// The card provider's period. An older invoice arriving late never
+		// moves the period back.
+		start, end = *in.PeriodStart, *in.PeriodEnd
+		if sub.Status == igny8.SubActive && sub.CurrentPeriodEnd != nil && !end.After(*sub.CurrentPeriodEnd) {
+			start, end = *sub.CurrentPeriodStart, *sub.CurrentPeriodEnd
+		}
 	case sub.Status == igny8.SubActive && sub.CurrentPeriodEnd != nil && igny8.BillingPeriod(*sub.CurrentPeriodEnd).After(tx.now):
 		start, end = *sub.CurrentPeriodStart, igny8.BillingPeriod(*sub.CurrentPeriodEnd)
-	case sub.Status == igny8.SubPendingPayment:
+	}
+	if sub.Status == igny8.SubPendingPayment {
 		if _, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
 			WHERE account_id = ? AND id <> ? AND status IN ('active', 'past_due')`, tx.now, pay.AccountID, sub.ID); err != nil {
 			return nil, err

@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/igny8/igny8"
 )
 
 const planColumns = `p.id, p.slug, p.name, p.price, p.currency, p.billing_period, p.included_credits,
 	p.max_sites, p.max_users, p.max_sectors_per_site, p.api_requests_per_minute, p.is_active,
-	p.features, p.created_at, p.updated_at`
+	p.features, p.created_at, p.updated_at, p.stripe_price_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -20,7 +21,7 @@ func scanPlan(row scanner, p *igny8.Plan) error {
 	var features string
 	if err := row.Scan(&p.ID, &p.Slug, &p.Name, &p.Price, &p.Currency, &p.BillingPeriod, &p.IncludedCredits,
 		&p.MaxSites, &p.MaxUsers, &p.MaxSectorsPerSite, &p.APIRequestsPerMinute, &p.IsActive,
-		&features, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		&features, &p.CreatedAt, &p.UpdatedAt, &p.StripePriceID); err != nil {
 		return err
 	}
 	p.Features = decodeFeatures(features)
@@ -144,6 +145,10 @@ func validatePlan(p *igny8.Plan) error {
 	}
 	if p.APIRequestsPerMinute < 1 {
 		add("api_requests_per_minute", "must be at least 1")
+	}
+	p.StripePriceID = strings.TrimSpace(p.StripePriceID)
+	if id := p.StripePriceID; id != "" && (!strings.HasPrefix(id, "price_") || len(id) > 100 || strings.ContainsAny(id, " \t/?#")) {
+		add("stripe_price_id", "must be a Stripe price id (price_...), or empty")
 	}
 	if len(fields) > 0 {
 		return igny8.Invalid("The plan is not valid.", fields...)

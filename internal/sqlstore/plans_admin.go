@@ -41,6 +41,9 @@ func (a *Admin) CreatePlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, erro
 		if out, err = upsertPlan(ctx, tx, p); err != nil {
 			return err
 		}
+		if out, err = setStripePrice(ctx, tx, out, p.StripePriceID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, "", "plan.created", "plan", out.ID, map[string]any{"plan": out})
 	})
 	return out, err
@@ -67,7 +70,23 @@ func (a *Admin) UpdatePlan(ctx context.Context, slug string, patch igny8.PlanPat
 		if out, err = upsertPlan(ctx, tx, next); err != nil {
 			return err
 		}
+		if out, err = setStripePrice(ctx, tx, out, next.StripePriceID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, "", "plan.updated", "plan", out.ID, map[string]any{"slug": slug, "changes": patch})
 	})
 	return out, err
+}
+
+// setStripePrice links plan p to the Stripe price id (validatePlan checked
+// it; upsertPlan leaves the column alone, so that seeding and resetting the
+// default plans keep the link an administrator made).
+func setStripePrice(ctx context.Context, tx *Tx, p *igny8.Plan, priceID string) (*igny8.Plan, error) {
+	if p.StripePriceID == priceID {
+		return p, nil
+	}
+	if _, err := tx.exec(ctx, `UPDATE plans SET stripe_price_id = ?, updated_at = ? WHERE id = ?`, priceID, tx.now, p.ID); err != nil {
+		return nil, err
+	}
+	return planBySlug(ctx, tx.conn, p.Slug)
 }

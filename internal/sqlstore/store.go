@@ -29,6 +29,8 @@ type Store struct {
 	afterLimitCheck func()
 	// sites, when set (CacheSites), serves the hot site lists from memory.
 	sites *siteCache
+	// card, when set (SetCardProvider), takes card payments (Stripe).
+	card igny8.CardProvider
 }
 
 // NewStore returns the services backed by db.

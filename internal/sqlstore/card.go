@@ -1,0 +1,391 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/igny8/igny8"
+)
+
+// Card payments through Stripe. Checkout makes the same pending payment as
+// a bank transfer and hands the owner to Stripe's page; Stripe's signed
+// events (ProcessCardEvent) then confirm it through confirmPayment, the
+// bank transfer's confirmation (payments_admin.go), so that a card payment
+// is confirmed, activates its subscription, grants the plan's credits and
+// is audited exactly like a transfer an administrator confirms.
+
+var _ igny8.CardEventService = (*Admin)(nil)
+
+// SetCardProvider turns card payments on: checkout by stripe then works
+// for the plans that have a Stripe price.
+func (s *Store) SetCardProvider(p igny8.CardProvider) { s.card = p }
+
+// cardCustomer returns the account's Stripe customer, creating it once. Two
+// checkouts racing both ask Stripe with the same idempotency key (the
+// account's id) and the first stored id wins.
+func (s *Store) cardCustomer(ctx context.Context, accountID string) (string, error) {
+	var id, name, email string
+	if err := s.db.reader().queryRow(ctx, `SELECT stripe_customer_id, name, billing_email FROM accounts WHERE id = ?`,
+		accountID).Scan(&id, &name, &email); err != nil {
+		return "", translate(err)
+	}
+	if id != "" {
+		return id, nil
+	}
+	id, err := s.card.NewCustomer(ctx, accountID, name, email)
+	if err != nil {
+		return "", cardUnavailable(err)
+	}
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE accounts SET stripe_customer_id = ?, updated_at = ? WHERE id = ? AND stripe_customer_id = ''`,
+			id, tx.now, accountID); err != nil {
+			return err
+		}
+		return tx.queryRow(ctx, `SELECT stripe_customer_id FROM accounts WHERE id = ?`, accountID).Scan(&id)
+	})
+	return id, translate(err)
+}
+
+// cardUnavailable is the answer when Stripe cannot be reached or refuses.
+func cardUnavailable(err error) error {
+	return errors.Join(igny8.Errorf(igny8.EUnavailable,
+		"Card payments are unavailable at the moment; try again later or pay by bank_transfer."), err)
+}
+
+// cardCheckout creates the Stripe Checkout Session that pays the pending
+// payment of res and answers its URL. When Stripe fails, the payment is
+// rejected (reason checkout_failed) so that nothing waits for it.
+func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
+	pay := res.Payment
+	sess, err := s.card.Checkout(ctx, igny8.CardCheckout{Mode: igny8.CardModeSubscription, CustomerID: customer,
+		PriceID: res.Subscription.Plan.StripePriceID, PaymentID: pay.ID,
+		SuccessURL: returnURL + "?checkout=done", CancelURL: returnURL + "?checkout=cancelled"})
+	if err != nil {
+		rerr := s.db.InTx(ctx, func(tx *Tx) error {
+			if _, err := lockPayment(ctx, tx, pay.ID); err != nil {
+				return err
+			}
+			return rejectPayment(ctx, tx, pay, "checkout_failed")
+		})
+		return nil, errors.Join(cardUnavailable(err), rerr)
+	}
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE payments SET external_reference = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
+			sess.ID, tx.now, pay.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	pay.ExternalReference = sess.ID
+	res.CheckoutURL = &sess.URL
+	return res, nil
+}
+
+// BillingPortal answers a link to Stripe's customer portal for the
+// account's Stripe customer. It needs ActBilling. Errors: forbidden,
+// payment_method_unavailable (no Stripe, or the account never paid by
+// card), service_unavailable (Stripe failed).
+func (s *Store) BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
+		return nil, err
+	}
+	if s.card == nil {
+		return nil, igny8.Errorf(igny8.EPaymentMethod, "Card payments are not available.")
+	}
+	var customer string
+	if err := s.db.reader().queryRow(ctx, `SELECT stripe_customer_id FROM accounts WHERE id = ?`, p.AccountID).Scan(&customer); err != nil {
+		return nil, translate(err)
+	}
+	if customer == "" {
+		return nil, igny8.Errorf(igny8.EPaymentMethod, "The account has not paid by card yet; check out with payment_method stripe first.")
+	}
+	url, err := s.card.PortalURL(ctx, customer, returnURL)
+	if err != nil {
+		return nil, cardUnavailable(err)
+	}
+	return &igny8.BillingPortal{URL: url}, nil
+}
+
+// cardEventHandled lists the event types ProcessCardEvent acts on.
+var cardEventHandled = map[string]bool{
+	igny8.CardEventCheckoutCompleted: true, igny8.CardEventInvoicePaid: true,
+	igny8.CardEventInvoicePaymentFailed: true, igny8.CardEventSubscriptionDeleted: true,
+	igny8.CardEventChargeRefunded: true, igny8.CardEventDisputeCreated: true,
+}
+
+// ProcessCardEvent applies one verified Stripe event, exactly once: the
+// event's id is stored in the transaction that applies it, so a duplicate
+// or concurrent delivery finds it (the unique key waits for the first) and
+// changes nothing, and a failure stores nothing, so Stripe's redelivery
+// applies it. Order does not matter: a paid invoice only ever extends a
+// period, a late failure changes no state, and a deleted subscription stays
+// cancelled. Types igny8 does not handle change nothing.
+// Errors: unauthenticated, forbidden, database errors.
+func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8.CardEventResult, error) {
+	var res igny8.CardEventResult
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return res, err
+	}
+	if !cardEventHandled[ev.Type] || ev.ID == "" {
+		res.Ignored = true
+		return res, nil
+	}
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		res = igny8.CardEventResult{}
+		r, err := tx.exec(ctx, `INSERT INTO stripe_events (id, type, created_at, processed_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Type, ev.Created.UTC(), tx.now)
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
+			res.Duplicate = err == nil
+			return err
+		}
+		switch ev.Type {
+		case igny8.CardEventCheckoutCompleted:
+			res.Ignored, err = cardCheckoutCompleted(ctx, tx, ev)
+		case igny8.CardEventInvoicePaid:
+			res.Ignored, err = cardInvoicePaid(ctx, tx, ev)
+		case igny8.CardEventInvoicePaymentFailed:
+			res.Ignored, err = cardInvoiceFailed(ctx, tx, ev)
+		case igny8.CardEventSubscriptionDeleted:
+			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, ev)
+		default:
+			err = cardChargeEvent(ctx, tx, ev)
+		}
+		return err
+	})
+	return res, err
+}
+
+// cardPayment reads the Stripe payment with id, locked; nil when there is
+// none (an event for a payment of another system, or of a purged account).
+func cardPayment(ctx context.Context, tx *Tx, id string) (*igny8.Payment, error) {
+	if id == "" {
+		return nil, nil
+	}
+	pay, err := lockPayment(ctx, tx, id)
+	if igny8.ErrorCode(err) == igny8.ENotFound || err == nil && pay.Method != igny8.MethodStripe {
+		return nil, nil
+	}
+	return pay, err
+}
+
+// cardConfirm confirms a pending Stripe payment through confirmPayment with
+// Stripe's invoice and period, and links the subscription to Stripe's.
+func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardEvent) error {
+	if _, err := tx.exec(ctx, `UPDATE subscriptions SET external_id = ?, updated_at = ? WHERE id = ? AND external_id = ''`,
+		ev.SubscriptionID, tx.now, pay.SubscriptionID); err != nil {
+		return err
+	}
+	sub, err := subscriptionByID(ctx, tx.conn, pay.AccountID, pay.SubscriptionID)
+	if err != nil {
+		return err
+	}
+	if sub.Status == igny8.SubCancelled {
+		// Stripe took money for a subscription igny8 already ended (a
+		// cancellation processed first, or a superseded checkout): record it
+		// for an administrator, change nothing else.
+		return audit(ctx, tx, pay.AccountID, "payment.card_unapplied", "payment", pay.ID, map[string]any{
+			"reason": "subscription_cancelled", "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
+	}
+	in := igny8.PaymentConfirmation{ExternalReference: cardReference(ev), AmountReceived: &ev.Amount,
+		Note: "Paid by card (Stripe event " + ev.ID + ")"}
+	if !ev.PeriodEnd.IsZero() && ev.PeriodEnd.After(ev.PeriodStart) {
+		start, end := ev.PeriodStart.UTC(), ev.PeriodEnd.UTC()
+		in.PeriodStart, in.PeriodEnd = &start, &end
+	}
+	p := igny8.PrincipalFrom(ctx)
+	return confirmPayment(ctx, tx, p, pay, in)
+}
+
+// cardReference is what identifies a Stripe payment: its invoice, else its
+// checkout session.
+func cardReference(ev igny8.CardEvent) string {
+	if ev.InvoiceID != "" {
+		return ev.InvoiceID
+	}
+	return ev.PaymentID
+}
+
+// cardCheckoutCompleted confirms the payment a paid Checkout Session names.
+func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+	if !ev.Paid {
+		return true, nil // a delayed method: invoice.paid confirms it
+	}
+	pay, err := cardPayment(ctx, tx, ev.PaymentID)
+	if err != nil || pay == nil {
+		return pay == nil, err
+	}
+	switch pay.Status {
+	case igny8.PaymentConfirmed:
+		return false, nil // invoice.paid came first
+	case igny8.PaymentRejected:
+		return false, audit(ctx, tx, pay.AccountID, "payment.card_unapplied", "payment", pay.ID, map[string]any{
+			"reason": pay.RejectedReason, "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
+	}
+	return false, cardConfirm(ctx, tx, pay, ev)
+}
+
+// cardInvoicePaid confirms the payment of a paid invoice: the checkout's
+// own payment for the first invoice, a new payment for each renewal. One
+// payment per invoice (a unique index on the Stripe reference) keeps the
+// plan's credits to one grant per paid invoice.
+func cardInvoicePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+	if ev.InvoiceID == "" {
+		return true, nil
+	}
+	var existing string
+	err := tx.queryRow(ctx, `SELECT id FROM payments WHERE method = 'stripe' AND external_reference = ?`, ev.InvoiceID).Scan(&existing)
+	switch {
+	case err == nil:
+		return false, nil // this invoice was confirmed by its checkout session
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, translate(err)
+	}
+	if pay, err := cardPayment(ctx, tx, ev.PaymentID); err != nil || pay != nil && pay.Status == igny8.PaymentPending {
+		if err != nil {
+			return false, err
+		}
+		return false, cardConfirm(ctx, tx, pay, ev)
+	}
+	sub, err := cardSubscription(ctx, tx, ev)
+	if err != nil || sub == nil {
+		return sub == nil, err
+	}
+	pay, err := insertCardPayment(ctx, tx, sub, ev)
+	if err != nil {
+		return false, err
+	}
+	return false, cardConfirm(ctx, tx, pay, ev)
+}
+
+// cardSubscription finds igny8's subscription of Stripe's subscription (by
+// its id, or through the checkout payment the invoice names), with its
+// account locked; nil when there is none.
+func cardSubscription(ctx context.Context, tx *Tx, ev igny8.CardEvent) (*igny8.Subscription, error) {
+	var accountID, id string
+	err := tx.queryRow(ctx, `SELECT account_id, id FROM subscriptions WHERE external_id = ? AND external_id <> ''
+		ORDER BY created_at DESC LIMIT 1`, ev.SubscriptionID).Scan(&accountID, &id)
+	if errors.Is(err, sql.ErrNoRows) && ev.PaymentID != "" {
+		err = tx.queryRow(ctx, `SELECT account_id, subscription_id FROM payments WHERE id = ? AND method = 'stripe'`,
+			ev.PaymentID).Scan(&accountID, &id)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	if err := lockAccount(ctx, tx, accountID); err != nil {
+		return nil, err
+	}
+	return subscriptionByID(ctx, tx.conn, accountID, id)
+}
+
+// insertCardPayment records the pending payment of a renewal invoice.
+func insertCardPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev igny8.CardEvent) (*igny8.Payment, error) {
+	currency := sub.Plan.Currency
+	if len(ev.Currency) == 3 {
+		currency = ev.Currency
+	}
+	id := newID()
+	for try := 0; try < maxReferenceTries; try++ {
+		r, err := tx.exec(ctx, `INSERT INTO payments (id, account_id, subscription_id, plan_id, amount, currency,
+			method, status, reference, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'stripe', 'pending', ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING`,
+			id, sub.AccountID, sub.ID, sub.Plan.ID, ev.Amount, upper(currency), igny8.NewPaymentReference(), tx.now, tx.now)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 1 {
+			return lockPayment(ctx, tx, id)
+		}
+	}
+	return nil, errors.New("insert card payment: no free payment reference found")
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// cardInvoiceFailed records a failed card payment. It changes no state:
+// the period stays unpaid, so the grace rule of the billing job
+// (billing_job.go) moves the subscription to past_due and suspends the
+// account once the period has ended more than the grace ago, unless
+// Stripe's retry pays the invoice first. A failure older than a payment
+// therefore never undoes it.
+func cardInvoiceFailed(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, ev)
+	if err != nil || sub == nil {
+		return sub == nil, err
+	}
+	return false, audit(ctx, tx, sub.AccountID, "payment.card_failed", "subscription", sub.ID, map[string]any{
+		"event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency,
+		"event_created": ev.Created.UTC(), "period_end": sub.CurrentPeriodEnd})
+}
+
+// cardSubscriptionDeleted ends the subscription Stripe deleted: it is
+// cancelled, the account is cancelled (reason subscription_cancelled, as
+// at the end of a cancelled period) and a payment still pending for it is
+// rejected. A cancelled subscription stays cancelled whatever arrives later.
+func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, ev)
+	if err != nil || sub == nil || sub.Status == igny8.SubCancelled {
+		return sub == nil, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ? WHERE id = ?`, tx.now, sub.ID); err != nil {
+		return false, err
+	}
+	if sub.Status != igny8.SubPendingPayment {
+		if _, err := tx.exec(ctx, `UPDATE accounts SET status = 'cancelled', status_reason = ?, updated_at = ?
+			WHERE id = ? AND status <> 'cancelled' AND plan_id = ?`, igny8.ReasonSubscriptionCancelled, tx.now, sub.AccountID, sub.Plan.ID); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.exec(ctx, `UPDATE payments SET status = 'rejected', rejected_reason = ?, updated_at = ?
+		WHERE account_id = ? AND subscription_id = ? AND status = 'pending'`, igny8.RejectSubscriptionCancelled, tx.now,
+		sub.AccountID, sub.ID); err != nil {
+		return false, err
+	}
+	return false, audit(ctx, tx, sub.AccountID, "subscription.ended", "subscription", sub.ID, map[string]any{
+		"account_status": igny8.StatusCancelled, "reason": "stripe_subscription_deleted", "event": ev.ID})
+}
+
+// cardChargeEvent records a refund or a dispute with an audit event, which
+// the administrators' audit log shows. Credits already granted stay: what
+// was spent is not taken back silently; an administrator adjusts the
+// ledger when that is right.
+func cardChargeEvent(ctx context.Context, tx *Tx, ev igny8.CardEvent) error {
+	var accountID string
+	if ev.CustomerID != "" {
+		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE stripe_customer_id = ?`, ev.CustomerID).Scan(&accountID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return translate(err)
+		}
+	}
+	action := "payment.refunded"
+	if ev.Type == igny8.CardEventDisputeCreated {
+		action = "payment.disputed"
+	}
+	details := map[string]any{"event": ev.ID, "charge": ev.ChargeID, "amount": ev.Amount, "currency": ev.Currency,
+		"customer": ev.CustomerID}
+	if ev.Reason != "" {
+		details["reason"] = ev.Reason
+	}
+	return audit(ctx, tx, accountID, action, "charge", ev.ChargeID, details)
+}
