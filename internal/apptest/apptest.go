@@ -229,3 +229,21 @@ func (e *Env) CLI(args ...string) (int, string, string) {
 
 // RoutePatterns lists the "METHOD /path" patterns the running API routes.
 func RoutePatterns(e *Env) []string { return e.App.APIPatterns() }
+
+// Reopen starts another igny8 on e's database and configuration, as a
+// restart or a second instance would: nothing is shared with e but the
+// database.
+func (e *Env) Reopen() *Env {
+	e.T.Helper()
+	cfg := e.Cfg
+	app, err := cli.NewApp(context.Background(), &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		e.T.Fatalf("restart igny8: %v", err)
+	}
+	handler := app.Handler()
+	srv := httptest.NewServer(handler)
+	e.T.Cleanup(func() { srv.Close(); app.Close() })
+	r := &Env{T: e.T, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
+	r.client = r.Client()
+	return r
+}

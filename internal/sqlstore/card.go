@@ -54,7 +54,9 @@ func cardUnavailable(err error) error {
 }
 
 // cardCheckout creates the Stripe Checkout Session that pays the pending
-// payment of res and answers its URL. When Stripe fails, the payment is
+// payment of res and answers its URL. The session names the payment (its
+// client reference and metadata); the payment's external reference becomes
+// the Stripe invoice once paid. When Stripe fails, the payment is
 // rejected (reason checkout_failed) so that nothing waits for it.
 func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
 	pay := res.Payment
@@ -70,15 +72,6 @@ func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, cus
 		})
 		return nil, errors.Join(cardUnavailable(err), rerr)
 	}
-	err = s.db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `UPDATE payments SET external_reference = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
-			sess.ID, tx.now, pay.ID)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	pay.ExternalReference = sess.ID
 	res.CheckoutURL = &sess.URL
 	return res, nil
 }
