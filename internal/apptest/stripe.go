@@ -51,8 +51,8 @@ func StripeMock(t testing.TB) string {
 }
 
 // startStripeMock runs the binary on a free port and waits until it answers.
-// It lives as long as the test binary (it dies with it: no cleanup hook
-// outlives every test of a package).
+// It lives as long as the test binary and dies with it (no cleanup hook
+// runs after every test of a package).
 func startStripeMock(bin string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,12 +60,16 @@ func startStripeMock(bin string) (string, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "-http-addr", addr)
+	// Its HTTPS listener on a port of the system's choosing: the default
+	// port may be taken by another stripe-mock.
+	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", "127.0.0.1:0")
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
 	url := "http://" + addr
-	for i := 0; i < 100; i++ {
+	// Loading Stripe's OpenAPI document takes a minute on a busy machine.
+	for i := 0; i < 1800; i++ {
 		if resp, err := http.Get(url + "/v1/customers"); err == nil {
 			resp.Body.Close()
 			return url, nil
