@@ -12,7 +12,7 @@ func (s *App) webSessions() webSessions { return webSessions{store: s.store, ttl
 
 // webHandler builds the pages on the same services as the API.
 func (s *App) webHandler() *web.Handler {
-	return web.NewHandler(web.Deps{
+	deps := web.Deps{
 		Logger:           s.log,
 		Plans:            s.store,
 		Industries:       s.store,
@@ -34,5 +34,9 @@ func (s *App) webHandler() *web.Handler {
 		Config: web.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},
-	})
+	}
+	if s.card != nil {
+		deps.CardPortal = s.store // Stripe's customer portal
+	}
+	return web.NewHandler(deps)
 }

@@ -62,7 +62,7 @@ func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, cus
 	pay := res.Payment
 	sess, err := s.card.Checkout(ctx, igny8.CardCheckout{Mode: igny8.CardModeSubscription, CustomerID: customer,
 		PriceID: res.Subscription.Plan.StripePriceID, PaymentID: pay.ID,
-		SuccessURL: returnURL + "?checkout=done", CancelURL: returnURL + "?checkout=cancelled"})
+		SuccessURL: returnURL + "?notice=card_paid", CancelURL: returnURL + "?notice=card_cancelled"})
 	if err != nil {
 		rerr := s.db.InTx(ctx, func(tx *Tx) error {
 			if _, err := lockPayment(ctx, tx, pay.ID); err != nil {

@@ -33,7 +33,8 @@ func (h *Handler) renderAdminPlans(w http.ResponseWriter, r *http.Request, v *vi
 // naming each field that is not a number.
 func planFields(r *http.Request) (igny8.Plan, error) {
 	p := igny8.Plan{Slug: strings.TrimSpace(r.PostFormValue("slug")), Name: strings.TrimSpace(r.PostFormValue("name")),
-		Currency: "USD", BillingPeriod: "month", IsActive: r.PostFormValue("is_active") == "yes"}
+		Currency: "USD", BillingPeriod: "month", IsActive: r.PostFormValue("is_active") == "yes",
+		StripePriceID: strings.TrimSpace(r.PostFormValue("stripe_price_id"))}
 	var fields []igny8.FieldError
 	price, err := parseAmount(r.PostFormValue("price"))
 	if err != nil {
@@ -69,7 +70,8 @@ func (h *Handler) adminSavePlan(w http.ResponseWriter, r *http.Request, v *visit
 			} else {
 				_, err = h.AdminBilling.UpdatePlan(r.Context(), slug, igny8.PlanPatch{Name: &p.Name, Price: &p.Price,
 					IncludedCredits: &p.IncludedCredits, MaxSites: &p.MaxSites, MaxUsers: &p.MaxUsers,
-					MaxSectorsPerSite: &p.MaxSectorsPerSite, APIRequestsPerMinute: &p.APIRequestsPerMinute, IsActive: &p.IsActive})
+					MaxSectorsPerSite: &p.MaxSectorsPerSite, APIRequestsPerMinute: &p.APIRequestsPerMinute, IsActive: &p.IsActive,
+					StripePriceID: &p.StripePriceID})
 			}
 		}
 	}

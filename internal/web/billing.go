@@ -24,6 +24,8 @@ type billingPage struct {
 	Replaced     string
 	FormError    string
 	NextURL      string
+	// Cards is true when plans with a Stripe price can be paid by card.
+	Cards bool
 }
 
 func (h *Handler) billing(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -37,6 +39,7 @@ func (h *Handler) renderBilling(w http.ResponseWriter, r *http.Request, v *visit
 		pg.Suspension = suspensionText(v.Account, v.GateErr, h.Config.SupportEmail)
 	}
 	pg.StatusReason = reasonWords[v.Account.StatusReason]
+	pg.Cards = h.CardPortal != nil
 	var err error
 	if pg.Summary, err = h.Billing.BillingSummary(ctx); err != nil {
 		return err
@@ -105,9 +108,15 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request, v *visit) err
 	if in.PaymentMethod == "" {
 		in.PaymentMethod = igny8.MethodBankTransfer
 	}
+	in.ReturnURL = h.origin(r) + "/billing"
 	res, err := h.Billing.Checkout(r.Context(), in)
 	if err != nil {
 		return h.billingFailed(w, r, v, err)
+	}
+	if res.CheckoutURL != nil {
+		// Stripe's page; it sends the owner back to /billing?notice=card_paid.
+		http.Redirect(w, r, *res.CheckoutURL, http.StatusSeeOther)
+		return nil
 	}
 	to := "/billing?notice=checkout_started"
 	if res.Payment == nil {
@@ -121,6 +130,29 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request, v *visit) err
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+// billingPortal sends the owner to Stripe's customer portal (card,
+// invoices, cancellation), which returns to /billing.
+func (h *Handler) billingPortal(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if h.CardPortal == nil {
+		return h.billingFailed(w, r, v, igny8.Errorf(igny8.EPaymentMethod, "Card payments are not available."))
+	}
+	res, err := h.CardPortal.BillingPortal(r.Context(), h.origin(r)+"/billing")
+	if err != nil {
+		return h.billingFailed(w, r, v, err)
+	}
+	http.Redirect(w, r, res.URL, http.StatusSeeOther)
+	return nil
+}
+
+// origin is the scheme and host the page was asked for, for the pages
+// Stripe returns to.
+func (h *Handler) origin(r *http.Request) string {
+	if h.secure(r) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
 
 func (h *Handler) resumeSubscription(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -145,7 +177,7 @@ func (h *Handler) cancelSubscription(w http.ResponseWriter, r *http.Request, v *
 // billingFailed shows a refused billing form on the billing page.
 func (h *Handler) billingFailed(w http.ResponseWriter, r *http.Request, v *visit, err error) error {
 	switch igny8.ErrorCode(err) {
-	case igny8.EValidation, igny8.EConflict, igny8.EPaymentMethod, igny8.ENotFound, igny8.EAccountSuspended:
+	case igny8.EValidation, igny8.EConflict, igny8.EPaymentMethod, igny8.ENotFound, igny8.EAccountSuspended, igny8.EUnavailable:
 	default:
 		return err
 	}

@@ -12,6 +12,8 @@ var notices = map[string]string{
 	"sector_added":       "The sector was added.",
 	"sector_deleted":     "The sector was deleted.",
 	"sector_restored":    "The sector was restored.",
+	"card_paid":          "Thank you: your card payment went through. Your plan is active as soon as Stripe confirms it, usually within a minute.",
+	"card_cancelled":     "The card payment was not completed; nothing was charged. Choose a plan again when you are ready.",
 	"checkout_started":   "Your order is placed. Transfer the amount with the reference below to activate the plan.",
 	"account_suspend":    "The account was suspended.",
 	"account_reactivate": "The account was reactivated.",

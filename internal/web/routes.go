@@ -21,6 +21,7 @@ func (h *Handler) routes() []page {
 		{method: "POST", path: "/sectors/{id}/restore", access: tenant, action: igny8.ActManageSites, h: h.restoreSector},
 		{method: "GET", path: "/billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.billing},
 		{method: "POST", path: "/billing/checkout", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.checkout},
+		{method: "POST", path: "/billing/portal", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.billingPortal},
 		{method: "POST", path: "/billing/cancel", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.cancelSubscription},
 		{method: "POST", path: "/billing/resume", access: tenant, action: igny8.ActBilling, suspendedOwner: true, h: h.resumeSubscription},
 		{method: "GET", path: "/account", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true, h: h.account},

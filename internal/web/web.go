@@ -34,7 +34,12 @@ type Secrets interface {
 // Deps are the services the pages are built on; the same interfaces the
 // API uses. Optional fields say so.
 type Deps struct {
-	Logger      *slog.Logger
+	Logger *slog.Logger
+	// CardPortal opens Stripe's customer portal; nil when card payments
+	// are off (then no card button or portal link is shown).
+	CardPortal interface {
+		BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error)
+	}
 	Plans       igny8.PlanService
 	Industries  igny8.IndustryService
 	Accounts    igny8.AccountService

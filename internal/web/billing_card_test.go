@@ -1,0 +1,73 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/sqlstore/storetest"
+)
+
+// postLocation posts a form with the page's CSRF token without following
+// the redirect, and returns where it points.
+func (b *browser) postLocation(path string, form url.Values) string {
+	b.t.Helper()
+	form.Set("csrf_token", b.csrf)
+	c := *b.c
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.PostForm(b.e.URL+path, form)
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", path, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("POST %s: %d, want 303", path, resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+// Paying by card from the billing page: the card button sends the owner to
+// Stripe's Checkout, Stripe's return shows the confirmation notice, the paid
+// event activates the plan, and the portal link opens Stripe's portal.
+func TestBillingPageCardCheckout(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be, apptest.WithStripe(apptest.StripeMock(t)))
+		if r := e.As(e.Developer(), "PATCH", "/api/v1/admin/plans/starter", map[string]any{"stripe_price_id": "price_starter"}); r.Status != 200 {
+			t.Fatalf("price: %s", r)
+		}
+		owner := newBrowser(t, e)
+		owner.signUp("Card Page")
+		r := owner.get("/billing")
+		mustContain(t, r, `aria-label="Pay for Starter by card"`)
+		mustNotContain(t, r, `aria-label="Pay for Growth by card"`, `data-testid="card-portal"`)
+
+		to := owner.postLocation("/billing/checkout", url.Values{"plan": {"starter"}, "payment_method": {"stripe"}})
+		if !strings.HasPrefix(to, "https://checkout.stripe.com/") {
+			t.Fatalf("checkout went to %q", to)
+		}
+		r = owner.get("/billing")
+		mustContain(t, r, `data-testid="card-pending"`)
+		r = owner.get("/billing?notice=card_paid")
+		mustContain(t, r, "your card payment went through")
+
+		var payID string
+		db := e.App.DB()
+		if err := db.SQL().QueryRow(`SELECT id FROM payments WHERE method = 'stripe' AND status = 'pending'`).Scan(&payID); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.StripeEvent("evt_web", "checkout.session.completed", time.Now(), map[string]any{"id": "cs_1", "object": "checkout.session",
+			"client_reference_id": payID, "mode": "subscription", "payment_status": "paid", "customer": "cus_test",
+			"subscription": "sub_1", "invoice": "in_1", "amount_total": 8900, "currency": "usd"}); r.Status != 200 {
+			t.Fatalf("event: %s", r)
+		}
+		r = owner.get("/billing")
+		mustContain(t, r, `data-testid="current-plan">Starter<`, `data-testid="card-portal"`)
+		if to := owner.postLocation("/billing/portal", url.Values{}); !strings.HasPrefix(to, "https://") {
+			t.Fatalf("portal went to %q", to)
+		}
+	})
+}
