@@ -13,6 +13,7 @@ import (
 // CardCheckoutMode says what a card checkout buys.
 const (
 	CardModeSubscription = "subscription" // a plan, renewed by the provider
+	CardModePayment      = "payment"      // a credit pack, paid once
 )
 
 // CardCheckout asks the provider for a hosted checkout page.
@@ -22,9 +23,15 @@ type CardCheckout struct {
 	PriceID    string // the provider's price of the plan
 	// PaymentID is igny8's pending payment the checkout pays; the provider
 	// echoes it in its events.
-	PaymentID  string
-	SuccessURL string
-	CancelURL  string
+	PaymentID string
+	// PurchaseID is igny8's pending credit purchase (payment mode), which
+	// is sold at Amount in Currency under Description instead of a price.
+	PurchaseID  string
+	Amount      int64
+	Currency    string
+	Description string
+	SuccessURL  string
+	CancelURL   string
 }
 
 // CardSession is a hosted checkout page.
@@ -63,7 +70,9 @@ type CardEvent struct {
 	Created time.Time // when the provider made the event: orders the state changes
 	// PaymentID is igny8's payment named by the checkout (its client
 	// reference, or the subscription's metadata on its invoices).
-	PaymentID      string
+	PaymentID string
+	// PurchaseID is igny8's credit purchase a payment-mode checkout names.
+	PurchaseID     string
 	Paid           bool   // checkout.session.completed: paid now (not a delayed method)
 	CustomerID     string // the provider's customer
 	SubscriptionID string // the provider's subscription
@@ -96,4 +105,92 @@ type CardEventService interface {
 // BillingPortal is the answer of POST /billing/portal.
 type BillingPortal struct {
 	URL string `json:"url"`
+}
+
+// CreditPack is a one-off purchase of credits; administrators set its size
+// and price.
+type CreditPack struct {
+	ID        string    `json:"id"`
+	Slug      string    `json:"slug"`
+	Credits   int64     `json:"credits"`
+	Price     int64     `json:"price"` // minor units
+	Currency  string    `json:"currency"`
+	IsActive  bool      `json:"is_active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// DefaultCreditPacks are the packs a new installation sells.
+func DefaultCreditPacks() []CreditPack {
+	return []CreditPack{
+		{Slug: "credits-1000", Credits: 1000, Price: 1900, Currency: "USD", IsActive: true},
+		{Slug: "credits-5000", Credits: 5000, Price: 8500, Currency: "USD", IsActive: true},
+		{Slug: "credits-20000", Credits: 20000, Price: 30000, Currency: "USD", IsActive: true},
+	}
+}
+
+// CreditPackPatch changes a pack; nil fields stay.
+type CreditPackPatch struct {
+	Credits  *int64 `json:"credits"`
+	Price    *int64 `json:"price"`
+	IsActive *bool  `json:"is_active"`
+}
+
+// PackCheckout is the owner's choice of pack and payment method.
+type PackCheckout struct {
+	Pack          string `json:"pack"`
+	PaymentMethod string `json:"payment_method"`
+	// ReturnURL is where a card checkout returns to; set by the server.
+	ReturnURL string `json:"-"`
+}
+
+// CreditPurchase is one purchase of a pack: pending until the bank
+// transfer is confirmed by an administrator or Stripe says it is paid.
+type CreditPurchase struct {
+	ID           string               `json:"id"`
+	AccountID    string               `json:"account_id"`
+	Pack         string               `json:"pack"` // the pack's slug
+	Credits      int64                `json:"credits"`
+	Amount       int64                `json:"amount"`
+	Currency     string               `json:"currency"`
+	Method       string               `json:"method"`
+	Status       string               `json:"status"`
+	Reference    string               `json:"reference"`
+	Instructions *PaymentInstructions `json:"instructions"`
+	ConfirmedAt  *time.Time           `json:"confirmed_at"`
+	CreatedAt    time.Time            `json:"created_at"`
+	UpdatedAt    time.Time            `json:"updated_at"`
+}
+
+// AddInstructions fills in the bank instructions of a pending transfer.
+func (c *CreditPurchase) AddInstructions(bank BankAccount) {
+	if c.Method != MethodBankTransfer || c.Status != PaymentPending {
+		c.Instructions = nil
+		return
+	}
+	c.Instructions = &PaymentInstructions{Beneficiary: bank.Beneficiary, IBAN: bank.IBAN, BIC: bank.BIC,
+		BankName: bank.BankName, Reference: c.Reference, Amount: c.Amount, Currency: c.Currency}
+}
+
+// PackCheckoutResult is what buying a pack answers: the purchase, and for
+// a card the page of the card provider to pay on (nil otherwise).
+type PackCheckoutResult struct {
+	Purchase    *CreditPurchase `json:"purchase"`
+	CheckoutURL *string         `json:"checkout_url"`
+}
+
+// CreditPackService is buying credit packs, for an account's owner.
+type CreditPackService interface {
+	// CreditPacks lists the packs on sale.
+	CreditPacks(ctx context.Context) ([]CreditPack, error)
+	// BuyCredits starts buying a pack.
+	BuyCredits(ctx context.Context, in PackCheckout) (*PackCheckoutResult, error)
+}
+
+// AdminCreditPackService is the administrators' side of credit packs.
+type AdminCreditPackService interface {
+	AdminCreditPacks(ctx context.Context) ([]CreditPack, error)
+	UpdateCreditPack(ctx context.Context, slug string, patch CreditPackPatch) (*CreditPack, error)
+	ListCreditPurchases(ctx context.Context, status string, page PageRequest) (*Page[CreditPurchase], error)
+	ConfirmCreditPurchase(ctx context.Context, id string, in PaymentConfirmation) (*CreditPurchase, error)
 }

@@ -33,6 +33,8 @@ const (
 	// RefSubscription marks the credits of a free plan's period, which has
 	// no payment.
 	RefSubscription = "subscription"
+	// RefCreditPurchase marks the credits of a bought pack.
+	RefCreditPurchase = "credit_purchase"
 )
 
 // IdempotencyKeyField names the Idempotency-Key header in validation errors.

@@ -77,6 +77,10 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
+	// Packs and AdminPacks sell credit packs (optional: without them the
+	// pack routes are not served).
+	Packs      igny8.CreditPackService
+	AdminPacks igny8.AdminCreditPackService
 	// Card is the card provider's webhook and portal (optional: without it
 	// the webhook answers not_found and checkout by stripe is unavailable).
 	Card *CardDeps

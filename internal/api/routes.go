@@ -57,6 +57,7 @@ func (h *Handler) allRoutes() []route {
 		h.creditRoutes(),
 		h.billingRoutes(),
 		h.cardRoutes(),
+		h.packRoutes(),
 		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 		h.siteRoutes(),

@@ -220,6 +220,8 @@ func (s *App) apiHandler() *api.Handler {
 		AccountDeletion: s.store,
 		Retention:       s.admin,
 		Card:            s.cardDeps(),
+		Packs:           s.store,
+		AdminPacks:      s.admin,
 	})
 }
 

@@ -212,6 +212,9 @@ func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (boo
 	if !ev.Paid {
 		return true, nil // a delayed method: invoice.paid confirms it
 	}
+	if ev.PurchaseID != "" {
+		return cardPurchasePaid(ctx, tx, ev)
+	}
 	pay, err := cardPayment(ctx, tx, ev.PaymentID)
 	if err != nil || pay == nil {
 		return pay == nil, err

@@ -250,6 +250,9 @@ func (s *Store) SeedIfEmpty(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.seedPacks(ctx); err != nil {
+		return err
+	}
 	return s.SeedIndustries(ctx)
 }
 

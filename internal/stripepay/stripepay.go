@@ -89,19 +89,28 @@ func (p *Provider) NewCustomer(ctx context.Context, accountID, name, email strin
 // so that the session's and every invoice's events name it.
 func (p *Provider) Checkout(ctx context.Context, in igny8.CardCheckout) (*igny8.CardSession, error) {
 	params := &stripe.CheckoutSessionCreateParams{
-		Mode:              stripe.String(in.Mode),
-		Customer:          stripe.String(in.CustomerID),
-		ClientReferenceID: stripe.String(in.PaymentID),
-		SuccessURL:        stripe.String(in.SuccessURL),
-		CancelURL:         stripe.String(in.CancelURL),
-		LineItems:         []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(in.PriceID), Quantity: stripe.Int64(1)}},
-		Metadata:          map[string]string{MetadataPayment: in.PaymentID},
+		Mode:       stripe.String(in.Mode),
+		Customer:   stripe.String(in.CustomerID),
+		SuccessURL: stripe.String(in.SuccessURL),
+		CancelURL:  stripe.String(in.CancelURL),
 	}
+	ref := in.PaymentID
 	if in.Mode == igny8.CardModeSubscription {
+		params.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String(in.PriceID), Quantity: stripe.Int64(1)}}
+		params.Metadata = map[string]string{MetadataPayment: in.PaymentID}
 		params.SubscriptionData = &stripe.CheckoutSessionCreateSubscriptionDataParams{
 			Metadata: map[string]string{MetadataPayment: in.PaymentID}}
+	} else {
+		// A credit pack: sold at its own amount, no Stripe price needed.
+		ref = in.PurchaseID
+		params.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{{Quantity: stripe.Int64(1),
+			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(strings.ToLower(in.Currency)),
+				UnitAmount:  stripe.Int64(in.Amount),
+				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(in.Description)}}}}
+		params.Metadata = map[string]string{MetadataPurchase: in.PurchaseID}
 	}
-	params.SetIdempotencyKey("igny8-checkout-" + in.PaymentID)
+	params.ClientReferenceID = stripe.String(ref)
+	params.SetIdempotencyKey("igny8-checkout-" + ref)
 	s, err := p.client.V1CheckoutSessions.Create(ctx, params)
 	if err != nil {
 		return nil, fmt.Errorf("stripe: create checkout session: %w", err)
@@ -119,8 +128,12 @@ func (p *Provider) PortalURL(ctx context.Context, customerID, returnURL string) 
 	return s.URL, nil
 }
 
-// MetadataPayment is the metadata key naming igny8's payment.
-const MetadataPayment = "igny8_payment_id"
+// MetadataPayment and MetadataPurchase are the metadata keys naming
+// igny8's payment of a plan and credit purchase of a pack.
+const (
+	MetadataPayment  = "igny8_payment_id"
+	MetadataPurchase = "igny8_credit_purchase_id"
+)
 
 // ErrSignature is a webhook body whose signature does not verify.
 var ErrSignature = errors.New("stripe: webhook signature does not verify")
@@ -156,6 +169,9 @@ func readEvent(ev stripe.Event) (igny8.CardEvent, error) {
 		var s stripe.CheckoutSession
 		if err = json.Unmarshal(raw, &s); err == nil {
 			out.PaymentID = s.ClientReferenceID
+			if id := s.Metadata[MetadataPurchase]; id != "" && s.Mode == stripe.CheckoutSessionModePayment {
+				out.PaymentID, out.PurchaseID = "", id
+			}
 			out.Paid = s.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid ||
 				s.PaymentStatus == stripe.CheckoutSessionPaymentStatusNoPaymentRequired
 			out.Amount, out.Currency = s.AmountTotal, strings.ToUpper(string(s.Currency))
