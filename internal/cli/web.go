@@ -31,6 +31,7 @@ func (s *App) webHandler() *web.Handler {
 		AdminBilling:     s.admin,
 		AdminLedger:      s.admin,
 		ValidatePassword: api.ValidatePassword,
+		Packs:            s.store,
 		Config: web.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},

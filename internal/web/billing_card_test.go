@@ -71,3 +71,22 @@ func TestBillingPageCardCheckout(t *testing.T) {
 		}
 	})
 }
+
+// The credits page offers the packs to the owner: by bank transfer it shows
+// the reference to quote, by card it sends the owner to Stripe.
+func TestCreditsPageBuysPacks(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be, apptest.WithStripe(apptest.StripeMock(t)))
+		owner := newBrowser(t, e)
+		owner.signUp("Pack Page")
+		r := owner.get("/credits")
+		mustContain(t, r, `href="#buy"`, `aria-label="Buy 1000 credits by bank transfer"`, `aria-label="Buy 20000 credits by card"`)
+		r = owner.post("/credits/buy", url.Values{"pack": {"credits-5000"}, "payment_method": {"bank_transfer"}})
+		mustContain(t, r, `data-testid="purchase-reference">IGNY8-`, "5,000 credits")
+		owner.get("/credits")
+		if to := owner.postLocation("/credits/buy", url.Values{"pack": {"credits-1000"}, "payment_method": {"stripe"}}); !strings.HasPrefix(to, "https://checkout.stripe.com/") {
+			t.Fatalf("card pack went to %q", to)
+		}
+	})
+}

@@ -22,6 +22,13 @@ type creditsPage struct {
 	DayChart     barChart
 	UsageTotal   igny8.UsageGroup
 	Errors       formErrors
+	// Packs are the credit packs on sale, for those who may buy (the
+	// owner); Cards when they can be paid by card; Ordered the purchase
+	// just placed by bank transfer, with its instructions.
+	Packs    []igny8.CreditPack
+	Cards    bool
+	Ordered  *igny8.CreditPurchase
+	BuyError string
 }
 
 // txFilterForm is the transaction filter as typed (dates as YYYY-MM-DD).
@@ -32,9 +39,37 @@ type txFilterForm struct {
 const usageDays = 30
 
 func (h *Handler) credits(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return h.renderCredits(w, r, v, http.StatusOK, nil, "")
+}
+
+// buyCredits buys a pack: by card it sends the owner to Stripe's page
+// (back to /credits); by bank transfer it shows the reference to quote.
+func (h *Handler) buyCredits(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if h.Packs == nil {
+		return h.renderCredits(w, r, v, http.StatusUnprocessableEntity, nil, "Credit packs are not on sale.")
+	}
+	in := igny8.PackCheckout{Pack: r.PostFormValue("pack"), PaymentMethod: r.PostFormValue("payment_method"),
+		ReturnURL: h.origin(r) + "/credits"}
+	res, err := h.Packs.BuyCredits(r.Context(), in)
+	if err != nil {
+		switch igny8.ErrorCode(err) {
+		case igny8.EValidation, igny8.EPaymentMethod, igny8.EUnavailable:
+			return h.renderCredits(w, r, v, statusFor(err), nil, igny8.ErrorMessage(err))
+		}
+		return err
+	}
+	if res.CheckoutURL != nil {
+		http.Redirect(w, r, *res.CheckoutURL, http.StatusSeeOther)
+		return nil
+	}
+	res.Purchase.AddInstructions(h.Config.Bank)
+	return h.renderCredits(w, r, v, http.StatusOK, res.Purchase, "")
+}
+
+func (h *Handler) renderCredits(w http.ResponseWriter, r *http.Request, v *visit, status int, ordered *igny8.CreditPurchase, buyErr string) error {
 	ctx := r.Context()
 	q := r.URL.Query()
-	pg := creditsPage{Types: []string{igny8.TxTrialGrant, igny8.TxSubscription, igny8.TxPurchase, igny8.TxDeduction,
+	pg := creditsPage{Ordered: ordered, BuyError: buyErr, Cards: h.CardPortal != nil, Types: []string{igny8.TxTrialGrant, igny8.TxSubscription, igny8.TxPurchase, igny8.TxDeduction,
 		igny8.TxRefund, igny8.TxAdjustment}, Errors: formErrors{},
 		Filter: txFilterForm{Type: q.Get("type"), From: q.Get("from"), To: q.Get("to")}}
 	bal, err := h.Ledger.CreditBalance(ctx)
@@ -64,7 +99,12 @@ func (h *Handler) credits(w http.ResponseWriter, r *http.Request, v *visit) erro
 	if err := h.usage(r, &pg); err != nil {
 		return err
 	}
-	return h.render(w, r, v, http.StatusOK, "credits", "Credits", pg)
+	if h.Packs != nil && igny8.Allowed(v.P, igny8.ActBilling) {
+		if pg.Packs, err = h.Packs.CreditPacks(ctx); err != nil {
+			return err
+		}
+	}
+	return h.render(w, r, v, status, "credits", "Credits", pg)
 }
 
 // usage fills the per-operation and per-day summaries of the last 30 days.

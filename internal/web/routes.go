@@ -37,6 +37,7 @@ func (h *Handler) routes() []page {
 		{method: "GET", path: "/accept-invite", h: h.acceptInviteForm},
 		{method: "POST", path: "/accept-invite", h: h.acceptInvite},
 		{method: "GET", path: "/credits", access: tenant, action: igny8.ActReadAccount, h: h.credits},
+		{method: "POST", path: "/credits/buy", access: tenant, action: igny8.ActBilling, h: h.buyCredits},
 		{method: "GET", path: "/admin", access: admin, h: h.adminAccounts},
 		{method: "POST", path: "/admin/accounts/{id}/status", access: admin, h: h.adminAccountStatus},
 		{method: "POST", path: "/admin/accounts/{id}/credits", access: admin, h: h.adminAdjustCredits},

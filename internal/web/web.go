@@ -35,6 +35,8 @@ type Secrets interface {
 // API uses. Optional fields say so.
 type Deps struct {
 	Logger *slog.Logger
+	// Packs sells credit packs on the credits page (optional).
+	Packs igny8.CreditPackService
 	// CardPortal opens Stripe's customer portal; nil when card payments
 	// are off (then no card button or portal link is shown).
 	CardPortal interface {
