@@ -42,7 +42,8 @@ func (h *Handler) OpenAPI() map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
 		}
 		for _, q := range rt.query {
-			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.desc, "schema": map[string]string{"type": "string"}})
+			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.desc,
+				"schema": map[string]any{"type": "string", "maxLength": paramMaxOf(q.name)}})
 		}
 		for _, hd := range rt.headers {
 			params = append(params, map[string]any{"name": hd.name, "in": "header", "description": hd.desc, "schema": map[string]string{"type": "string"}})
@@ -127,6 +128,31 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	return map[string]any{}
 }
 
+// withLimits adds the limits of a field's min and max tags, the ones
+// httpx.CheckLimits enforces: maxLength of a string (of each string of a
+// list), minimum and maximum of an integer.
+func withLimits(s map[string]any, tag reflect.StructTag) map[string]any {
+	target := s
+	if items, ok := s["items"].(map[string]any); ok && s["type"] == "array" {
+		target = items
+	}
+	for _, k := range []string{"min", "max"} {
+		n, err := strconv.ParseInt(tag.Get(k), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case target["type"] == "string" && k == "max":
+			target["maxLength"] = n
+		case target["type"] == "integer" && k == "min":
+			target["minimum"] = n
+		case target["type"] == "integer":
+			target["maximum"] = n
+		}
+	}
+	return s
+}
+
 func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 	name := strings.NewReplacer("[", "_", "]", "", "/", "_", ".", "_").Replace(t.Name())
 	if schemas != nil && name != "" {
@@ -147,7 +173,7 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		if fname == "" {
 			fname = f.Name
 		}
-		props[fname] = schemaOf(f.Type, schemas)
+		props[fname] = withLimits(schemaOf(f.Type, schemas), f.Tag)
 	}
 	s := map[string]any{"type": "object", "properties": props}
 	if schemas == nil || name == "" {

@@ -8,13 +8,13 @@ import (
 )
 
 type refreshRequest struct {
-	RefreshToken string `json:"refresh_token"`
+	RefreshToken string `json:"refresh_token" max:"128"`
 }
 
 type acceptInviteRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-	Name     string `json:"name,omitempty"`
+	Token    string `json:"token" max:"128"`
+	Password string `json:"password" max:"256"`
+	Name     string `json:"name,omitempty" max:"100"`
 }
 
 // loginGate passes a person about to receive tokens through the same gate

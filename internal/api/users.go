@@ -36,7 +36,7 @@ type invitationResponse struct {
 }
 
 type transferRequest struct {
-	UserID string `json:"user_id"`
+	UserID string `json:"user_id" max:"36"`
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {

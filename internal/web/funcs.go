@@ -119,6 +119,21 @@ func fieldErrors(err error) (formErrors, string) {
 	return fe, e.Message
 }
 
+// fieldMessage is err's message for field as the rule wrote it ("must be
+// at least 10 characters"), "" when err names no such field.
+func fieldMessage(err error, field string) string {
+	var e *igny8.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return f.Message
+		}
+	}
+	return ""
+}
+
 func capitalise(s string) string {
 	if s == "" {
 		return s
