@@ -1,6 +1,7 @@
 package igny8
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -74,26 +75,21 @@ func NameFault(name string, max int) string {
 
 // Plural writes n and a noun, in the plural unless n is 1 or -1: "1 site",
 // "3 sites", "1 second", "2 entries". Every count a user reads goes
-// through it (API details, page notices and templates).
+// through it or through PluralNoun (API details, page notices and
+// templates).
 func Plural(n int, noun string) string {
-	s := itoa(n) + " "
-	if n == 1 || n == -1 {
-		return s + noun
-	}
-	if strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])) {
-		return s + noun[:len(noun)-1] + "ies"
-	}
-	return s + noun + "s"
+	return strconv.Itoa(n) + " " + PluralNoun(int64(n), noun)
 }
 
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
+// PluralNoun is noun as it follows the number n.
+func PluralNoun(n int64, noun string) string {
+	if n == 1 || n == -1 {
+		return noun
 	}
-	if n < 10 {
-		return string(rune('0' + n))
+	if len(noun) > 1 && strings.HasSuffix(noun, "y") && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])) {
+		return noun[:len(noun)-1] + "ies"
 	}
-	return itoa(n/10) + string(rune('0'+n%10))
+	return noun + "s"
 }
 
 // PlanTitle names a plan in a sentence: "the " + PlanTitle(name). Plans
