@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
@@ -18,6 +19,9 @@ var paramMax = map[string]int{
 	"cursor":    200,
 	"reference": 32,
 }
+
+// headerMax is the most characters of each documented request header.
+var headerMax = map[string]int{idempotencyHeader: igny8.MaxIdempotencyKeyLen}
 
 func paramMaxOf(name string) int {
 	if n, ok := paramMax[name]; ok {
@@ -58,13 +62,21 @@ func pathValues(pattern string) []pathValue {
 
 // checkInput refuses what no handler should see: a path value that cannot
 // name anything (an id that is not a UUID, text with NUL or invalid
-// UTF-8) is not_found, and query parameters must be text within their
-// limits (validation_failed naming each one).
-func checkInput(pvs []pathValue, r *http.Request) error {
+// UTF-8) is not_found, and query parameters and the route's documented
+// headers must be text within their limits (validation_failed naming
+// each one).
+func checkInput(rt route, pvs []pathValue, r *http.Request) error {
 	for _, pv := range pvs {
 		v := r.PathValue(pv.name)
 		if igny8.TextFault(v) != "" || pv.id && !igny8.IsID(v) {
 			return igny8.NotFound(pv.noun)
+		}
+	}
+	for _, hd := range rt.headers {
+		if v := r.Header.Get(hd.name); igny8.TextFault(v) != "" || utf8.RuneCountInString(v) > headerMax[hd.name] {
+			msg := "must be text of at most " + igny8.Plural(headerMax[hd.name], "character")
+			return &igny8.Error{Code: igny8.EValidation, Status: http.StatusBadRequest,
+				Message: "The header " + hd.name + " " + msg + ".", Fields: []igny8.FieldError{{Field: hd.name, Message: msg}}}
 		}
 	}
 	if r.URL.RawQuery == "" {

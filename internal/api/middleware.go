@@ -81,7 +81,7 @@ func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *htt
 			return err
 		}
 	}
-	if err := checkInput(pvs, r); err != nil {
+	if err := checkInput(rt, pvs, r); err != nil {
 		return err
 	}
 	if h.auth != nil && invalidates(rt) {

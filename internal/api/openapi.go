@@ -46,7 +46,8 @@ func (h *Handler) OpenAPI() map[string]any {
 				"schema": map[string]any{"type": "string", "maxLength": paramMaxOf(q.name)}})
 		}
 		for _, hd := range rt.headers {
-			params = append(params, map[string]any{"name": hd.name, "in": "header", "description": hd.desc, "schema": map[string]string{"type": "string"}})
+			params = append(params, map[string]any{"name": hd.name, "in": "header", "description": hd.desc,
+				"schema": map[string]any{"type": "string", "maxLength": headerMax[hd.name]}})
 		}
 		if params != nil {
 			op["parameters"] = params

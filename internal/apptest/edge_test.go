@@ -132,6 +132,9 @@ func TestInputThatIsNotTextIsRefused(t *testing.T) {
 			wantProblem(t, "sites "+q, e.As(owner.Token, "GET", "/api/v1/sites?"+q, nil), http.StatusBadRequest, "validation_failed", strings.Split(q, "=")[0])
 		}
 		wantProblem(t, "admin search", e.As(dev, "GET", "/api/v1/admin/accounts?search=%00", nil), http.StatusBadRequest, "validation_failed", "search")
+		r = e.As(owner.Token, "POST", "/api/v1/ai/operations", `{"operation":"auto_cluster","site_id":"`+site+`","input":{"keywords":["a"]}}`,
+			"Idempotency-Key", "key-\xff")
+		wantProblem(t, "Idempotency-Key with invalid UTF-8", r, http.StatusBadRequest, "validation_failed", "Idempotency-Key")
 		wantProblem(t, "payments reference", e.As(dev, "GET", "/api/v1/admin/payments?reference=%ff", nil), http.StatusBadRequest, "validation_failed", "reference")
 
 		if after := rowCounts(e); !mapsEqual(after, before) {
