@@ -40,7 +40,7 @@ func (h *Handler) dispatch(rs []route) http.Handler {
 }
 
 // wrap runs a request's way (DESIGN.md section 5): authenticate, account
-// gate, throttle, role check, path and query check (input.go), handler.
+// gate, throttle, role check, input check (input.go), handler.
 // Every route passes here; no handler can skip a step.
 func (h *Handler) wrap(rt route) http.Handler {
 	pvs := pathValues(rt.path)

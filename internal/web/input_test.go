@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -80,5 +81,8 @@ func TestPagesReadAsSentences(t *testing.T) {
 		if strings.Contains(r.Body, "1 sites") || strings.Contains(r.Body, "1 users") {
 			t.Fatalf("plural of one on the plans:\n%s", r.Body)
 		}
+
+		oneDay := apptest.New(t, be, func(c *config.Config) { c.TrialDays = 1 })
+		mustContain(t, newBrowser(t, oneDay).get("/signup"), "1 day and 2,000 credits")
 	})
 }
