@@ -85,11 +85,20 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
+	var fields []igny8.FieldError
 	if in.Token == "" {
-		return igny8.InvalidField("token", "is required")
+		fields = append(fields, igny8.FieldError{Field: "token", Message: "is required"})
 	}
-	if err := validatePassword(in.Password); err != nil {
-		return err
+	if msg := passwordFault(in.Password); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
+	}
+	if name := igny8.TrimName(in.Name); name != "" {
+		if msg := igny8.NameFault(name, igny8.MaxNameLen); msg != "" {
+			fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
+		}
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The invitation form has errors.", fields...)
 	}
 	hash, err := h.Passwords.Hash(in.Password)
 	if err != nil {

@@ -330,6 +330,12 @@ func TestValidationNamesEveryField(t *testing.T) {
 		owner := e.SignUp("Everyfield")
 		r = e.As(owner.Token, "POST", "/api/v1/api-keys", `{"name":" ","role":"boss"}`)
 		wantProblem(t, "API key", r, http.StatusUnprocessableEntity, "validation_failed", "name", "role")
+		r = e.Do("POST", "/api/v1/auth/accept-invite", `{"token":"","password":"short","name":"Ann\tLee"}`)
+		wantProblem(t, "accept invitation", r, http.StatusUnprocessableEntity, "validation_failed", "token", "password", "name")
+		e.SetPlan(owner.AccountID, "growth")
+		member := e.Invite(owner, "editor")
+		r = e.As(owner.Token, "PATCH", "/api/v1/account/users/"+member.ID, `{"name":" ","role":"boss"}`)
+		wantProblem(t, "user change", r, http.StatusUnprocessableEntity, "validation_failed", "name", "role")
 	})
 }
 

@@ -135,15 +135,19 @@ func validateUserPatch(patch *igny8.UserPatch) error {
 	if patch.Role != nil && *patch.Role == igny8.RoleOwner {
 		return igny8.Errorf(igny8.EForbidden, "Ownership changes hands only by an explicit transfer from the owner.")
 	}
+	var fields []igny8.FieldError
 	if patch.Role != nil && !validInvitableRole(*patch.Role) {
-		return igny8.InvalidField("role", "must be admin, editor or viewer")
+		fields = append(fields, igny8.FieldError{Field: "role", Message: "must be admin, editor or viewer"})
 	}
 	if patch.Name != nil {
 		n := igny8.TrimName(*patch.Name)
 		if msg := igny8.NameFault(n, igny8.MaxNameLen); msg != "" {
-			return igny8.InvalidField("name", msg)
+			fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 		}
 		patch.Name = &n
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The user change has errors.", fields...)
 	}
 	return nil
 }
