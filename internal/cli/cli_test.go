@@ -123,12 +123,6 @@ func TestServeHelpListsFlagsWithDefaultsAndVariables(t *testing.T) {
 	if code, _, errOut := run(t, map[string]string{"IGNY8_THROTTLE": "sometimes"}, "serve"); code == 0 || !strings.Contains(errOut, "--throttle must be on or off") {
 		t.Errorf("bad IGNY8_THROTTLE: %d %q", code, errOut)
 	}
-	if !strings.Contains(out, "--sites-cache-ttl duration") || !strings.Contains(out, "[$IGNY8_SITES_CACHE_TTL]") {
-		t.Errorf("serve --help lacks --sites-cache-ttl")
-	}
-	if code, _, errOut := run(t, map[string]string{"IGNY8_SITES_CACHE_TTL": "11s"}, "serve"); code == 0 || !strings.Contains(errOut, "--sites-cache-ttl must be between 0 and 10s") {
-		t.Errorf("IGNY8_SITES_CACHE_TTL=11s: %d %q", code, errOut)
-	}
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)

@@ -42,16 +42,6 @@ type DB struct {
 	// rebound caches rebind's answers on PostgreSQL (query text -> text).
 	rebound     sync.Map
 	reboundSize atomic.Int32
-	// dsn is what Open was given; the sites listener connects with it.
-	dsn string
-	// gen is the change generation: it moves after every commit of a
-	// write transaction (inTxOnce), on Changed, and on every notification
-	// of the sites listener. A cached read is reused only while it has not
-	// moved since the read began (see sitecache.go).
-	gen atomic.Uint64
-	// watch is the PostgreSQL sites listener, once started (sitewatch.go).
-	watchOnce sync.Once
-	watch     atomic.Pointer[sitesWatch]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }
@@ -69,7 +59,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 16
 	}
-	db := &DB{dsn: dsn, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db := &DB{Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
@@ -129,11 +119,8 @@ func (db *DB) openSQLite(dsn string, readers int) error {
 	return nil
 }
 
-// Close stops the sites listener and releases every connection.
+// Close releases every connection.
 func (db *DB) Close() error {
-	if w := db.watch.Load(); w != nil {
-		w.stop()
-	}
 	if db.stmts != nil {
 		db.stmts.close()
 	}
@@ -157,12 +144,6 @@ func (db *DB) ReadSQL() *sql.DB { return db.read }
 func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
 }
-
-// Changed tells the caches of db that rows changed outside its write
-// transactions (raw SQL written by tests and maintenance code), as every
-// commit through InTx does. Changes made through another handle or
-// process are seen by notification (PostgreSQL) or within the cache TTL.
-func (db *DB) Changed() { db.gen.Add(1) }
 
 // newID returns a new opaque, time-ordered id (UUIDv7).
 func newID() string {
@@ -287,13 +268,7 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	err = sqlTx.Commit()
-	// Even a failed commit may have committed (a connection lost while
-	// waiting for its answer), so the generation moves either way, before
-	// the caller learns the outcome: a read that starts after this returns
-	// does not reuse what was read before.
-	db.gen.Add(1)
-	if err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
 	for _, f := range tx.afterCommit {
