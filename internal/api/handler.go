@@ -98,9 +98,6 @@ type Config struct {
 	TrustProxyHeaders bool
 	// Bank is where bank transfers go, shown with pending payments.
 	Bank igny8.BankAccount
-	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
-	// zero turns the cache off.
-	AuthCacheTTL time.Duration
 }
 
 // Handler serves the API.
@@ -108,7 +105,6 @@ type Handler struct {
 	Deps
 	routes []route
 	mux    *http.ServeMux
-	auth   *authCache // nil when off
 }
 
 // NewHandler builds the API from deps.
@@ -126,9 +122,6 @@ func NewHandler(deps Deps) *Handler {
 		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
-	if deps.Config.AuthCacheTTL > 0 {
-		h.auth = newAuthCache(deps.Config.AuthCacheTTL)
-	}
 	h.routes = h.allRoutes()
 	h.Register(h.mux)
 	return h

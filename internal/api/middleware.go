@@ -55,7 +55,7 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 	var gate igny8.GateInput
 	if rt.access != public {
 		var err error
-		if p, gate, err = h.authenticateCached(r); err != nil {
+		if p, gate, err = h.authenticate(r); err != nil {
 			return err
 		}
 		if p == nil {
@@ -79,10 +79,6 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 		if err := igny8.Authorize(p, rt.action); err != nil {
 			return err
 		}
-	}
-	if h.auth != nil && invalidates(rt) {
-		h.auth.begin()
-		defer h.auth.end()
 	}
 	return rt.h(w, r)
 }

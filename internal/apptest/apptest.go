@@ -41,7 +41,6 @@ func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	cfg := config.Default()
 	cfg.DatabaseURL = b.URL(t)
 	cfg.Throttle = "off"
-	cfg.AuthCacheTTL = 0 // tests change rows behind the server's back; an option turns it on
 	// Password hashing at the cheapest argon2id cost: the suites sign up
 	// and log in thousands of times, and the cost itself is not under test.
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 64, 1

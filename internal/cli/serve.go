@@ -81,7 +81,7 @@ func (s *App) Handler() http.Handler {
 	h := s.apiHandler()
 	h.Register(mux)
 	s.webHandler().Register(mux)
-	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), h.GuardPages(mux))
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), mux)
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
@@ -200,7 +200,7 @@ func (s *App) apiHandler() *api.Handler {
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(), AuthCacheTTL: s.cfg.AuthCacheTTL},
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount()},
 		Billing:         s.store,
 		AdminBilling:    s.admin,
 		Sites:           s.store,
