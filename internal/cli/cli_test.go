@@ -3,6 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -160,6 +163,19 @@ func TestServeWithNoSetUp(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(".", "igny8.db")); err != nil {
 		t.Fatalf("./igny8.db not created: %v", err)
+	}
+	// The access log line of a request is written before the server closes
+	// the connection (Connection: close), not held in a buffer that a
+	// killed process would lose.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET /api/v1/industries HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	_, _ = io.Copy(io.Discard, conn) // until the server closes it
+	conn.Close()
+	if !strings.Contains(errOut.String(), "path=/api/v1/industries") {
+		t.Errorf("the access log line was not written when the response ended: %s", errOut.String())
 	}
 	stop()
 	select {

@@ -85,10 +85,9 @@ func (s *App) Handler() http.Handler {
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
-	// The access log writes a line per request: batch them (see LogBuffer).
-	logOut := httpx.NewLogBuffer(e.stderr, 100*time.Millisecond, 32<<10)
-	defer logOut.Close()
-	log := slog.New(logOut.Urgent(newLogger(cfg, logOut).Handler()))
+	// Every log line, the access log's included, is written as it comes
+	// (one write each), so that none is lost when the process dies.
+	log := newLogger(cfg, e.stderr)
 	tuneGC(cfg)
 	s, err := NewApp(ctx, cfg, log)
 	if err != nil {
