@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,9 +37,6 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
-	// rebound caches rebind's answers on PostgreSQL (query text -> text).
-	rebound     sync.Map
-	reboundSize atomic.Int32
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }
@@ -156,38 +151,26 @@ func NewID() string { return newID() }
 // Rebind is rebind for tests and maintenance code that write raw SQL.
 func (db *DB) Rebind(q string) string { return db.rebind(q) }
 
-// maxRebound bounds the rebind cache. The store's queries are constants
-// and a few filter combinations; the bound only guards against a caller
-// that builds unboundedly many texts.
-const maxRebound = 4096
-
 // rebind turns the ? placeholders of q into PostgreSQL's $1, $2, ...
-// Answers are cached: the same texts come back on every request.
 func (db *DB) rebind(q string) string {
-	if db.dialect != Postgres {
+	if db.dialect != Postgres || strings.IndexByte(q, '?') < 0 {
 		return q
 	}
-	if r, ok := db.rebound.Load(q); ok {
-		return r.(string)
-	}
-	b := make([]byte, 0, len(q)+8)
+	var b strings.Builder
+	b.Grow(len(q) + 2*strings.Count(q, "?"))
 	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b = append(b, '$')
-			b = strconv.AppendInt(b, int64(n), 10)
-			continue
+	for {
+		i := strings.IndexByte(q, '?')
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
 		}
-		b = append(b, q[i])
+		n++
+		b.WriteString(q[:i])
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		q = q[i+1:]
 	}
-	r := string(b)
-	if db.reboundSize.Load() < maxRebound {
-		if _, loaded := db.rebound.LoadOrStore(q, r); !loaded {
-			db.reboundSize.Add(1)
-		}
-	}
-	return r
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
