@@ -32,10 +32,8 @@ type Env struct {
 	srv     *httptest.Server
 }
 
-// New starts igny8 on a fresh database of backend b. Throttling and the
-// credential cache are off unless an option turns them on; the site cache
-// keeps its default (Exec tells it of the rows it changes). opts adjust
-// the configuration.
+// New starts igny8 on a fresh database of backend b. Throttling is off
+// unless an option turns it on; opts adjust the configuration.
 func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()
