@@ -2,6 +2,7 @@ package apptest_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"flag"
@@ -113,6 +114,11 @@ type fuzzTarget struct {
 	rows      map[string][]string // the stored rows after the last request
 	snapQuery string
 	fromSeed  *strings.Replacer // the seed corpus's ids to this target's
+	// version is a connection of its own to a SQLite database: its
+	// data_version moves when the server commits anything, so the rows are
+	// read again only then (reading them is slow under -race)
+	version     *sql.Conn
+	lastVersion int64
 	// reached holds the routes some input of which got past the door:
 	// answered an input error (400, 413, 415, 422) or was accepted
 	reached map[string]bool
@@ -163,15 +169,46 @@ func newFuzzTarget(tb testing.TB, b storetest.Backend) *fuzzTarget {
 	tg.ids["payment"] = res.Payment.ID
 	tg.ids["account"], tg.ids["plan"], tg.ids["user:other"] = tg.other.AccountID, "growth", tg.other.ID
 	tg.routes, tg.schemas = loadFuzzOps(tb, e)
+	if e.App.DB().Dialect() == sqlstore.SQLite {
+		conn, err := sql.Open("sqlite", "file:"+e.Cfg.DatabaseURL+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { conn.Close() })
+		if tg.version, err = conn.Conn(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { tg.version.Close() })
+	}
+	tg.changed(tb)
 	tg.rows = tg.snapshot(tb)
 	// The snapshot must see a change, or every check below passes blindly.
 	e.As(own, "PATCH", "/api/v1/sites/"+tg.ids["site"], map[string]any{"name": "Fuzz site renamed"})
+	if !tg.changed(tb) {
+		tb.Fatalf("%s: renaming a site did not move the database's data_version", b.Name)
+	}
 	if after := tg.snapshot(tb); diffRows(tg.rows, after) == "" {
 		tb.Fatalf("%s: renaming a site changed no row the snapshot reads", b.Name)
 	} else {
 		tg.rows = after
 	}
 	return tg
+}
+
+// changed reports whether the database may have changed since it last
+// asked: always on PostgreSQL, when data_version moved on SQLite.
+func (tg *fuzzTarget) changed(tb testing.TB) bool {
+	tb.Helper()
+	if tg.version == nil {
+		return true
+	}
+	var v int64
+	if err := tg.version.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
+		tb.Fatalf("data_version: %v", err)
+	}
+	moved := v != tg.lastVersion
+	tg.lastVersion = v
+	return moved
 }
 
 // routeOp is one operation of the OpenAPI document, as FuzzRoutes sends it.
@@ -298,7 +335,7 @@ func (tg *fuzzTarget) check(t *testing.T, route, as, pathID, query, contentType 
 	if token == "" {
 		t.Fatalf("%s: no token for %s", tg.name, o.key())
 	}
-	if o.path == "/api/v1/auth/logout" {
+	if o.path == "/api/v1/auth/logout" && tg.changed(t) {
 		tg.rows = tg.snapshot(t) // the login just made a session
 	}
 	status, answer, err := tg.send(o.method, path, contentType, body, token)
@@ -320,10 +357,23 @@ func (tg *fuzzTarget) check(t *testing.T, route, as, pathID, query, contentType 
 	case status < 300, status == 400, status == 413, status == 415, status == 422:
 		tg.reached[o.key()] = true
 	}
+	tg.afterRequest(t, status, func(diff string) {
+		t.Errorf("%s: %s\n  was refused (%s) but changed stored rows:\n%s", tg.name, req, got, diff)
+	})
+}
+
+// afterRequest reads the rows again when the database moved, and calls
+// refusedChanged with the difference when a refused request (4xx) changed
+// any.
+func (tg *fuzzTarget) afterRequest(t *testing.T, status int, refusedChanged func(diff string)) {
+	t.Helper()
+	if !tg.changed(t) {
+		return
+	}
 	after := tg.snapshot(t)
 	if status >= 400 && status < 500 {
 		if diff := diffRows(tg.rows, after); diff != "" {
-			t.Errorf("%s: %s\n  was refused (%s) but changed stored rows:\n%s", tg.name, req, got, diff)
+			refusedChanged(diff)
 		}
 	}
 	tg.rows = after
