@@ -226,3 +226,6 @@ func (e *Env) CLI(args ...string) (int, string, string) {
 
 // RoutePatterns lists the "METHOD /path" patterns the running API routes.
 func RoutePatterns(e *Env) []string { return e.App.APIPatterns() }
+
+// PagePatterns lists the "METHOD /path" patterns of the running pages.
+func PagePatterns(e *Env) []string { return e.App.WebPatterns() }

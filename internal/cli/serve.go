@@ -288,6 +288,9 @@ func (s *App) failStaleOperations(ctx context.Context) {
 // APIPatterns lists the "METHOD /path" patterns of the API's router.
 func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }
 
+// WebPatterns lists the "METHOD /path" patterns of the pages.
+func (s *App) WebPatterns() []string { return s.webHandler().Patterns() }
+
 // tuneGC applies the collector settings of serve. Most of a request's
 // garbage dies young and the live heap is a few MB, so collecting less
 // often saves much CPU; the soft limit keeps the heap (argon2id buffers
