@@ -131,15 +131,15 @@ func DefaultCreditPacks() []CreditPack {
 
 // CreditPackPatch changes a pack; nil fields stay.
 type CreditPackPatch struct {
-	Credits  *int64 `json:"credits"`
-	Price    *int64 `json:"price"`
+	Credits  *int64 `json:"credits" min:"1" max:"100000000"`
+	Price    *int64 `json:"price" min:"1" max:"100000000"`
 	IsActive *bool  `json:"is_active"`
 }
 
 // PackCheckout is the owner's choice of pack and payment method.
 type PackCheckout struct {
-	Pack          string `json:"pack"`
-	PaymentMethod string `json:"payment_method"`
+	Pack          string `json:"pack" max:"100"`
+	PaymentMethod string `json:"payment_method" max:"32"`
 	// ReturnURL is where a card checkout returns to; set by the server.
 	ReturnURL string `json:"-"`
 }
