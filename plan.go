@@ -25,7 +25,7 @@ type Plan struct {
 	UpdatedAt            time.Time `json:"updated_at"`
 	// StripePriceID is the Stripe price that card checkout sells the plan
 	// at; empty: the plan is not sold by card.
-	StripePriceID string `json:"stripe_price_id"`
+	StripePriceID string `json:"stripe_price_id" max:"100"`
 }
 
 // Plan slugs the system itself relies on.

@@ -21,7 +21,9 @@ var paramMax = map[string]int{
 }
 
 // headerMax is the most characters of each documented request header.
-var headerMax = map[string]int{idempotencyHeader: igny8.MaxIdempotencyKeyLen}
+var headerMax = map[string]int{idempotencyHeader: igny8.MaxIdempotencyKeyLen,
+	// Stripe's signature: a timestamp and one or more HMACs (the webhook).
+	"Stripe-Signature": 2000}
 
 func paramMaxOf(name string) int {
 	if n, ok := paramMax[name]; ok {

@@ -14,8 +14,8 @@ func (h *Handler) packRoutes() []route {
 		return nil
 	}
 	return []route{
-		{method: "GET", path: "/api/v1/credits/packs", summary: "The credit packs on sale (credits, price)", tag: "credits",
-			access: tenant, action: igny8.ActReadAccount, out: igny8.Page[igny8.CreditPack]{}, h: h.creditPacks},
+		{method: "GET", path: "/api/v1/credits/packs", summary: "The credit packs on sale (credits, price): a price list anyone may read, like the plans",
+			tag: "credits", access: public, out: igny8.Page[igny8.CreditPack]{}, h: h.creditPacks},
 		{method: "POST", path: "/api/v1/credits/packs/checkout", summary: "Buy a credit pack: bank_transfer answers the reference and " +
 			"instructions (credited when an administrator confirms the transfer); stripe answers checkout_url, Stripe's page to pay on " +
 			"(credited when Stripe says it is paid); the credits arrive once, as one purchase entry",

@@ -41,11 +41,9 @@ func (s *Store) seedPacks(ctx context.Context) error {
 	})
 }
 
-// CreditPacks lists the packs on sale, smallest first. It needs an account.
+// CreditPacks lists the packs on sale, smallest first: a public price
+// list, like the plans.
 func (s *Store) CreditPacks(ctx context.Context) ([]igny8.CreditPack, error) {
-	if _, err := scope(ctx); err != nil {
-		return nil, err
-	}
 	return listPacks(ctx, s.db.reader(), false)
 }
 
