@@ -141,7 +141,9 @@ func TestCardSubscriptionPaidOnce(t *testing.T) {
 		}
 
 		now := time.Now().UTC().Truncate(time.Second)
-		start, end := now, now.AddDate(0, 1, 0)
+		// Stripe's first period is a day longer than the month the
+		// checkout session (which carries none) assumes.
+		start, end := now, now.AddDate(0, 1, 1)
 		ack := deliver(t, e, "evt_cs", "checkout.session.completed", now, sessionCompleted(res.Payment.ID, "sub_1", "in_1"))
 		if ack.Duplicate || ack.Ignored {
 			t.Fatalf("ack: %+v", ack)
@@ -163,6 +165,9 @@ func TestCardSubscriptionPaidOnce(t *testing.T) {
 		deliver(t, e, "evt_in1", "invoice.paid", now, invoice("in_1", "sub_1", res.Payment.ID, start, end))
 		if a := getAccount(t, e, owner); a.Credits != before+1000 {
 			t.Fatalf("first invoice granted again: %+v", a)
+		}
+		if got := periodEnd(t, e, owner); !got.Equal(end) {
+			t.Fatalf("period end %v, want Stripe's %v", got, end)
 		}
 		// The renewal: a new payment, the next period, credits once.
 		renewal := invoice("in_2", "sub_1", res.Payment.ID, end, end.AddDate(0, 1, 0))

@@ -237,11 +237,19 @@ func cardInvoicePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, err
 	if ev.InvoiceID == "" {
 		return true, nil
 	}
-	var existing string
-	err := tx.queryRow(ctx, `SELECT id FROM payments WHERE method = 'stripe' AND external_reference = ?`, ev.InvoiceID).Scan(&existing)
+	var existing, subID string
+	err := tx.queryRow(ctx, `SELECT id, subscription_id FROM payments WHERE method = 'stripe' AND external_reference = ?`,
+		ev.InvoiceID).Scan(&existing, &subID)
 	switch {
 	case err == nil:
-		return false, nil // this invoice was confirmed by its checkout session
+		// Confirmed by its checkout session, which carries no period: take
+		// Stripe's, when it reaches further than the one assumed then.
+		if ev.PeriodEnd.After(ev.PeriodStart) {
+			_, err = tx.exec(ctx, `UPDATE subscriptions SET current_period_start = ?, current_period_end = ?, updated_at = ?
+				WHERE id = ? AND status = 'active' AND current_period_end < ?`,
+				ev.PeriodStart.UTC(), ev.PeriodEnd.UTC(), tx.now, subID, ev.PeriodEnd.UTC())
+		}
+		return false, err
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, translate(err)
 	}
