@@ -36,7 +36,7 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.chargeEmail(w, r, user.Email); err != nil {
+	if err := h.Flow.ChargeEmail(r.Context(), user.Email); err != nil {
 		return err
 	}
 	creds, err := h.Identity.CredentialsByEmail(r.Context(), user.Email)

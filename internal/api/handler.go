@@ -13,6 +13,7 @@ import (
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -77,6 +78,9 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
+	// Flow runs sign-up, login, refresh, logout, invitations and ownership
+	// transfer, the workflows the pages share (internal/workflow).
+	Flow *workflow.Service
 	// WebSessions resolves the web app's session cookie (optional).
 	WebSessions igny8.WebSessionService
 	// Limiter throttles requests; nil turns throttling off.

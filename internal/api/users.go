@@ -96,7 +96,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 // the inviter used.
 func (h *Handler) inviteURL(r *http.Request, token string) string {
 	scheme := "http"
-	if r.TLS != nil || (h.Config.TrustProxyHeaders && r.Header.Get("X-Forwarded-Proto") == "https") {
+	if httpx.OverHTTPS(r, h.Config.TrustProxyHeaders) {
 		scheme = "https"
 	}
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/accept-invite", RawQuery: url.Values{"token": {token}}.Encode()}
@@ -148,10 +148,7 @@ func (h *Handler) transferOwnership(w http.ResponseWriter, r *http.Request) erro
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
-	if in.UserID == "" {
-		return igny8.InvalidField("user_id", "is required")
-	}
-	if err := h.Members.TransferOwnership(r.Context(), in.UserID); err != nil {
+	if err := h.Flow.TransferOwnership(r.Context(), in.UserID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

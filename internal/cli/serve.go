@@ -195,6 +195,7 @@ func (s *App) apiHandler() *api.Handler {
 		Passwords:       s.passwords,
 		Sessions:        s.store,
 		WebSessions:     s.webSessions(),
+		Flow:            s.flow(),
 		Secrets:         secrets{},
 		APIKeys:         s.store,
 		Members:         s.store,

@@ -166,7 +166,7 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) e
 	case "transfer":
 		err = errNotConfirmed
 		if confirmed(r) {
-			err = h.Members.TransferOwnership(r.Context(), id)
+			err = h.Flow.TransferOwnership(r.Context(), id)
 		}
 	default:
 		err = igny8.InvalidField("op", "Unknown change.")

@@ -1,10 +1,26 @@
-package api
+package igny8
 
 import (
 	"bufio"
 	_ "embed"
 	"strings"
+	"unicode/utf8"
 )
+
+// ValidatePassword is the password rule of sign-up and of accepting an
+// invitation: validation_failed naming the password field when pw is
+// shorter than 10 characters, longer than 256, or too common.
+func ValidatePassword(pw string) error {
+	switch {
+	case utf8.RuneCountInString(pw) < 10:
+		return InvalidField("password", "must be at least 10 characters")
+	case utf8.RuneCountInString(pw) > 256:
+		return InvalidField("password", "must be at most 256 characters")
+	case commonPassword(pw):
+		return InvalidField("password", "is too common; choose another")
+	}
+	return nil
+}
 
 // commonPasswords is a list of passwords of 10 or more characters found
 // again and again in breach corpora; sign-up refuses them.
@@ -40,8 +56,3 @@ func commonPassword(pw string) bool {
 	}
 	return false
 }
-
-// ValidatePassword is the password rule of sign-up and invitations, for the
-// web pages: validation_failed naming the password field when pw is too
-// short, too long or too common.
-func ValidatePassword(pw string) error { return validatePassword(pw) }
