@@ -80,8 +80,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 // workflow let in and makes the token pair answered by register, login and
 // accept-invite.
 func (h *Handler) issue(r *http.Request, a *workflow.Admitted) (*authResponse, error) {
-	refresh, hash := h.Secrets.NewToken()
-	family, err := h.Sessions.StartSession(r.Context(), a.User.ID, hash, h.Now().Add(h.Config.RefreshTTL))
+	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a.User.ID)
 	if err != nil {
 		return nil, err
 	}

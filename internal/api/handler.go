@@ -42,14 +42,6 @@ type Secrets interface {
 	ParseAPIKey(key string) (prefix, hash string, ok bool)
 }
 
-// Passwords hashes and checks passwords (internal/auth).
-type Passwords interface {
-	Hash(password string) (string, error)
-	Check(hash, password string) bool
-	// CheckNoUser spends the time of a check for an unknown user.
-	CheckNoUser(password string)
-}
-
 // Deps are the services the API is built on. Every field but the optional
 // ones must be set.
 type Deps struct {
@@ -63,7 +55,6 @@ type Deps struct {
 	AI          igny8.AIService
 	AdminLedger igny8.AdminLedgerService
 	Tokens      Tokens
-	Passwords   Passwords
 	// Billing is the owner's billing, AdminBilling the administrators'.
 	Billing      igny8.BillingService
 	AdminBilling igny8.AdminBillingService
@@ -98,9 +89,6 @@ type Deps struct {
 
 // Config holds the API's tunables.
 type Config struct {
-	TrialDays int
-	// RefreshTTL is the lifetime of a refresh token (default 30 days).
-	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
 	// Bank is where bank transfers go, shown with pending payments.
@@ -128,12 +116,6 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
-	}
-	if deps.Config.TrialDays == 0 {
-		deps.Config.TrialDays = 14
-	}
-	if deps.Config.RefreshTTL == 0 {
-		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
 	if deps.Config.AuthCacheTTL > 0 {

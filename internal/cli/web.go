@@ -47,7 +47,7 @@ func (s *App) webHandler() *web.Handler {
 		Billing:       s.store,
 		AdminBilling:  s.admin,
 		AdminLedger:   s.admin,
-		Config: web.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
+		Config: web.Config{TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},
 	})

@@ -40,6 +40,15 @@ func overHTTPS(r *http.Request, trustProxy bool) bool {
 // Secure mark of cookies, the scheme of links and HSTS all ask it.
 func OverHTTPS(r *http.Request, trustProxy bool) bool { return overHTTPS(r, trustProxy) }
 
+// Origin is the scheme and host r was sent to ("https://example.com"),
+// for links back to this site (invitation links).
+func Origin(r *http.Request, trustProxy bool) string {
+	if OverHTTPS(r, trustProxy) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
 // ClientIP is the address r came from. Behind a trusted proxy (trustProxy)
 // it is the rightmost X-Forwarded-For entry, the one that proxy added,
 // which the client cannot choose: entries to its left are the client's to

@@ -38,13 +38,13 @@ func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, v *visit) e
 		http.Redirect(w, r, h.home(v.P, ""), http.StatusSeeOther)
 		return nil
 	}
-	return h.render(w, r, v, http.StatusOK, "signup", "Start Your Free Trial", signupPage{TrialDays: h.Config.TrialDays})
+	return h.render(w, r, v, http.StatusOK, "signup", "Start Your Free Trial", signupPage{TrialDays: h.Flow.Config.TrialDays})
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request, v *visit) error {
 	in := igny8.SignUp{Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")),
 		Password: r.PostFormValue("password")}
-	pg := signupPage{Name: in.Name, Email: in.Email, Errors: formErrors{}, TrialDays: h.Config.TrialDays}
+	pg := signupPage{Name: in.Name, Email: in.Email, Errors: formErrors{}, TrialDays: h.Flow.Config.TrialDays}
 	if err := h.throttleAddress(r); err != nil {
 		return err
 	}

@@ -55,7 +55,6 @@ type Deps struct {
 
 // Config holds the pages' tunables.
 type Config struct {
-	TrialDays int
 	// TrustProxyHeaders believes X-Forwarded-For and X-Forwarded-Proto
 	// (the session cookie is marked Secure behind a TLS proxy).
 	TrustProxyHeaders bool
@@ -81,9 +80,6 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
-	}
-	if deps.Config.TrialDays == 0 {
-		deps.Config.TrialDays = 14
 	}
 	h := &Handler{Deps: deps, pages: mustParsePages(), mux: http.NewServeMux()}
 	h.Register(h.mux)

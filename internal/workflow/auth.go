@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/igny8/igny8"
 )
@@ -54,11 +55,7 @@ func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, email, p
 	if !s.Passwords.Check(creds.PasswordHash, password) {
 		return nil, errBadLogin
 	}
-	p, gate, err := s.Identity.PrincipalForUser(ctx, creds.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.admit(ctx, p, gate, kind)
+	a, err := s.letIn(ctx, creds.User.ID, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +64,40 @@ func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, email, p
 	}
 	a.User = &creds.User
 	return a, nil
+}
+
+// StartRefreshFamily starts a login on the API for userID, a person just
+// let in by SignUp, Login or AcceptInvitation: a refresh-token family with
+// its first refresh token, which is returned and kept only as its hash.
+func (s *Service) StartRefreshFamily(ctx context.Context, userID string) (family, refreshToken string, err error) {
+	token, hash := s.Secrets.NewToken()
+	if family, err = s.Sessions.StartSession(ctx, userID, hash, s.Now().Add(s.Config.RefreshTTL)); err != nil {
+		return "", "", err
+	}
+	return family, token, nil
+}
+
+// ConfirmPassword checks password again for the person logged in (ctx)
+// before a change a stolen access token alone must not make (deleting the
+// account), and returns them. Their email's auth budget is spent first.
+// Errors: rate_limited, validation_failed naming the password,
+// unauthenticated.
+func (s *Service) ConfirmPassword(ctx context.Context, password string) (*igny8.User, error) {
+	user, err := s.Identity.CurrentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ChargeEmail(ctx, user.Email); err != nil {
+		return nil, err
+	}
+	creds, err := s.Identity.CredentialsByEmail(ctx, user.Email)
+	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
+		return nil, err
+	}
+	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, password) {
+		return nil, igny8.InvalidField("password", "is not your password")
+	}
+	return user, nil
 }
 
 // Rotated is a refresh: the person let in again, the login (refresh-token
@@ -118,6 +149,28 @@ func (s *Service) Logout(ctx context.Context, sessionToken string) error {
 	return s.Sessions.RevokeSession(ctx)
 }
 
+// Invited is a new invitation with its token and the link that accepts it,
+// both shown once to the inviter and kept nowhere (the store keeps the
+// token's hash).
+type Invited struct {
+	Invitation *igny8.Invitation
+	Token      string
+	Link       string
+}
+
+// Invite invites someone to the caller's account. origin is the scheme and
+// host the inviter used (httpx.Origin): the link opens the pages there.
+// Errors: validation_failed, forbidden, conflict, plan_limit_reached.
+func (s *Service) Invite(ctx context.Context, in igny8.NewInvitation, origin string) (*Invited, error) {
+	token, hash := s.Secrets.NewToken()
+	inv, err := s.Members.InviteUser(ctx, in, hash)
+	if err != nil {
+		return nil, err
+	}
+	s.Logger.InfoContext(ctx, "invitation created", "invitation_id", inv.ID, "account_id", igny8.PrincipalFrom(ctx).AccountID)
+	return &Invited{Invitation: inv, Token: token, Link: origin + "/accept-invite?" + url.Values{"token": {token}}.Encode()}, nil
+}
+
 // AcceptInvitation creates the user invited with token, named name (the
 // inviter's choice when empty), and lets them in as kind through the same
 // gate as a login. Errors: validation_failed (the password rule),
@@ -136,11 +189,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, kind igny8.CredentialKin
 		return nil, err
 	}
 	s.Logger.InfoContext(ctx, "invitation accepted", "user_id", user.ID, "account_id", *user.AccountID, "via", via(kind))
-	p, gate, err := s.Identity.PrincipalForUser(ctx, user.ID)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.admit(ctx, p, gate, kind)
+	a, err := s.letIn(ctx, user.ID, kind)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,7 @@
 // input rule, credentials, account gate, record); the API turns what they
 // return into token pairs and JSON, the pages into sessions and
 // redirects. Methods take plain inputs and return domain values and
-// igny8.Error codes; nothing here knows HTTP.
+// igny8.Error codes; nothing here reads requests or writes answers.
 package workflow
 
 import (
@@ -87,6 +87,16 @@ type Admitted struct {
 	Account   *igny8.Account
 	Principal *igny8.Principal
 	Refusal   error
+}
+
+// letIn reads the person userID with their account's state and admits
+// them as kind.
+func (s *Service) letIn(ctx context.Context, userID string, kind igny8.CredentialKind) (*Admitted, error) {
+	p, gate, err := s.Identity.PrincipalForUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.admit(ctx, p, gate, kind)
 }
 
 // admit passes p, about to be logged in as kind, through the account gate
