@@ -93,9 +93,6 @@ type Config struct {
 	TrustProxyHeaders bool
 	// Bank is where bank transfers go, shown with pending payments.
 	Bank igny8.BankAccount
-	// SupportEmail is named in refusals of accounts suspended or cancelled
-	// by igny8.
-	SupportEmail string
 	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
 	// zero turns the cache off.
 	AuthCacheTTL time.Duration

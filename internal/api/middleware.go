@@ -105,11 +105,11 @@ func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) 
 	if p.AccountID == "" {
 		return nil
 	}
-	err := igny8.CheckGate(gate, h.Now())
+	err := h.Flow.Refusal(gate)
 	if err != nil && rt.suspendedOwner && igny8.OwnerMayPay(p, err) {
 		return nil
 	}
-	return igny8.WithSupportContact(err, h.Config.SupportEmail)
+	return err
 }
 
 // throttle charges the request to its budget: the account for

@@ -202,7 +202,7 @@ func (s *App) apiHandler() *api.Handler {
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config:          api.Config{TrustProxyHeaders: s.cfg.TrustProxy, Bank: s.bankAccount(), SupportEmail: s.cfg.SupportEmail, AuthCacheTTL: s.cfg.AuthCacheTTL},
+		Config:          api.Config{TrustProxyHeaders: s.cfg.TrustProxy, Bank: s.bankAccount(), AuthCacheTTL: s.cfg.AuthCacheTTL},
 		Billing:         s.store,
 		AdminBilling:    s.admin,
 		Sites:           s.store,

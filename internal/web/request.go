@@ -133,7 +133,7 @@ func (h *Handler) resolve(w http.ResponseWriter, r *http.Request) (*visit, error
 	}
 	v.P, v.Session, v.token = p, s, c.Value
 	if p.AccountID != "" {
-		v.GateErr = igny8.WithSupportContact(igny8.CheckGate(gate, h.Now()), h.Config.SupportEmail)
+		v.GateErr = h.Flow.Refusal(gate)
 		ctx := igny8.WithPrincipal(r.Context(), p)
 		if v.Account, err = h.Accounts.CurrentAccount(ctx); err != nil {
 			return nil, err

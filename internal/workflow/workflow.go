@@ -107,7 +107,7 @@ func (s *Service) admit(ctx context.Context, p *igny8.Principal, gate igny8.Gate
 	if p.AccountID == "" {
 		return a, nil
 	}
-	if refusal := igny8.WithSupportContact(igny8.CheckGate(gate, s.Now()), s.Config.SupportEmail); refusal != nil {
+	if refusal := s.Refusal(gate); refusal != nil {
 		if !igny8.OwnerMayPay(p, refusal) {
 			return nil, refusal
 		}
@@ -119,6 +119,14 @@ func (s *Service) admit(ctx context.Context, p *igny8.Principal, gate igny8.Gate
 	}
 	a.Account = acct
 	return a, nil
+}
+
+// Refusal is the account gate's answer now to an account in state gate
+// (igny8.CheckGate), naming the support contact where only igny8 can lift
+// it: nil when the account may be used. Every request of the API and the
+// pages, and every login, asks it.
+func (s *Service) Refusal(gate igny8.GateInput) error {
+	return igny8.WithSupportContact(igny8.CheckGate(gate, s.Now()), s.Config.SupportEmail)
 }
 
 // via names the surface in logs: the API logs in with tokens, the pages
