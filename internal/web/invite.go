@@ -92,7 +92,7 @@ func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, 
 		return igny8.NotFound("Invitation")
 	}
 	a, err := h.Flow.AcceptInvitation(r.Context(), igny8.CredentialSession, token, name, password)
-	if igny8.ErrorCode(err) == igny8.EValidation {
+	if fe, _ := fieldErrors(err); isCode(err, igny8.EValidation) && fe["password"] != "" {
 		return igny8.Invalid("Please correct the fields marked below.", passwordError(err))
 	}
 	if err != nil {
