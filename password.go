@@ -11,15 +11,25 @@ import (
 // invitation: validation_failed naming the password field when pw is
 // shorter than 10 characters, longer than 256, or too common.
 func ValidatePassword(pw string) error {
-	switch {
-	case utf8.RuneCountInString(pw) < 10:
-		return InvalidField("password", "must be at least 10 characters")
-	case utf8.RuneCountInString(pw) > 256:
-		return InvalidField("password", "must be at most 256 characters")
-	case commonPassword(pw):
-		return InvalidField("password", "is too common; choose another")
+	if msg := PasswordFault(pw); msg != "" {
+		return Invalid("The password "+msg+".", FieldError{Field: "password", Message: msg})
 	}
 	return nil
+}
+
+// PasswordFault says what is wrong with a new password, "" when nothing,
+// for forms that report every field at once. 256 characters at most:
+// argon2id reads all of it, and no one types more.
+func PasswordFault(pw string) string {
+	switch {
+	case utf8.RuneCountInString(pw) < 10:
+		return "must be at least 10 characters"
+	case utf8.RuneCountInString(pw) > 256:
+		return "must be at most 256 characters"
+	case commonPassword(pw):
+		return "is too common; choose another"
+	}
+	return ""
 }
 
 // commonPasswords is a list of passwords of 10 or more characters found

@@ -26,8 +26,8 @@ func (h *Handler) authRoutes() []route {
 }
 
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" max:"254"`
+	Password string `json:"password" max:"256"`
 }
 
 type authResponse struct {

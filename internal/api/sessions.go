@@ -8,13 +8,13 @@ import (
 )
 
 type refreshRequest struct {
-	RefreshToken string `json:"refresh_token"`
+	RefreshToken string `json:"refresh_token" max:"128"`
 }
 
 type acceptInviteRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-	Name     string `json:"name,omitempty"`
+	Token    string `json:"token" max:"128"`
+	Password string `json:"password" max:"256"`
+	Name     string `json:"name,omitempty" max:"100"`
 }
 
 func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) error {
@@ -48,9 +48,6 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	var in acceptInviteRequest
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
-	}
-	if in.Token == "" {
-		return igny8.InvalidField("token", "is required")
 	}
 	a, err := h.Flow.AcceptInvitation(r.Context(), igny8.CredentialJWT, in.Token, in.Name, in.Password)
 	if err != nil {

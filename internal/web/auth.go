@@ -42,7 +42,7 @@ func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, v *visit) e
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request, v *visit) error {
-	in := igny8.SignUp{Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")),
+	in := igny8.SignUp{Name: igny8.TrimName(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")),
 		Password: r.PostFormValue("password")}
 	pg := signupPage{Name: in.Name, Email: in.Email, Errors: formErrors{}, TrialDays: h.Flow.Config.TrialDays}
 	if err := h.throttleAddress(r); err != nil {
@@ -68,14 +68,16 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, v *visit) error
 // and logs the new owner in. Errors: validation_failed, conflict.
 func (h *Handler) registerUser(w http.ResponseWriter, r *http.Request, in igny8.SignUp) error {
 	var fields []igny8.FieldError
-	if in.Name == "" {
+	if msg := igny8.NameFault(in.Name, igny8.MaxNameLen); msg == "must not be blank" {
 		fields = append(fields, igny8.FieldError{Field: "name", Message: "enter your name"})
+	} else if msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 	}
 	if _, err := mailAddress(in.Email); err != nil {
 		fields = append(fields, igny8.FieldError{Field: "email", Message: "enter a valid email address, like you@example.com"})
 	}
-	if err := igny8.ValidatePassword(in.Password); err != nil {
-		fields = append(fields, passwordError(err))
+	if msg := fieldMessage(igny8.ValidatePassword(in.Password), "password"); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
 	}
 	if len(fields) > 0 {
 		return igny8.Invalid("Please correct the fields marked below.", fields...)
@@ -85,12 +87,6 @@ func (h *Handler) registerUser(w http.ResponseWriter, r *http.Request, in igny8.
 		return err
 	}
 	return h.startSession(w, r, a.User.ID)
-}
-
-// passwordError words the password rule's refusal for the form.
-func passwordError(err error) igny8.FieldError {
-	fe, _ := fieldErrors(err)
-	return igny8.FieldError{Field: "password", Message: "password " + fe["password"]}
 }
 
 // startSession logs userID in: a new session and its cookie.

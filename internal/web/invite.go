@@ -91,10 +91,10 @@ func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, 
 	if token == "" {
 		return igny8.NotFound("Invitation")
 	}
-	a, err := h.Flow.AcceptInvitation(r.Context(), igny8.CredentialSession, token, name, password)
-	if fe, _ := fieldErrors(err); isCode(err, igny8.EValidation) && fe["password"] != "" {
-		return igny8.Invalid("Please correct the fields marked below.", passwordError(err))
+	if msg := fieldMessage(igny8.ValidatePassword(password), "password"); msg != "" {
+		return igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: msg})
 	}
+	a, err := h.Flow.AcceptInvitation(r.Context(), igny8.CredentialSession, token, name, password)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,12 @@ func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny
 	if err := s.ChargeEmail(ctx, in.Email); err != nil {
 		return nil, err
 	}
-	if err := igny8.ValidatePassword(in.Password); err != nil {
-		return nil, err
+	fields := in.Check()
+	if msg := igny8.PasswordFault(in.Password); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
+	}
+	if len(fields) > 0 {
+		return nil, igny8.Invalid("The sign-up form has errors.", fields...)
 	}
 	hash, err := s.Passwords.Hash(in.Password)
 	if err != nil {
@@ -173,12 +177,25 @@ func (s *Service) Invite(ctx context.Context, in igny8.NewInvitation, origin str
 
 // AcceptInvitation creates the user invited with token, named name (the
 // inviter's choice when empty), and lets them in as kind through the same
-// gate as a login. Errors: validation_failed (the password rule),
-// not_found (unknown, used, withdrawn or expired invitation), conflict,
-// plan_limit_reached, the gate's refusals.
+// gate as a login. Errors: validation_failed (every invalid field of
+// token, password and name at once), not_found (unknown, used, withdrawn
+// or expired invitation), conflict, plan_limit_reached, the gate's
+// refusals.
 func (s *Service) AcceptInvitation(ctx context.Context, kind igny8.CredentialKind, token, name, password string) (*Admitted, error) {
-	if err := igny8.ValidatePassword(password); err != nil {
-		return nil, err
+	var fields []igny8.FieldError
+	if token == "" {
+		fields = append(fields, igny8.FieldError{Field: "token", Message: "is required"})
+	}
+	if msg := igny8.PasswordFault(password); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
+	}
+	if name := igny8.TrimName(name); name != "" {
+		if msg := igny8.NameFault(name, igny8.MaxNameLen); msg != "" {
+			fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
+		}
+	}
+	if len(fields) > 0 {
+		return nil, igny8.Invalid("The invitation form has errors.", fields...)
 	}
 	hash, err := s.Passwords.Hash(password)
 	if err != nil {

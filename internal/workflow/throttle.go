@@ -38,7 +38,7 @@ func (s *Service) Charge(ctx context.Context, key string, rate igny8.Rate) error
 		return nil
 	}
 	retry := CeilSeconds(d.RetryAfter)
-	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + strconv.Itoa(retry) + " seconds.",
+	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + igny8.Plural(retry, "second") + ".",
 		Extra: map[string]any{"retry_after": retry}}
 }
 
