@@ -28,9 +28,6 @@ type Tokens interface {
 type TokenClaims struct {
 	UserID    string
 	SessionID string
-	// AcceptedUntil is when the token stops verifying (its exp plus the
-	// verifier's leeway): the credential cache keeps it no longer.
-	AcceptedUntil time.Time
 }
 
 // Secrets mints and hashes opaque secrets (internal/auth): refresh tokens,
@@ -93,9 +90,6 @@ type Config struct {
 	TrustProxyHeaders bool
 	// Bank is where bank transfers go, shown with pending payments.
 	Bank igny8.BankAccount
-	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
-	// zero turns the cache off.
-	AuthCacheTTL time.Duration
 }
 
 // Handler serves the API.
@@ -103,7 +97,6 @@ type Handler struct {
 	Deps
 	routes []route
 	mux    *http.ServeMux
-	auth   *authCache // nil when off
 }
 
 // NewHandler builds the API from deps.
@@ -115,9 +108,6 @@ func NewHandler(deps Deps) *Handler {
 		deps.Logger = slog.Default()
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
-	if deps.Config.AuthCacheTTL > 0 {
-		h.auth = newAuthCache(deps.Config.AuthCacheTTL)
-	}
 	h.routes = h.allRoutes()
 	h.Register(h.mux)
 	return h
