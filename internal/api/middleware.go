@@ -50,7 +50,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 }
 
 func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *http.Request) error {
-	if h.Limiter != nil {
+	if h.Limiter != nil && !rt.unthrottled {
+		// Every budget the request spends, here or in a workflow, is
+		// answered in the RateLimit headers.
 		r = r.WithContext(workflow.WithRateReport(r.Context(), func(d igny8.RateDecision) { setRateHeaders(w, d) }))
 	}
 	var p *igny8.Principal
