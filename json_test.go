@@ -102,6 +102,11 @@ func (g gen) fill(t testing.TB, v any, full bool) {
 				tm := g.time()
 				*p = &tm
 			}
+		case **int64:
+			if set {
+				n := g.r.Int64() - g.r.Int64()
+				*p = &n
+			}
 		default:
 			t.Fatalf("%s.%s has type %s, which this test cannot fill: teach fill and the AppendJSON of %[1]s about it",
 				rv.Type(), rv.Type().Field(i).Name, f.Type())

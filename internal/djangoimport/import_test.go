@@ -3,10 +3,14 @@ package djangoimport_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -125,6 +129,7 @@ func checkImport(t *testing.T, e *apptest.Env, dump, passwordsFile string) {
 	checkRows(t, e)
 	checkLedger(t, e)
 	checkLogins(t, e, passwordsFile)
+	checkLegacyIDs(t, e, passwordsFile)
 
 	before := imported(t, e)
 	events := count(t, e, `SELECT COUNT(*) FROM audit_events`)
@@ -351,4 +356,71 @@ func TestImportFreshDjangoDump(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		checkImport(t, apptest.New(t, b), dump, passwords)
 	})
+}
+
+func loginToken(t *testing.T, e *apptest.Env, email, password string) string {
+	t.Helper()
+	r := e.Login(email, password)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.JSON(t, &tok)
+	if tok.AccessToken == "" {
+		t.Fatalf("login of %s: %s", email, r)
+	}
+	return tok.AccessToken
+}
+
+// checkLegacyIDs: sites are found by their Django id within the account,
+// and the admin console shows the Django ids of accounts.
+func checkLegacyIDs(t *testing.T, e *apptest.Env, passwordsFile string) {
+	t.Helper()
+	b, _ := os.ReadFile(passwordsFile)
+	var passwords map[string]string
+	_ = json.Unmarshal(b, &passwords)
+	token := loginToken(t, e, "maria.lopez@example.com", passwords["Maria.Lopez@Example.com"])
+	var page struct {
+		Items []struct {
+			Name     string `json:"name"`
+			LegacyID *int64 `json:"legacy_id"`
+		} `json:"items"`
+	}
+	r := e.As(token, "GET", "/api/v1/sites?legacy_id=1", nil)
+	r.JSON(t, &page)
+	if r.Status != http.StatusOK || len(page.Items) != 1 || page.Items[0].LegacyID == nil || *page.Items[0].LegacyID != 1 ||
+		page.Items[0].Name != "Lopez Media Blog" {
+		t.Errorf("sites?legacy_id=1: %s", r)
+	}
+	page.Items = nil
+	if r := e.As(token, "GET", "/api/v1/sites?legacy_id=2", nil); r.Status != http.StatusOK || (func() bool { r.JSON(t, &page); return len(page.Items) != 0 })() {
+		t.Errorf("another account's site by legacy_id: %s", r)
+	}
+	if r := e.As(token, "GET", "/api/v1/sites?legacy_id=first", nil); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("sites?legacy_id=first: %s", r)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Transport: e.Transport()}
+	get := func(path string) string {
+		resp, err := c.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]*)"`).FindStringSubmatch(get("/login"))
+	if m == nil {
+		t.Fatal("no CSRF token on /login")
+	}
+	resp, err := c.PostForm(e.URL+"/login", url.Values{"csrf_token": {m[1]}, "email": {"dev@igny8.example"},
+		"password": {passwords["dev@igny8.example"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if page := get("/admin?q=lopez"); !strings.Contains(page, `data-testid="legacy-id">Django id 2<`) {
+		t.Errorf("the admin console does not show the Django id of lopez-media:\n%s", page)
+	}
 }

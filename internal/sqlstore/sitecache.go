@@ -290,7 +290,8 @@ func cachedSitesPage(sites []igny8.Site, f igny8.SiteFilter, after string, limit
 	items := make([]igny8.Site, 0, min(limit+1, len(sites)-i))
 	for _, site := range sites[i:] {
 		if (f.IsActive != nil && site.IsActive != *f.IsActive) ||
-			(f.IndustryID != "" && (site.IndustryID == nil || *site.IndustryID != f.IndustryID)) {
+			(f.IndustryID != "" && (site.IndustryID == nil || *site.IndustryID != f.IndustryID)) ||
+			(f.LegacyID != nil && (site.LegacyID == nil || *site.LegacyID != *f.LegacyID)) {
 			continue
 		}
 		items = append(items, copySite(&site))
@@ -307,6 +308,10 @@ func copySite(s *igny8.Site) igny8.Site {
 	if s.IndustryID != nil {
 		id := *s.IndustryID
 		c.IndustryID = &id
+	}
+	if s.LegacyID != nil {
+		id := *s.LegacyID
+		c.LegacyID = &id
 	}
 	if s.DeletedAt != nil {
 		t := *s.DeletedAt
