@@ -55,6 +55,7 @@ var modelOrder = []string{"plan", "industry", "industrysector", "account", "user
 // of models not read, and the extra fields of each model.
 type dump struct {
 	rows    map[string][]*row
+	byPK    map[string]map[int64]*row
 	ignored map[string]int
 	extra   map[string]map[string]bool
 }
@@ -68,7 +69,7 @@ func parseDump(r io.Reader) (*dump, error) {
 	if err := dec.Decode(&recs); err != nil {
 		return nil, fmt.Errorf("the dump is not the JSON array of dumpdata: %w", err)
 	}
-	d := &dump{rows: map[string][]*row{}, ignored: map[string]int{}, extra: map[string]map[string]bool{}}
+	d := &dump{rows: map[string][]*row{}, byPK: map[string]map[int64]*row{}, ignored: map[string]int{}, extra: map[string]map[string]bool{}}
 	for i, rec := range recs {
 		name := rec.Model[strings.LastIndex(rec.Model, ".")+1:]
 		if _, ok := known[name]; !ok {
@@ -79,7 +80,15 @@ func parseDump(r io.Reader) (*dump, error) {
 		if err != nil {
 			return nil, fmt.Errorf("object %d (%s): the pk %s is not an integer", i, rec.Model, rec.PK)
 		}
-		d.rows[name] = append(d.rows[name], &row{pk: pk, fields: rec.Fields, taken: map[string]bool{}})
+		if d.byPK[name][pk] != nil {
+			return nil, fmt.Errorf("object %d (%s): the pk %d appears twice", i, rec.Model, pk)
+		}
+		r := &row{pk: pk, fields: rec.Fields, taken: map[string]bool{}}
+		d.rows[name] = append(d.rows[name], r)
+		if d.byPK[name] == nil {
+			d.byPK[name] = map[int64]*row{}
+		}
+		d.byPK[name][pk] = r
 		allowed := map[string]bool{}
 		for _, f := range known[name] {
 			allowed[f] = true

@@ -69,6 +69,11 @@ func Run(ctx context.Context, db *sqlstore.DB, r io.Reader, opt Options) (*Repor
 		}
 		return nil
 	})
+	if rep != nil && err != nil {
+		for i := range rep.SitesNeedingAPIKey { // rolled back: the ids were never stored
+			rep.SitesNeedingAPIKey[i].SiteID = ""
+		}
+	}
 	switch {
 	case errors.Is(err, errRollback) && len(rep.Conflicts) > 0 && !opt.DryRun:
 		return rep, igny8.Errorf(igny8.EConflict, "%d conflicts were found; nothing was imported.", len(rep.Conflicts))

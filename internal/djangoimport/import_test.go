@@ -423,4 +423,11 @@ func checkLegacyIDs(t *testing.T, e *apptest.Env, passwordsFile string) {
 	if page := get("/admin?q=lopez"); !strings.Contains(page, `data-testid="legacy-id">Django id 2<`) {
 		t.Errorf("the admin console does not show the Django id of lopez-media:\n%s", page)
 	}
+	// The import's audit events read well in the admin API (its answers
+	// are checked against the OpenAPI document).
+	dev := loginToken(t, e, "dev@igny8.example", passwords["dev@igny8.example"])
+	if r := e.As(dev, "GET", "/api/v1/admin/audit?action=account.imported", nil); r.Status != http.StatusOK ||
+		len(r.Map(t)["items"].([]any)) == 0 {
+		t.Errorf("admin audit of the import: %s", r)
+	}
 }

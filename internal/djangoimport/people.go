@@ -53,15 +53,17 @@ func (im *importer) accounts() error {
 		if len(r.errs) > 0 || taken {
 			continue
 		}
-		trialEnds := r.when("trial_ends_at")
+		trialEnds, deleted := r.when("trial_ends_at"), r.when("deleted_at")
 		if status == "trial" && trialEnds == nil {
 			t := im.now.AddDate(0, 0, im.opt.TrialDays)
 			trialEnds = &t
 			im.rep.note("account %s (%d) was on trial without an end: its trial ends %s", slug, r.pk, t.Format(time.DateOnly))
+		} else if status == "trial" && trialEnds.Before(im.now) && deleted == nil {
+			im.rep.note("account %s (%d): its trial ended %s; the periodic job suspends it (trial_expired), its owner can still log in to pay",
+				slug, r.pk, trialEnds.Format(time.DateOnly))
 		}
 		created := orNow(r.when("created_at"), im.now)
 		updated := orNow(r.when("updated_at"), created)
-		deleted := r.when("deleted_at")
 		deletedAt, purge := im.deletion(deleted)
 		reason, before := "", ""
 		if deleted != nil {
@@ -180,8 +182,12 @@ func (im *importer) user(r *row, role string, accountPK int64, account string, o
 		name = r.str("username")
 	}
 	hash := r.str("password")
+	active := r.boolean("is_active", true)
 	if p := loginProblem(hash); p != "" {
 		im.rep.CannotLogIn = append(im.rep.CannotLogIn, UserNote{Email: email, LegacyID: r.pk, Reason: p})
+	} else if !active {
+		im.rep.CannotLogIn = append(im.rep.CannotLogIn, UserNote{Email: email, LegacyID: r.pk,
+			Reason: "inactive in Django, inactive here"})
 	}
 	var acct any
 	if role == "developer" {
@@ -195,7 +201,7 @@ func (im *importer) user(r *row, role string, accountPK int64, account string, o
 	id := sqlstore.NewID()
 	if _, err := im.tx.Exec(im.ctx, `INSERT INTO users (id, email, name, password_hash, role, account_id, is_active,
 		last_login_at, created_at, updated_at, deleted_at, purge_after, legacy_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, email, name, hash, role, acct, r.boolean("is_active", true), nullable(r.when("last_login")), created, created,
+		id, email, name, hash, role, acct, active, nullable(r.when("last_login")), created, created,
 		deletedAt, purge, r.pk); err != nil {
 		return err
 	}
@@ -220,11 +226,4 @@ func (im *importer) ownerless(owners map[string]int64) {
 	}
 }
 
-func (im *importer) findRow(model string, pk int64) *row {
-	for _, r := range im.d.rows[model] {
-		if r.pk == pk {
-			return r
-		}
-	}
-	return nil
-}
+func (im *importer) findRow(model string, pk int64) *row { return im.d.byPK[model][pk] }

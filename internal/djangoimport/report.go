@@ -26,7 +26,8 @@ type Report struct {
 	CannotLogIn     []UserNote       `json:"cannot_log_in"`
 	OpeningBalances []Reconciliation `json:"opening_balances"`
 	// SitesNeedingAPIKey are the live imported sites whose WordPress plugin
-	// must be re-connected with a new igny8 API key.
+	// must be re-connected with a new igny8 API key (SiteID is empty when
+	// nothing was written).
 	SitesNeedingAPIKey []SiteKey `json:"sites_needing_api_key"`
 	Notes              []string  `json:"notes"`
 }
@@ -159,8 +160,11 @@ func (rep *Report) WriteText(w io.Writer) {
 	section(w, "Ledger reconciliations", lines)
 	lines = nil
 	for _, s := range rep.SitesNeedingAPIKey {
-		lines = append(lines, fmt.Sprintf("%s %s (Django pk %d, account %s, owner %s): site %s",
-			s.Name, s.Domain, s.LegacyID, s.Account, s.OwnerEmail, s.SiteID))
+		line := fmt.Sprintf("%s %s (Django pk %d, account %s, owner %s)", s.Name, s.Domain, s.LegacyID, s.Account, s.OwnerEmail)
+		if s.SiteID != "" {
+			line += ": site " + s.SiteID
+		}
+		lines = append(lines, line)
 	}
 	section(w, "Sites whose WordPress plugin needs a new API key", lines)
 	section(w, "Notes", rep.Notes)
