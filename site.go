@@ -2,13 +2,11 @@ package igny8
 
 import (
 	"context"
-	"strconv"
 	"time"
 )
 
 // Site is one website of an account. Its slug is unique among the
-// account's live sites; a deleted site keeps its row until purge. Its JSON
-// is written by AppendJSON, which must follow its fields.
+// account's live sites; a deleted site keeps its row until purge.
 type Site struct {
 	ID         string     `json:"id"`
 	AccountID  string     `json:"account_id"`
@@ -25,57 +23,6 @@ type Site struct {
 	// (igny8 import django), null for sites made here; the WordPress
 	// plugin's stored site id.
 	LegacyID *int64 `json:"legacy_id"`
-}
-
-// AppendJSON appends s as encoding/json would, without reflection (site
-// lists are the hottest response). A field added to Site must be added
-// here too; TestSiteAppendJSONCoversEveryField fails until it is.
-func (s *Site) AppendJSON(b []byte) ([]byte, error) {
-	if s == nil {
-		return append(b, "null"...), nil
-	}
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, s.ID)
-	b = append(b, `,"account_id":`...)
-	b = appendJSONString(b, s.AccountID)
-	b = append(b, `,"name":`...)
-	b = appendJSONString(b, s.Name)
-	b = append(b, `,"slug":`...)
-	b = appendJSONString(b, s.Slug)
-	b = append(b, `,"domain":`...)
-	b = appendJSONString(b, s.Domain)
-	b = append(b, `,"industry_id":`...)
-	b = appendJSONStringPtr(b, s.IndustryID)
-	b = append(b, `,"is_active":`...)
-	b = strconv.AppendBool(b, s.IsActive)
-	b = append(b, `,"created_at":`...)
-	b, err := appendJSONTime(b, s.CreatedAt)
-	if err != nil {
-		return b, err
-	}
-	b = append(b, `,"updated_at":`...)
-	if b, err = appendJSONTime(b, s.UpdatedAt); err != nil {
-		return b, err
-	}
-	if s.DeletedAt != nil {
-		b = append(b, `,"deleted_at":`...)
-		if b, err = appendJSONTime(b, *s.DeletedAt); err != nil {
-			return b, err
-		}
-	}
-	if s.PurgeAfter != nil {
-		b = append(b, `,"purge_after":`...)
-		if b, err = appendJSONTime(b, *s.PurgeAfter); err != nil {
-			return b, err
-		}
-	}
-	b = append(b, `,"legacy_id":`...)
-	if s.LegacyID == nil {
-		b = append(b, "null"...)
-	} else {
-		b = strconv.AppendInt(b, *s.LegacyID, 10)
-	}
-	return append(b, '}'), nil
 }
 
 // Sector is a line of business a site writes about. Its account is always
@@ -108,20 +55,20 @@ type SiteAccess struct {
 // SiteCreate is the form that creates a site. Slug is generated from the
 // name when empty; Domain is an http(s) URL (a bare host means https).
 type SiteCreate struct {
-	Name       string  `json:"name"`
-	Slug       string  `json:"slug,omitempty"`
-	Domain     string  `json:"domain,omitempty"`
-	IndustryID *string `json:"industry_id,omitempty"`
+	Name       string  `json:"name" max:"100"`
+	Slug       string  `json:"slug,omitempty" max:"100"`
+	Domain     string  `json:"domain,omitempty" max:"255"`
+	IndustryID *string `json:"industry_id,omitempty" max:"36"`
 	IsActive   *bool   `json:"is_active,omitempty"`
 }
 
 // SitePatch changes the fields it sets. An empty IndustryID clears the
 // site's industry.
 type SitePatch struct {
-	Name       *string `json:"name,omitempty"`
-	Slug       *string `json:"slug,omitempty"`
-	Domain     *string `json:"domain,omitempty"`
-	IndustryID *string `json:"industry_id,omitempty"`
+	Name       *string `json:"name,omitempty" max:"100"`
+	Slug       *string `json:"slug,omitempty" max:"100"`
+	Domain     *string `json:"domain,omitempty" max:"255"`
+	IndustryID *string `json:"industry_id,omitempty" max:"36"`
 	IsActive   *bool   `json:"is_active,omitempty"`
 }
 
@@ -140,19 +87,19 @@ type SiteFilter struct {
 // SectorCreate is the form that adds a sector to a site; Name defaults to
 // the industry sector's name.
 type SectorCreate struct {
-	IndustrySectorID string `json:"industry_sector_id"`
-	Name             string `json:"name,omitempty"`
+	IndustrySectorID string `json:"industry_sector_id" max:"36"`
+	Name             string `json:"name,omitempty" max:"100"`
 }
 
 // SectorPatch changes the fields it sets.
 type SectorPatch struct {
-	Name     *string `json:"name,omitempty"`
+	Name     *string `json:"name,omitempty" max:"100"`
 	IsActive *bool   `json:"is_active,omitempty"`
 }
 
 // SiteAccessGrant names the user to grant a site to.
 type SiteAccessGrant struct {
-	UserID string `json:"user_id"`
+	UserID string `json:"user_id" max:"36"`
 }
 
 // SiteService manages an account's sites, their sectors and who may see
