@@ -77,7 +77,7 @@ func TestThrottleFreeTrialKeyAdmitsWholeBudget(t *testing.T) {
 			// budget refills at 2 a second meanwhile, so a slow machine
 			// may see more left, never less.
 			if limit, remaining := rateHeaders(t, r); limit != 120 || remaining < 118-i || remaining > 119 {
-				t.Fatalf("call %d: RateLimit-Limit %d, -Remaining %d; want 120 and 118-i to 119 (%d)", i+1, limit, remaining, 118-i)
+				t.Fatalf("call %d: RateLimit-Limit %d, -Remaining %d; want 120 and %d to 119", i+1, limit, remaining, 118-i)
 			}
 		}
 	})
