@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
@@ -108,7 +107,7 @@ func (h *Handler) billingPortal(w http.ResponseWriter, r *http.Request) error {
 // saying so.
 func (h *Handler) origin(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil || h.Config.TrustProxyHeaders && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if httpx.OverHTTPS(r, h.Config.TrustProxyHeaders) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
