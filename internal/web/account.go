@@ -2,10 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
 )
 
 // accountPage is the account's settings, people, site access and API
@@ -129,24 +129,12 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request, v *visit
 func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) error {
 	in := igny8.NewInvitation{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		Role: igny8.Role(r.PostFormValue("role"))}
-	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.InviteUser(r.Context(), in, hash)
+	// The link is a bearer credential: shown once on this page, never logged.
+	inv, err := h.Flow.Invite(r.Context(), in, httpx.Origin(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return h.accountFailed(w, r, v, "invite", err)
 	}
-	link := h.absoluteURL(r, "/accept-invite?"+url.Values{"token": {token}}.Encode())
-	// The link is a bearer credential: shown once on this page, never logged.
-	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "account_id", v.P.AccountID)
-	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: link})
-}
-
-// absoluteURL is path on the host the request came to.
-func (h *Handler) absoluteURL(r *http.Request, path string) string {
-	scheme := "http"
-	if h.secure(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
+	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: inv.Link})
 }
 
 func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -166,7 +154,7 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) e
 	case "transfer":
 		err = errNotConfirmed
 		if confirmed(r) {
-			err = h.Members.TransferOwnership(r.Context(), id)
+			err = h.Flow.TransferOwnership(r.Context(), id)
 		}
 	default:
 		err = igny8.InvalidField("op", "Unknown change.")

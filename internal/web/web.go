@@ -11,15 +11,8 @@ import (
 	"time"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/workflow"
 )
-
-// Passwords hashes and checks passwords (internal/auth, adapted by cli).
-type Passwords interface {
-	Hash(password string) (string, error)
-	Check(hash, password string) bool
-	// CheckNoUser spends the time of a check for an unknown user.
-	CheckNoUser(password string)
-}
 
 // Secrets mints and hashes the opaque secrets of invitations and API keys
 // (internal/auth, adapted by cli).
@@ -40,7 +33,6 @@ type Deps struct {
 	Accounts    igny8.AccountService
 	Identity    igny8.IdentityService
 	WebSessions igny8.WebSessionService
-	Passwords   Passwords
 	Sites       igny8.SiteService
 	Members     igny8.MemberService
 	APIKeys     igny8.APIKeyService
@@ -52,18 +44,17 @@ type Deps struct {
 	AdminBilling  igny8.AdminBillingService
 	AdminLedger   igny8.AdminLedgerService
 	AdminAccounts igny8.AdminAccountService
-	// ValidatePassword is the sign-up password rule (validation_failed).
-	ValidatePassword func(password string) error
-	// Limiter throttles log-in and sign-up attempts; nil turns it off.
-	Limiter igny8.Limiter
-	Config  Config
+	// Flow runs sign-up, login, logout, invitations and ownership transfer,
+	// the workflows the API shares (internal/workflow); it also holds the
+	// limiter of log-in and sign-up attempts.
+	Flow   *workflow.Service
+	Config Config
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
 
 // Config holds the pages' tunables.
 type Config struct {
-	TrialDays int
 	// TrustProxyHeaders believes X-Forwarded-For and X-Forwarded-Proto
 	// (the session cookie is marked Secure behind a TLS proxy).
 	TrustProxyHeaders bool
@@ -89,9 +80,6 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
-	}
-	if deps.Config.TrialDays == 0 {
-		deps.Config.TrialDays = 14
 	}
 	h := &Handler{Deps: deps, pages: mustParsePages(), mux: http.NewServeMux()}
 	h.Register(h.mux)
