@@ -107,6 +107,9 @@ type Config struct {
 	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
 	// zero turns the cache off.
 	AuthCacheTTL time.Duration
+	// PublicURL, when set, is the base of the invitation links answered
+	// to the inviter (the same as in the e-mail).
+	PublicURL string
 }
 
 // Handler serves the API.

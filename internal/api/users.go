@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
@@ -23,6 +24,8 @@ func (h *Handler) userRoutes() []route {
 			access: tenant, action: igny8.ActManageUsers, out: igny8.User{}, h: h.restoreUser},
 		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.Invitation]{}, h: h.listInvitations},
+		{method: "POST", path: "/api/v1/account/invitations/{id}/resend", summary: "E-mail a pending invitation again, with a new link valid 7 days (the earlier link stops working); answers the link once, as a fallback", tag: "account",
+			access: tenant, action: igny8.ActManageUsers, out: invitationResponse{}, h: h.resendInvitation},
 		{method: "DELETE", path: "/api/v1/account/invitations/{id}", summary: "Withdraw a pending invitation, freeing its seat", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.revokeInvitation},
 		{method: "POST", path: "/api/v1/account/transfer-ownership", summary: "The owner hands ownership to another user and becomes an admin", tag: "account",
@@ -80,7 +83,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.InviteUser(r.Context(), in, hash)
+	inv, err := h.Members.InviteUser(r.Context(), in, token, hash)
 	if err != nil {
 		return err
 	}
@@ -92,9 +95,24 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusCreated, invitationResponse{Invitation: inv, Token: token, URL: link})
 }
 
-// inviteURL is the web page where an invitation is accepted, on the host
+func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request) error {
+	token, hash := h.Secrets.NewToken()
+	inv, err := h.Members.ResendInvitation(r.Context(), r.PathValue("id"), token, hash)
+	if err != nil {
+		return err
+	}
+	h.Logger.InfoContext(r.Context(), "invitation resent", "invitation_id", inv.ID,
+		"account_id", igny8.PrincipalFrom(r.Context()).AccountID)
+	return httpx.WriteJSON(w, http.StatusOK, invitationResponse{Invitation: inv, Token: token, URL: h.inviteURL(r, token)})
+}
+
+// inviteURL is the web page where an invitation is accepted: on the
+// public URL when one is configured (as in the e-mail), else on the host
 // the inviter used.
 func (h *Handler) inviteURL(r *http.Request, token string) string {
+	if h.Config.PublicURL != "" {
+		return strings.TrimRight(h.Config.PublicURL, "/") + "/accept-invite?" + url.Values{"token": {token}}.Encode()
+	}
 	scheme := "http"
 	if r.TLS != nil || (h.Config.TrustProxyHeaders && r.Header.Get("X-Forwarded-Proto") == "https") {
 		scheme = "https"

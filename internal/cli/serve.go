@@ -16,6 +16,7 @@ import (
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/mail"
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/igny8/igny8/internal/throttle"
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,6 +55,10 @@ type App struct {
 	throttle *throttle.Limiter
 	// ops runs metered AI operations on the configured provider.
 	ops *sqlstore.Operations
+	// mail delivers the outbox; nil when no mail server is configured
+	// (messages are kept). outbox is its table.
+	mail   *mail.Worker
+	outbox *sqlstore.Outbox
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
@@ -109,9 +114,11 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "igny8 listening on http://%s (database: %s)\n", ln.Addr(), s.db.Dialect())
+	fmt.Fprintln(e.stdout, s.mailStatus())
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go s.RunJobs(jobsCtx)
+	go s.RunMail(jobsCtx)
 	if err := servePprof(jobsCtx, cfg.PprofAddr, log); err != nil {
 		return err
 	}
@@ -164,6 +171,10 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		return nil, err
 	}
 	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
+	if err := s.setupMail(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))
 	if db.ReadSQL() != db.SQL() {
@@ -202,7 +213,7 @@ func (s *App) apiHandler() *api.Handler {
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(), SupportEmail: s.cfg.SupportEmail, AuthCacheTTL: s.cfg.AuthCacheTTL},
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(), SupportEmail: s.cfg.SupportEmail, AuthCacheTTL: s.cfg.AuthCacheTTL, PublicURL: s.cfg.PublicURL},
 		Billing:         s.store,
 		AdminBilling:    s.admin,
 		Sites:           s.store,

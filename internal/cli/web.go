@@ -33,6 +33,7 @@ func (s *App) webHandler() *web.Handler {
 		ValidatePassword: api.ValidatePassword,
 		Config: web.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
-				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},
+				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail, PublicURL: s.cfg.PublicURL},
+		AdminMail: s.admin,
 	})
 }

@@ -53,6 +53,8 @@ type DB struct {
 	// watch is the PostgreSQL sites listener, once started (sitewatch.go).
 	watchOnce sync.Once
 	watch     atomic.Pointer[sitesWatch]
+	// mail is how messages are made (SetMail); nil makes none.
+	mail atomic.Pointer[mailSettings]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }

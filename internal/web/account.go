@@ -130,14 +130,24 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) e
 	in := igny8.NewInvitation{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		Role: igny8.Role(r.PostFormValue("role"))}
 	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.InviteUser(r.Context(), in, hash)
+	inv, err := h.Members.InviteUser(r.Context(), in, token, hash)
 	if err != nil {
 		return h.accountFailed(w, r, v, "invite", err)
 	}
-	link := h.absoluteURL(r, "/accept-invite?"+url.Values{"token": {token}}.Encode())
+	link := h.inviteLink(r, token)
 	// The link is a bearer credential: shown once on this page, never logged.
 	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "account_id", v.P.AccountID)
 	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: link})
+}
+
+// inviteLink is the accept page of an invitation: on the public URL when
+// one is configured (as in the e-mail), else on the host of the request.
+func (h *Handler) inviteLink(r *http.Request, token string) string {
+	path := "/accept-invite?" + url.Values{"token": {token}}.Encode()
+	if h.Config.PublicURL != "" {
+		return strings.TrimRight(h.Config.PublicURL, "/") + path
+	}
+	return h.absoluteURL(r, path)
 }
 
 // absoluteURL is path on the host the request came to.
@@ -194,6 +204,18 @@ func (h *Handler) revokeAccess(w http.ResponseWriter, r *http.Request, v *visit)
 	}
 	http.Redirect(w, r, "/account?notice=access_revoked#access", http.StatusSeeOther)
 	return nil
+}
+
+// resendInvitation e-mails a pending invitation again with a new link,
+// shown once on the page as a fallback (never logged).
+func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {
+	token, hash := h.Secrets.NewToken()
+	inv, err := h.Members.ResendInvitation(r.Context(), r.PathValue("id"), token, hash)
+	if err != nil {
+		return h.accountFailed(w, r, v, "invite", err)
+	}
+	h.Logger.InfoContext(r.Context(), "invitation resent", "invitation_id", inv.ID, "account_id", v.P.AccountID)
+	return h.renderAccount(w, r, v, http.StatusOK, &accountPage{InviteURL: h.inviteLink(r, token)})
 }
 
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {

@@ -52,6 +52,8 @@ type Deps struct {
 	AdminBilling  igny8.AdminBillingService
 	AdminLedger   igny8.AdminLedgerService
 	AdminAccounts igny8.AdminAccountService
+	// AdminMail lists the outbox: sent, queued, failed and kept messages.
+	AdminMail igny8.AdminMailService
 	// ValidatePassword is the sign-up password rule (validation_failed).
 	ValidatePassword func(password string) error
 	// Limiter throttles log-in and sign-up attempts; nil turns it off.
@@ -72,6 +74,9 @@ type Config struct {
 	// SupportEmail is named to customers whose account igny8 suspended or
 	// cancelled.
 	SupportEmail string
+	// PublicURL, when set, is the base of the invitation links shown to
+	// the inviter (the same as in the e-mail).
+	PublicURL string
 }
 
 // Handler serves the pages.
