@@ -243,3 +243,36 @@ func TestRejectionAndSuspensionNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestHostileNamesArriveEscaped: an account and inviter named with markup
+// and line breaks arrive over SMTP escaped in the HTML part, on one line in
+// the text part, and add no header.
+func TestHostileNamesArriveEscaped(t *testing.T) {
+	srv := mailtest.Start(t)
+	e := mailEnv(t, storetest.Backends()[0], srv)
+	owner, _ := paidStarter(t, e, "Plain")
+	const evil = "<img src=x onerror=alert(1)>\r\nBcc: victim@example.com"
+	if r := e.As(owner.Token, "PATCH", "/api/v1/account", map[string]string{"name": evil}); r.Status != http.StatusOK {
+		t.Fatalf("rename: %s", r)
+	}
+	if r := e.As(owner.Token, "POST", "/api/v1/account/users", map[string]string{"email": "eve@example.com", "name": evil}); r.Status != http.StatusCreated {
+		t.Fatalf("invite: %s", r)
+	}
+	deliver(t, e)
+	got := srv.To("eve@example.com")
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	m := got[0]
+	if len(m.To) != 1 || m.Header.Get("Bcc") != "" || strings.Contains(m.Subject, "\n") {
+		t.Fatalf("a name added a recipient or header: to %q, subject %q", m.To, m.Subject)
+	}
+	if strings.Contains(m.HTML, "<img") || !strings.Contains(m.HTML, "&lt;img") {
+		t.Fatalf("HTML part not escaped:\n%s", m.HTML)
+	}
+	for _, line := range strings.Split(m.Text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "Bcc:") {
+			t.Fatalf("text part has the line %q", line)
+		}
+	}
+}
