@@ -85,8 +85,13 @@ func (s *App) RunMail(ctx context.Context) {
 	if s.mail == nil {
 		t := time.NewTicker(mailInterval)
 		defer t.Stop()
+		var lastPurge time.Time
 		for {
 			s.job(ctx, "keep queued mail", func(ctx context.Context) error { _, err := s.outbox.KeepQueued(ctx); return err })
+			if time.Since(lastPurge) > time.Hour {
+				lastPurge = time.Now()
+				s.job(ctx, "purge kept mail", func(ctx context.Context) error { _, err := s.outbox.PurgeSent(ctx, s.cfg.Retention); return err })
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -78,12 +78,14 @@ func (o *Outbox) Failed(ctx context.Context, m igny8.Message, reason string) err
 	})
 }
 
-// PurgeSent deletes sent messages older than retention (their links are
-// credentials; there is no reason to keep them) and reports how many.
+// PurgeSent deletes messages sent, or kept, longer ago than retention
+// (their links are credentials; there is no reason to keep them) and
+// reports how many. Failed messages stay for the operator.
 func (o *Outbox) PurgeSent(ctx context.Context, retention time.Duration) (int64, error) {
 	var n int64
 	err := o.db.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `DELETE FROM messages WHERE state = 'sent' AND sent_at < ?`, tx.now.Add(-retention))
+		res, err := tx.exec(ctx, `DELETE FROM messages WHERE (state = 'sent' AND sent_at < ?)
+			OR (state = 'kept' AND created_at < ?)`, tx.now.Add(-retention), tx.now.Add(-retention))
 		if err != nil {
 			return err
 		}
