@@ -73,6 +73,6 @@ type AccountService interface {
 
 // AccountPatch changes an account's settings; nil fields stay as they are.
 type AccountPatch struct {
-	Name         *string `json:"name,omitempty"`
-	BillingEmail *string `json:"billing_email,omitempty"`
+	Name         *string `json:"name,omitempty" max:"100"`
+	BillingEmail *string `json:"billing_email,omitempty" max:"254"`
 }

@@ -32,9 +32,9 @@ type APIKey struct {
 
 // NewAPIKey is the form that creates an API key. Role defaults to editor.
 type NewAPIKey struct {
-	Name      string     `json:"name"`
-	SiteID    *string    `json:"site_id,omitempty"`
-	Role      Role       `json:"role,omitempty"`
+	Name      string     `json:"name" max:"100"`
+	SiteID    *string    `json:"site_id,omitempty" max:"36"`
+	Role      Role       `json:"role,omitempty" max:"20"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 

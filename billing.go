@@ -146,8 +146,8 @@ func NormalizeReference(s string) string {
 
 // Checkout is the owner's choice of plan and payment method.
 type Checkout struct {
-	Plan          string `json:"plan"`
-	PaymentMethod string `json:"payment_method"`
+	Plan          string `json:"plan" max:"100"`
+	PaymentMethod string `json:"payment_method" max:"32"`
 }
 
 // PaymentResult is a payment with its subscription, as checkout and the
@@ -205,14 +205,14 @@ type BillingService interface {
 // transfer arrives. AmountReceived different from the amount due needs a
 // Note explaining it.
 type PaymentConfirmation struct {
-	ExternalReference string `json:"external_reference"`
-	AmountReceived    *int64 `json:"amount_received"`
-	Note              string `json:"note"`
+	ExternalReference string `json:"external_reference" max:"200"`
+	AmountReceived    *int64 `json:"amount_received" min:"0"`
+	Note              string `json:"note" max:"500"`
 }
 
 // PaymentRejection is the reason a payment is rejected.
 type PaymentRejection struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" max:"500"`
 }
 
 // PaymentFilter selects payments for the admin list.
@@ -239,16 +239,16 @@ type PaymentAccount struct {
 
 // PlanPatch changes some fields of a plan; nil fields stay as they are.
 type PlanPatch struct {
-	Name                 *string   `json:"name"`
-	Price                *int64    `json:"price"`
-	Currency             *string   `json:"currency"`
-	IncludedCredits      *int64    `json:"included_credits"`
-	MaxSites             *int      `json:"max_sites"`
-	MaxUsers             *int      `json:"max_users"`
-	MaxSectorsPerSite    *int      `json:"max_sectors_per_site"`
-	APIRequestsPerMinute *int      `json:"api_requests_per_minute"`
+	Name                 *string   `json:"name" max:"100"`
+	Price                *int64    `json:"price" min:"0"`
+	Currency             *string   `json:"currency" max:"3"`
+	IncludedCredits      *int64    `json:"included_credits" min:"0"`
+	MaxSites             *int      `json:"max_sites" min:"0"`
+	MaxUsers             *int      `json:"max_users" min:"1"`
+	MaxSectorsPerSite    *int      `json:"max_sectors_per_site" min:"0"`
+	APIRequestsPerMinute *int      `json:"api_requests_per_minute" min:"1"`
 	IsActive             *bool     `json:"is_active"`
-	Features             *[]string `json:"features"`
+	Features             *[]string `json:"features" max:"200"`
 }
 
 // Apply returns p changed by the patch.

@@ -134,16 +134,16 @@ const (
 
 // CreditCost is the price of one AI operation in credits.
 type CreditCost struct {
-	Operation string     `json:"operation"`
-	Credits   int64      `json:"credits"`
+	Operation string     `json:"operation" max:"64"`
+	Credits   int64      `json:"credits" min:"0" max:"1000000"`
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
-	UpdatedBy string     `json:"updated_by,omitempty"`
+	UpdatedBy string     `json:"updated_by,omitempty" max:"254"`
 }
 
 // CreditAdjustment is a system administrator's correction of a balance.
 type CreditAdjustment struct {
-	Amount         int64  `json:"amount"`
-	Description    string `json:"description"`
+	Amount         int64  `json:"amount" min:"-1000000000" max:"1000000000"`
+	Description    string `json:"description" max:"500"`
 	IdempotencyKey string `json:"-"`
 }
 

@@ -67,9 +67,15 @@ func Invalid(message string, fields ...FieldError) *Error {
 	return &Error{Code: EValidation, Message: message, Fields: fields}
 }
 
-// InvalidField is Invalid for a single field.
+// InvalidField is Invalid for a single field. A message that reads after
+// the field's name ("must be true or false") becomes the sentence "The
+// field is_active must be true or false." in the detail.
 func InvalidField(field, message string) *Error {
-	return Invalid(message, FieldError{Field: field, Message: message})
+	detail := message
+	if message != "" && message[0] >= 'a' && message[0] <= 'z' {
+		detail = "The field " + field + " " + message + "."
+	}
+	return Invalid(detail, FieldError{Field: field, Message: message})
 }
 
 // NotFound returns the not_found error used for missing rows and for rows

@@ -2,8 +2,30 @@ package igny8
 
 import (
 	"context"
+	"net/mail"
+	"strings"
 	"time"
 )
+
+// MaxEmailLen is the most characters of an email address (RFC 5321's
+// path limit).
+const MaxEmailLen = 254
+
+// NormalizeEmail trims and lowercases an email address; emails are unique
+// case-insensitively.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// ValidEmail accepts a bare, normalized address (no display name) of at
+// most MaxEmailLen characters with a dot in its domain.
+func ValidEmail(email string) bool {
+	if len(email) > MaxEmailLen {
+		return false
+	}
+	a, err := mail.ParseAddress(email)
+	return err == nil && a.Address == email && strings.Contains(email[strings.LastIndexByte(email, '@'):], ".")
+}
 
 // SigningKey is one asymmetric key pair that signs access tokens. Keys are
 // kept in the database so that every instance signs and verifies alike.
@@ -38,9 +60,25 @@ type KeySealer interface {
 
 // SignUp is the free-trial sign-up form.
 type SignUp struct {
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Name     string `json:"name" max:"100"`
+	Email    string `json:"email" max:"254"`
+	Password string `json:"password" max:"256"`
+}
+
+// Check trims the name and normalizes the email, and lists what is wrong
+// with either (the password rule is the caller's: it needs the list of
+// common passwords).
+func (in *SignUp) Check() []FieldError {
+	in.Name = TrimName(in.Name)
+	in.Email = NormalizeEmail(in.Email)
+	var fields []FieldError
+	if msg := NameFault(in.Name, MaxNameLen); msg != "" {
+		fields = append(fields, FieldError{Field: "name", Message: msg})
+	}
+	if !ValidEmail(in.Email) {
+		fields = append(fields, FieldError{Field: "email", Message: "must be a valid email address"})
+	}
+	return fields
 }
 
 // Credentials is what login needs to know about a user found by email.

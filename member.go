@@ -48,15 +48,15 @@ type InvitationPreview struct {
 
 // NewInvitation is the form that invites a person. Role defaults to viewer.
 type NewInvitation struct {
-	Email string `json:"email"`
-	Name  string `json:"name,omitempty"`
-	Role  Role   `json:"role,omitempty"`
+	Email string `json:"email" max:"254"`
+	Name  string `json:"name,omitempty" max:"100"`
+	Role  Role   `json:"role,omitempty" max:"20"`
 }
 
 // UserPatch changes a member of the account; nil fields stay as they are.
 type UserPatch struct {
-	Name *string `json:"name,omitempty"`
-	Role *Role   `json:"role,omitempty"`
+	Name *string `json:"name,omitempty" max:"100"`
+	Role *Role   `json:"role,omitempty" max:"20"`
 }
 
 // InvitableRoles are the roles an invitation or a role change may give:

@@ -51,19 +51,19 @@ const (
 // OperationInput is what an operation works on. Which fields it needs
 // depends on the operation (see Validate).
 type OperationInput struct {
-	Keywords []string `json:"keywords,omitempty"`
-	Topic    string   `json:"topic,omitempty"`
-	Title    string   `json:"title,omitempty"`
-	Content  string   `json:"content,omitempty"`
+	Keywords []string `json:"keywords,omitempty" max:"200"`
+	Topic    string   `json:"topic,omitempty" max:"500"`
+	Title    string   `json:"title,omitempty" max:"500"`
+	Content  string   `json:"content,omitempty" max:"100000"`
 	// Count is how many ideas or image prompts to make (default 5).
-	Count int `json:"count,omitempty"`
+	Count int `json:"count,omitempty" min:"0" max:"20"`
 }
 
 // OperationRequest is POST /ai/operations.
 type OperationRequest struct {
-	Operation Operation      `json:"operation"`
-	SiteID    string         `json:"site_id"`
-	SectorID  string         `json:"sector_id,omitempty"`
+	Operation Operation      `json:"operation" max:"64"`
+	SiteID    string         `json:"site_id" max:"36"`
+	SectorID  string         `json:"sector_id,omitempty" max:"36"`
 	Input     OperationInput `json:"input"`
 	// IdempotencyKey comes from the Idempotency-Key header.
 	IdempotencyKey string `json:"-"`

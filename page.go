@@ -27,7 +27,7 @@ func (r PageRequest) Normalized() PageRequest {
 // Page is one page of a list; NextCursor is nil on the last page.
 type Page[T any] struct {
 	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
+	NextCursor *string `json:"next_cursor" max:"200"`
 }
 
 // AppendJSON appends p as encoding/json would. When T (or *T) is a

@@ -8,19 +8,19 @@ import (
 // Plan is what an account pays for: its price, its credits per period and
 // its limits.
 type Plan struct {
-	ID                   string    `json:"id"`
-	Slug                 string    `json:"slug"`
-	Name                 string    `json:"name"`
-	Price                int64     `json:"price"` // minor units (cents)
-	Currency             string    `json:"currency"`
-	BillingPeriod        string    `json:"billing_period"`
-	IncludedCredits      int64     `json:"included_credits"`
-	MaxSites             int       `json:"max_sites"`
-	MaxUsers             int       `json:"max_users"`
-	MaxSectorsPerSite    int       `json:"max_sectors_per_site"`
-	APIRequestsPerMinute int       `json:"api_requests_per_minute"`
+	ID                   string    `json:"id" max:"36"`
+	Slug                 string    `json:"slug" max:"50"`
+	Name                 string    `json:"name" max:"100"`
+	Price                int64     `json:"price" min:"0"` // minor units (cents)
+	Currency             string    `json:"currency" max:"3"`
+	BillingPeriod        string    `json:"billing_period" max:"20"`
+	IncludedCredits      int64     `json:"included_credits" min:"0"`
+	MaxSites             int       `json:"max_sites" min:"0"`
+	MaxUsers             int       `json:"max_users" min:"1"`
+	MaxSectorsPerSite    int       `json:"max_sectors_per_site" min:"0"`
+	APIRequestsPerMinute int       `json:"api_requests_per_minute" min:"1"`
 	IsActive             bool      `json:"is_active"`
-	Features             []string  `json:"features"`
+	Features             []string  `json:"features" max:"200"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
 }

@@ -98,20 +98,20 @@ type SiteAccess struct {
 // SiteCreate is the form that creates a site. Slug is generated from the
 // name when empty; Domain is an http(s) URL (a bare host means https).
 type SiteCreate struct {
-	Name       string  `json:"name"`
-	Slug       string  `json:"slug,omitempty"`
-	Domain     string  `json:"domain,omitempty"`
-	IndustryID *string `json:"industry_id,omitempty"`
+	Name       string  `json:"name" max:"100"`
+	Slug       string  `json:"slug,omitempty" max:"100"`
+	Domain     string  `json:"domain,omitempty" max:"255"`
+	IndustryID *string `json:"industry_id,omitempty" max:"36"`
 	IsActive   *bool   `json:"is_active,omitempty"`
 }
 
 // SitePatch changes the fields it sets. An empty IndustryID clears the
 // site's industry.
 type SitePatch struct {
-	Name       *string `json:"name,omitempty"`
-	Slug       *string `json:"slug,omitempty"`
-	Domain     *string `json:"domain,omitempty"`
-	IndustryID *string `json:"industry_id,omitempty"`
+	Name       *string `json:"name,omitempty" max:"100"`
+	Slug       *string `json:"slug,omitempty" max:"100"`
+	Domain     *string `json:"domain,omitempty" max:"255"`
+	IndustryID *string `json:"industry_id,omitempty" max:"36"`
 	IsActive   *bool   `json:"is_active,omitempty"`
 }
 
@@ -128,19 +128,19 @@ type SiteFilter struct {
 // SectorCreate is the form that adds a sector to a site; Name defaults to
 // the industry sector's name.
 type SectorCreate struct {
-	IndustrySectorID string `json:"industry_sector_id"`
-	Name             string `json:"name,omitempty"`
+	IndustrySectorID string `json:"industry_sector_id" max:"36"`
+	Name             string `json:"name,omitempty" max:"100"`
 }
 
 // SectorPatch changes the fields it sets.
 type SectorPatch struct {
-	Name     *string `json:"name,omitempty"`
+	Name     *string `json:"name,omitempty" max:"100"`
 	IsActive *bool   `json:"is_active,omitempty"`
 }
 
 // SiteAccessGrant names the user to grant a site to.
 type SiteAccessGrant struct {
-	UserID string `json:"user_id"`
+	UserID string `json:"user_id" max:"36"`
 }
 
 // SiteService manages an account's sites, their sectors and who may see

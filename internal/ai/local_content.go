@@ -111,7 +111,7 @@ func review(in igny8.OperationInput) Review {
 		r.Score -= penalty
 	}
 	if r.WordCount < 300 {
-		add("length", fmt.Sprintf("The text has %d words; aim for at least 300 so that it can rank.", r.WordCount), 20)
+		add("length", fmt.Sprintf("The text has %s; aim for at least 300 so that it can rank.", igny8.Plural(r.WordCount, "word")), 20)
 	}
 	if r.Headings == 0 {
 		add("structure", "Add subheadings (H2/H3) so that readers and search engines can scan the text.", 15)

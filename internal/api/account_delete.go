@@ -22,7 +22,7 @@ func (h *Handler) accountDeletionRoutes() []route {
 }
 
 type deleteAccountRequest struct {
-	Password string `json:"password"`
+	Password string `json:"password" max:"256"`
 }
 
 // deleteAccount checks the owner's password again before the deletion: a

@@ -23,7 +23,7 @@ func (h *Handler) adminAccountRoutes() []route {
 }
 
 type reasonRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" max:"500"`
 }
 
 func (h *Handler) adminListAccounts(w http.ResponseWriter, r *http.Request) error {

@@ -31,7 +31,7 @@ type createdAPIKey struct {
 
 type rotateRequest struct {
 	// GraceHours is how long the previous secret keeps working (0-168, default 24).
-	GraceHours *int `json:"grace_hours,omitempty"`
+	GraceHours *int `json:"grace_hours,omitempty" min:"0" max:"168"`
 }
 
 // pageFromQuery reads the limit and cursor query parameters of a list.

@@ -27,8 +27,8 @@ func (h *Handler) authRoutes() []route {
 }
 
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" max:"254"`
+	Password string `json:"password" max:"256"`
 }
 
 type authResponse struct {
@@ -48,15 +48,24 @@ type meResponse struct {
 // validatePassword enforces the password rule: at least 10 characters and
 // not one of the commonly used passwords.
 func validatePassword(pw string) error {
-	switch {
-	case utf8.RuneCountInString(pw) < 10:
-		return igny8.InvalidField("password", "must be at least 10 characters")
-	case utf8.RuneCountInString(pw) > 256:
-		return igny8.InvalidField("password", "must be at most 256 characters")
-	case commonPassword(pw):
-		return igny8.InvalidField("password", "is too common; choose another")
+	if msg := passwordFault(pw); msg != "" {
+		return igny8.Invalid("The password "+msg+".", igny8.FieldError{Field: "password", Message: msg})
 	}
 	return nil
+}
+
+// passwordFault says what is wrong with a new password, "" when nothing.
+// 256 characters at most: argon2id reads all of it, and no one types more.
+func passwordFault(pw string) string {
+	switch {
+	case utf8.RuneCountInString(pw) < 10:
+		return "must be at least 10 characters"
+	case utf8.RuneCountInString(pw) > 256:
+		return "must be at most 256 characters"
+	case commonPassword(pw):
+		return "is too common; choose another"
+	}
+	return ""
 }
 
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
@@ -67,8 +76,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
 	if err := h.chargeEmail(w, r, in.Email); err != nil {
 		return err
 	}
-	if err := validatePassword(in.Password); err != nil {
-		return err
+	fields := in.Check()
+	if msg := passwordFault(in.Password); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The sign-up form has errors.", fields...)
 	}
 	hash, err := h.Passwords.Hash(in.Password)
 	if err != nil {

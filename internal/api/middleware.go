@@ -40,17 +40,18 @@ func (h *Handler) dispatch(rs []route) http.Handler {
 }
 
 // wrap runs a request's way (docs/design.md section 5): authenticate, account
-// gate, throttle, role check, handler. Every route passes here; no handler
-// can skip a step.
+// gate, throttle, role check, input check (input.go), handler.
+// Every route passes here; no handler can skip a step.
 func (h *Handler) wrap(rt route) http.Handler {
+	pvs := pathValues(rt.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h.serve(rt, w, r); err != nil {
+		if err := h.serve(rt, pvs, w, r); err != nil {
 			httpx.WriteError(w, r, h.Logger, err)
 		}
 	})
 }
 
-func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *http.Request) error {
 	var p *igny8.Principal
 	var gate igny8.GateInput
 	if rt.access != public {
@@ -83,6 +84,9 @@ func (h *Handler) serve(rt route, w http.ResponseWriter, r *http.Request) error 
 		if err := igny8.Authorize(p, rt.action); err != nil {
 			return err
 		}
+	}
+	if err := checkInput(rt, pvs, r); err != nil {
+		return err
 	}
 	if h.auth != nil && invalidates(rt) {
 		h.auth.begin()
@@ -141,7 +145,7 @@ func (h *Handler) charge(w http.ResponseWriter, r *http.Request, key string, rat
 		return nil
 	}
 	retry := ceilSeconds(d.RetryAfter)
-	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + strconv.Itoa(retry) + " seconds.",
+	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + igny8.Plural(retry, "second") + ".",
 		Extra: map[string]any{"retry_after": retry}}
 }
 

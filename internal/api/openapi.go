@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,10 +44,12 @@ func (h *Handler) OpenAPI() map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
 		}
 		for _, q := range rt.query {
-			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.desc, "schema": map[string]string{"type": "string"}})
+			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.desc,
+				"schema": map[string]any{"type": "string", "maxLength": paramMaxOf(q.name)}})
 		}
 		for _, hd := range rt.headers {
-			params = append(params, map[string]any{"name": hd.name, "in": "header", "description": hd.desc, "schema": map[string]string{"type": "string"}})
+			params = append(params, map[string]any{"name": hd.name, "in": "header", "description": hd.desc,
+				"schema": map[string]any{"type": "string", "maxLength": headerMax[hd.name]}})
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -204,6 +207,43 @@ func nullable(s map[string]any) map[string]any {
 	return s
 }
 
+// withLimits adds the limits of a field's min and max tags, the ones
+// httpx.CheckLimits enforces: maxLength of a string (of each string of a
+// list), minimum and maximum of an integer.
+func withLimits(s map[string]any, tag reflect.StructTag) map[string]any {
+	target := s
+	if items, ok := s["items"].(map[string]any); ok && hasType(s, "array") {
+		target = items
+	}
+	for _, k := range []string{"min", "max"} {
+		n, err := strconv.ParseInt(tag.Get(k), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case hasType(target, "string") && k == "max":
+			target["maxLength"] = n
+		case hasType(target, "integer") && k == "min":
+			target["minimum"] = n
+		case hasType(target, "integer"):
+			target["maximum"] = n
+		}
+	}
+	return s
+}
+
+// hasType reports whether schema s is of JSON type typ, alone or beside
+// null.
+func hasType(s map[string]any, typ string) bool {
+	switch t := s["type"].(type) {
+	case string:
+		return t == typ
+	case []string:
+		return slices.Contains(t, typ)
+	}
+	return false
+}
+
 func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 	name := strings.NewReplacer("[", "_", "]", "", "/", "_", ".", "_").Replace(t.Name())
 	if schemas != nil && name != "" {
@@ -232,7 +272,7 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 				owner = owner.Elem()
 			}
 		}
-		props[fname] = fieldSchema(owner, f, omitEmpty, schemas)
+		props[fname] = withLimits(fieldSchema(owner, f, omitEmpty, schemas), f.Tag)
 		if !omitEmpty {
 			required = append(required, fname)
 		}

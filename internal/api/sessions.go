@@ -8,13 +8,13 @@ import (
 )
 
 type refreshRequest struct {
-	RefreshToken string `json:"refresh_token"`
+	RefreshToken string `json:"refresh_token" max:"128"`
 }
 
 type acceptInviteRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-	Name     string `json:"name,omitempty"`
+	Token    string `json:"token" max:"128"`
+	Password string `json:"password" max:"256"`
+	Name     string `json:"name,omitempty" max:"100"`
 }
 
 // loginGate passes a person about to receive tokens through the same gate
@@ -85,11 +85,20 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
+	var fields []igny8.FieldError
 	if in.Token == "" {
-		return igny8.InvalidField("token", "is required")
+		fields = append(fields, igny8.FieldError{Field: "token", Message: "is required"})
 	}
-	if err := validatePassword(in.Password); err != nil {
-		return err
+	if msg := passwordFault(in.Password); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
+	}
+	if name := igny8.TrimName(in.Name); name != "" {
+		if msg := igny8.NameFault(name, igny8.MaxNameLen); msg != "" {
+			fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
+		}
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The invitation form has errors.", fields...)
 	}
 	hash, err := h.Passwords.Hash(in.Password)
 	if err != nil {

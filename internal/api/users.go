@@ -42,7 +42,7 @@ type invitationResponse struct {
 }
 
 type transferRequest struct {
-	UserID string `json:"user_id"`
+	UserID string `json:"user_id" max:"36"`
 }
 
 var userFilters = append([]param{{"deleted", "true: the removed users that can still be restored"}}, pageParams...)

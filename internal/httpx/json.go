@@ -1,10 +1,12 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,13 +20,20 @@ const MaxBodyBytes = 1 << 20
 
 // Decode reads r's JSON body into dst. Unknown fields, malformed JSON and
 // trailing data are answered 400 validation_failed naming the problem;
-// bodies over MaxBodyBytes are payload_too_large (413).
+// bodies over MaxBodyBytes are payload_too_large (413); a Content-Type
+// other than application/json is 415. Every string of the body must be
+// text (CheckText: valid UTF-8, no NUL), and the fields of dst must keep
+// the limits of their struct tags (CheckLimits); both name every field at
+// fault at once.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &igny8.Error{Code: igny8.EValidation, Status: http.StatusUnsupportedMediaType,
-			Message: "Send the request body as application/json."}
+	if err := CheckJSONContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
@@ -32,7 +41,27 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return badRequest("The request body must hold a single JSON object.", "")
 	}
-	return nil
+	if err := CheckText(body); err != nil {
+		return err
+	}
+	return CheckLimits(dst)
+}
+
+// CheckJSONContentType accepts an empty Content-Type or exactly the media
+// type application/json, with parameters (charset=utf-8); anything else
+// (application/jsonx, text/plain, another charset) is 415.
+func CheckJSONContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "application/json" {
+		if cs, ok := params["charset"]; !ok || strings.EqualFold(cs, "utf-8") {
+			return nil
+		}
+	}
+	return &igny8.Error{Code: igny8.EValidation, Status: http.StatusUnsupportedMediaType,
+		Message: "Send the request body as application/json (UTF-8)."}
 }
 
 func decodeError(err error) error {

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
@@ -11,10 +9,10 @@ import (
 func validateAccountPatch(patch *igny8.AccountPatch) error {
 	var fields []igny8.FieldError
 	if patch.Name != nil {
-		n := strings.TrimSpace(*patch.Name)
+		n := igny8.TrimName(*patch.Name)
 		patch.Name = &n
-		if c := utf8.RuneCountInString(n); c < 1 || c > 100 {
-			fields = append(fields, igny8.FieldError{Field: "name", Message: "must be 1-100 characters"})
+		if msg := igny8.NameFault(n, igny8.MaxNameLen); msg != "" {
+			fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 		}
 	}
 	if patch.BillingEmail != nil {

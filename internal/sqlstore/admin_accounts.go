@@ -19,6 +19,9 @@ func (a *Admin) ListAccounts(ctx context.Context, f igny8.AccountFilter) (igny8.
 		return igny8.Page[igny8.Account]{}, err
 	}
 	page := f.Page.Normalized()
+	if err := checkIDCursor(page); err != nil {
+		return igny8.Page[igny8.Account]{}, err
+	}
 	q := accountSelect + ` WHERE a.deleted_at IS NULL AND a.id > ?`
 	args := []any{page.Cursor}
 	switch f.Status {

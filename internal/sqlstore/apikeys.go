@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
@@ -25,10 +23,10 @@ func scanAPIKey(row scanner) (*igny8.APIKey, error) {
 }
 
 func validateNewAPIKey(in *igny8.NewAPIKey, now time.Time) error {
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = igny8.TrimName(in.Name)
 	var fields []igny8.FieldError
-	if n := utf8.RuneCountInString(in.Name); n < 1 || n > 100 {
-		fields = append(fields, igny8.FieldError{Field: "name", Message: "must be 1-100 characters"})
+	if msg := igny8.NameFault(in.Name, igny8.MaxNameLen); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 	}
 	if in.Role == "" {
 		in.Role = igny8.RoleEditor
@@ -111,13 +109,16 @@ func apiKeyByID(ctx context.Context, c conn, accountID, id string) (*igny8.APIKe
 }
 
 // ListAPIKeys pages through the account's unrevoked keys, oldest first.
-// Errors: unauthenticated, forbidden.
+// Errors: unauthenticated, forbidden, validation_failed (cursor).
 func (s *Store) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.APIKey], error) {
 	p, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.APIKey]{}, err
 	}
 	page = page.Normalized()
+	if err := checkIDCursor(page); err != nil {
+		return igny8.Page[igny8.APIKey]{}, err
+	}
 	keys, err := queryAll(ctx, s.db.reader(), scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys k
 		WHERE k.account_id = ? AND k.revoked_at IS NULL AND k.id > ? ORDER BY k.id LIMIT ?`,
 		p.AccountID, page.Cursor, page.Limit+1)

@@ -126,9 +126,9 @@ func checkoutPlan(ctx context.Context, tx *Tx, slug string) (*igny8.Plan, error)
 		return nil, err
 	}
 	if plan.Price == 0 && plan.Slug != igny8.PlanFree {
-		msg := fmt.Sprintf("The %s is given once, at sign-up; choose another plan.", plan.Name)
+		msg := fmt.Sprintf("The %s is given once, at sign-up; choose another plan.", igny8.PlanTitle(plan.Name))
 		if !plan.SelfService() {
-			msg = fmt.Sprintf("The %s plan is arranged with our sales team; please contact sales.", plan.Name)
+			msg = fmt.Sprintf("The %s is arranged with our sales team; please contact sales.", igny8.PlanTitle(plan.Name))
 		}
 		return nil, igny8.Invalid(msg, igny8.FieldError{Field: "plan", Message: msg})
 	}
@@ -149,17 +149,17 @@ func checkLimits(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan
 		return translate(err)
 	}
 	var over []igny8.FieldError
-	add := func(field string, used, allowed int, what string) {
+	add := func(field string, used, allowed int, what, where string) {
 		if used > allowed {
 			over = append(over, igny8.FieldError{Field: field,
-				Message: fmt.Sprintf("%d %s in use; the %s plan allows %d", used, what, plan.Name, allowed)})
+				Message: fmt.Sprintf("%s%s in use; the %s allows %d", igny8.Plural(used, what), where, igny8.PlanTitle(plan.Name), allowed)})
 		}
 	}
-	add("sites", sites, plan.MaxSites, "sites")
-	add("users", users, plan.MaxUsers, "users")
-	add("sectors_per_site", sectors, plan.MaxSectorsPerSite, "sectors on one site")
+	add("sites", sites, plan.MaxSites, "site", "")
+	add("users", users, plan.MaxUsers, "user", "")
+	add("sectors_per_site", sectors, plan.MaxSectorsPerSite, "sector", " on one site")
 	if len(over) > 0 {
-		return igny8.Invalid(fmt.Sprintf("The account uses more than the %s plan allows; reduce it first.", plan.Name), over...)
+		return igny8.Invalid(fmt.Sprintf("The account uses more than the %s allows; reduce it first.", igny8.PlanTitle(plan.Name)), over...)
 	}
 	return nil
 }

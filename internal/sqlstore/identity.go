@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
@@ -16,30 +14,13 @@ var _ igny8.IdentityService = (*Store)(nil)
 
 // NormalizeEmail trims and lowercases an email address; emails are unique
 // case-insensitively.
-func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
-}
+func NormalizeEmail(email string) string { return igny8.NormalizeEmail(email) }
 
-// validEmail accepts a bare address (no display name) of sane length.
-func validEmail(email string) bool {
-	if len(email) > 254 {
-		return false
-	}
-	a, err := mail.ParseAddress(email)
-	return err == nil && a.Address == email && strings.Contains(email[strings.LastIndexByte(email, '@'):], ".")
-}
+// validEmail is igny8.ValidEmail.
+func validEmail(email string) bool { return igny8.ValidEmail(email) }
 
 func validateSignUp(in *igny8.SignUp) error {
-	in.Name = strings.TrimSpace(in.Name)
-	in.Email = NormalizeEmail(in.Email)
-	var fields []igny8.FieldError
-	if n := utf8.RuneCountInString(in.Name); n < 1 || n > 100 {
-		fields = append(fields, igny8.FieldError{Field: "name", Message: "must be 1-100 characters"})
-	}
-	if !validEmail(in.Email) {
-		fields = append(fields, igny8.FieldError{Field: "email", Message: "must be a valid email address"})
-	}
-	if len(fields) > 0 {
+	if fields := in.Check(); len(fields) > 0 {
 		return igny8.Invalid("The sign-up form has errors.", fields...)
 	}
 	return nil

@@ -17,6 +17,9 @@ func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (ig
 		return igny8.Page[igny8.Invitation]{}, err
 	}
 	page = page.Normalized()
+	if err := checkIDCursor(page); err != nil {
+		return igny8.Page[igny8.Invitation]{}, err
+	}
 	out, err := queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.Invitation, error) {
 		var inv igny8.Invitation
 		return &inv, row.Scan(&inv.ID, &inv.Email, &inv.Name, &inv.Role, &inv.InvitedBy, &inv.ExpiresAt, &inv.CreatedAt)

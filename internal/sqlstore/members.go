@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
@@ -14,13 +12,16 @@ import (
 var _ igny8.MemberService = (*Store)(nil)
 
 // ListUsers pages through the account's live users, oldest first.
-// Errors: unauthenticated, forbidden.
+// Errors: unauthenticated, forbidden, validation_failed (cursor).
 func (s *Store) ListUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
 	p, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.User]{}, err
 	}
 	page = page.Normalized()
+	if err := checkIDCursor(page); err != nil {
+		return igny8.Page[igny8.User]{}, err
+	}
 	users, err := queryAll(ctx, s.db.reader(), func(row scanner) (*igny8.User, error) {
 		var u igny8.User
 		return &u, scanUser(row, &u)
@@ -37,7 +38,7 @@ func validInvitableRole(r igny8.Role) bool { return slices.Contains(igny8.Invita
 
 func validateInvitation(in *igny8.NewInvitation) error {
 	in.Email = NormalizeEmail(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = igny8.TrimName(in.Name)
 	if in.Role == "" {
 		in.Role = igny8.RoleViewer
 	}
@@ -45,8 +46,8 @@ func validateInvitation(in *igny8.NewInvitation) error {
 	if !validEmail(in.Email) {
 		fields = append(fields, igny8.FieldError{Field: "email", Message: "must be a valid email address"})
 	}
-	if utf8.RuneCountInString(in.Name) > 100 {
-		fields = append(fields, igny8.FieldError{Field: "name", Message: "must be at most 100 characters"})
+	if msg := igny8.NameFault(in.Name, igny8.MaxNameLen); in.Name != "" && msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 	}
 	if !validInvitableRole(in.Role) {
 		fields = append(fields, igny8.FieldError{Field: "role", Message: "must be admin, editor or viewer"})

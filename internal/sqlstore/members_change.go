@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
@@ -19,9 +18,9 @@ type invitationRow struct {
 // (see igny8.MemberService). The token is the credential, so no principal
 // is needed. Errors: not_found, conflict, plan_limit_reached, validation_failed.
 func (s *Store) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string) (*igny8.User, error) {
-	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > 100 {
-		return nil, igny8.InvalidField("name", "must be at most 100 characters")
+	name = igny8.TrimName(name)
+	if msg := igny8.NameFault(name, igny8.MaxNameLen); name != "" && msg != "" {
+		return nil, igny8.InvalidField("name", msg)
 	}
 	var user *igny8.User
 	err := s.db.InTx(ctx, func(tx *Tx) error {
@@ -180,15 +179,19 @@ func validateUserPatch(patch *igny8.UserPatch) error {
 	if patch.Role != nil && *patch.Role == igny8.RoleOwner {
 		return igny8.Errorf(igny8.EForbidden, "Ownership changes hands only by an explicit transfer from the owner.")
 	}
+	var fields []igny8.FieldError
 	if patch.Role != nil && !validInvitableRole(*patch.Role) {
-		return igny8.InvalidField("role", "must be admin, editor or viewer")
+		fields = append(fields, igny8.FieldError{Field: "role", Message: "must be admin, editor or viewer"})
 	}
 	if patch.Name != nil {
-		n := strings.TrimSpace(*patch.Name)
-		if c := utf8.RuneCountInString(n); c < 1 || c > 100 {
-			return igny8.InvalidField("name", "must be 1-100 characters")
+		n := igny8.TrimName(*patch.Name)
+		if msg := igny8.NameFault(n, igny8.MaxNameLen); msg != "" {
+			fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 		}
 		patch.Name = &n
+	}
+	if len(fields) > 0 {
+		return igny8.Invalid("The user change has errors.", fields...)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 
-	"github.com/google/uuid"
 	"github.com/igny8/igny8"
 )
 
@@ -54,7 +53,7 @@ func newestFirst[T any](ctx context.Context, c conn, q, idCol string, args []any
 	scan func(scanner) (*T, error), idOf func(*T) string) (*igny8.Page[T], error) {
 	page = page.Normalized()
 	if page.Cursor != "" {
-		if _, err := uuid.Parse(page.Cursor); err != nil {
+		if !igny8.IsID(page.Cursor) {
 			return nil, igny8.InvalidField("cursor", "must be the next_cursor of a previous page")
 		}
 		q += ` AND ` + idCol + ` < ?`

@@ -212,7 +212,7 @@ func grantPeriodCredits(ctx context.Context, tx *Tx, p *igny8.Principal, pay *ig
 	key := "payment:" + pay.ID
 	_, _, err := applyCredit(ctx, tx, pay.AccountID, creditChange{Type: igny8.TxSubscription,
 		Amount:        sub.Plan.IncludedCredits,
-		Description:   fmt.Sprintf("%s plan credits until %s", sub.Plan.Name, sub.CurrentPeriodEnd.Format("2006-01-02")),
+		Description:   fmt.Sprintf("%s credits until %s", igny8.PlanTitle(sub.Plan.Name), sub.CurrentPeriodEnd.Format("2006-01-02")),
 		ReferenceType: igny8.RefPayment, ReferenceID: pay.ID, IdempotencyKey: key, RequestHash: key, Actor: p.ActorID()})
 	return sub.Plan.IncludedCredits, err
 }

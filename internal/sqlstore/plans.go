@@ -121,8 +121,9 @@ func validatePlan(p *igny8.Plan) error {
 	if p.Slug == "" || len(p.Slug) > 50 || !isSlug(p.Slug) {
 		add("slug", "must be 1-50 lowercase letters, digits and hyphens")
 	}
-	if p.Name == "" || len(p.Name) > 100 {
-		add("name", "must be 1-100 characters")
+	p.Name = igny8.TrimName(p.Name)
+	if msg := igny8.NameFault(p.Name, igny8.MaxNameLen); msg != "" {
+		add("name", msg)
 	}
 	if p.Price < 0 {
 		add("price", "must not be negative")

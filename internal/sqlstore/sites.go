@@ -166,9 +166,16 @@ func checkSiteLimit(ctx context.Context, tx *Tx, accountID string, plan *igny8.P
 	return nil
 }
 
+// limitNouns words each limited resource for a count: the noun and what
+// follows it ("3 sectors per site").
+var limitNouns = map[string][2]string{"sites": {"site", ""}, "sectors per site": {"sector", " per site"}}
+
+// limitReached is plan_limit_reached for resource what ("sites",
+// "sectors per site").
 func limitReached(what string, limit, used int) *igny8.Error {
+	noun := limitNouns[what]
 	return &igny8.Error{Code: igny8.EPlanLimit,
-		Message: "Your plan allows " + strconv.Itoa(limit) + " " + what + "; upgrade the plan to add more.",
+		Message: "Your plan allows " + igny8.Plural(limit, noun[0]) + noun[1] + "; upgrade the plan to add more.",
 		Extra:   map[string]any{"limit": limit, "used": used, "resource": what}}
 }
 

@@ -59,11 +59,11 @@ type siteFieldErr string
 
 func (e siteFieldErr) Error() string { return string(e) }
 
-// validName trims a display name and checks its length in characters.
+// checkDisplayName trims a display name and checks it (igny8.NameFault).
 func checkDisplayName(s string, max int) (string, error) {
-	s = strings.TrimSpace(s)
-	if n := utf8.RuneCountInString(s); n < 1 || n > max {
-		return "", siteFieldErr("must be 1-" + strconv.Itoa(max) + " characters")
+	s = igny8.TrimName(s)
+	if msg := igny8.NameFault(s, max); msg != "" {
+		return "", siteFieldErr(msg)
 	}
 	return s, nil
 }
@@ -172,13 +172,14 @@ func cutBytes(s string, n int) string {
 }
 
 // decodeSitesCursor reads the opaque cursor of the site, sector and access
-// lists: the last id of the previous page. Errors: validation_failed.
+// lists: the last id of the previous page. Errors: validation_failed for
+// anything that does not decode to an id.
 func decodeSitesCursor(c string) (string, error) {
 	if c == "" {
 		return "", nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(raw) == 0 || len(raw) > 200 {
+	if err != nil || !igny8.IsID(string(raw)) {
 		return "", igny8.InvalidField("cursor", "is not a cursor this list returned")
 	}
 	return string(raw), nil
@@ -188,4 +189,13 @@ func decodeSitesCursor(c string) (string, error) {
 // the key of the last item of the page.
 func sitesPage[T any](items []T, limit int, key func(*T) string) *igny8.Page[T] {
 	return cutPage(items, limit, func(x *T) string { return base64.RawURLEncoding.EncodeToString([]byte(key(x))) })
+}
+
+// checkIDCursor refuses a cursor of the lists keyed by id (the last id of
+// the previous page) that is not an id. Errors: validation_failed.
+func checkIDCursor(page igny8.PageRequest) error {
+	if page.Cursor != "" && !igny8.IsID(page.Cursor) {
+		return igny8.InvalidField("cursor", "must be the next_cursor of a previous page")
+	}
+	return nil
 }

@@ -42,7 +42,7 @@ func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request, v *visit) e
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request, v *visit) error {
-	in := igny8.SignUp{Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")),
+	in := igny8.SignUp{Name: igny8.TrimName(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")),
 		Password: r.PostFormValue("password")}
 	pg := signupPage{Name: in.Name, Email: in.Email, Errors: formErrors{}, TrialDays: h.Config.TrialDays}
 	if err := h.throttleAuth(r, in.Email); err != nil {
@@ -68,15 +68,16 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, v *visit) error
 // and logs the new owner in. Errors: validation_failed, conflict.
 func (h *Handler) registerUser(w http.ResponseWriter, r *http.Request, in igny8.SignUp) error {
 	var fields []igny8.FieldError
-	if in.Name == "" {
+	if msg := igny8.NameFault(in.Name, igny8.MaxNameLen); msg == "must not be blank" {
 		fields = append(fields, igny8.FieldError{Field: "name", Message: "enter your name"})
+	} else if msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "name", Message: msg})
 	}
 	if _, err := mailAddress(in.Email); err != nil {
 		fields = append(fields, igny8.FieldError{Field: "email", Message: "enter a valid email address, like you@example.com"})
 	}
-	if err := h.ValidatePassword(in.Password); err != nil {
-		fe, _ := fieldErrors(err)
-		fields = append(fields, igny8.FieldError{Field: "password", Message: "password " + fe["password"]})
+	if msg := fieldMessage(h.ValidatePassword(in.Password), "password"); msg != "" {
+		fields = append(fields, igny8.FieldError{Field: "password", Message: msg})
 	}
 	if len(fields) > 0 {
 		return igny8.Invalid("Please correct the fields marked below.", fields...)

@@ -14,7 +14,12 @@ import (
 
 // funcs are the helpers templates may call.
 var funcs = template.FuncMap{
-	"num":      num,
+	"num": num,
+	// plural writes a count with its noun: {{plural .MaxSites "site"}} is
+	// "1 site" or "3 sites"; noun is the noun alone, for a number shown
+	// apart.
+	"plural":   func(n any, noun string) string { c := toInt64(n); return num(c) + " " + igny8.PluralNoun(c, noun) },
+	"noun":     func(n any, noun string) string { return igny8.PluralNoun(toInt64(n), noun) },
 	"money":    money,
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
@@ -44,6 +49,17 @@ var funcs = template.FuncMap{
 	"can": func(v *visit, a string) bool {
 		return v != nil && v.P != nil && igny8.Allowed(v.P, igny8.Action(a))
 	},
+}
+
+// toInt64 reads the integer fields templates count.
+func toInt64(n any) int64 {
+	switch v := n.(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	}
+	panic(fmt.Sprintf("plural of %T", n))
 }
 
 // num writes an integer with thousands separators: 2,000.
@@ -117,6 +133,21 @@ func fieldErrors(err error) (formErrors, string) {
 		}
 	}
 	return fe, e.Message
+}
+
+// fieldMessage is err's message for field as the rule wrote it ("must be
+// at least 10 characters"), "" when err names no such field.
+func fieldMessage(err error, field string) string {
+	var e *igny8.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return f.Message
+		}
+	}
+	return ""
 }
 
 func capitalise(s string) string {

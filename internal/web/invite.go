@@ -91,9 +91,8 @@ func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, 
 	if token == "" {
 		return igny8.NotFound("Invitation")
 	}
-	if err := h.ValidatePassword(password); err != nil {
-		fe, _ := fieldErrors(err)
-		return igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: "password " + fe["password"]})
+	if msg := fieldMessage(h.ValidatePassword(password), "password"); msg != "" {
+		return igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: msg})
 	}
 	hash, err := h.Passwords.Hash(password)
 	if err != nil {

@@ -55,9 +55,11 @@ var errCrossSite = igny8.Errorf(igny8.EForbidden,
 // cross-site (Sec-Fetch-Site, or an Origin other than the host).
 var crossOrigin = http.NewCrossOriginProtection()
 
-// wrap runs a page's way: recover, cross-origin check, session, gate,
-// role, CSRF token, handler; errors become friendly pages.
+// wrap runs a page's way: recover, cross-origin check, input check
+// (input.go), session, gate, role, CSRF token, handler; errors become
+// friendly pages.
 func (h *Handler) wrap(pg page) http.Handler {
+	names, ids := pathParams(pg.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -70,7 +72,7 @@ func (h *Handler) wrap(pg page) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-		v, err := h.enter(w, r, pg)
+		v, err := h.enter(w, r, pg, names, ids)
 		if err == nil && v != nil {
 			err = pg.h(w, r.WithContext(igny8.WithPrincipal(r.Context(), v.P)), v)
 		}
@@ -82,13 +84,16 @@ func (h *Handler) wrap(pg page) http.Handler {
 
 // enter checks everything before the handler. A nil visit with a nil
 // error means enter has already answered (a redirect).
-func (h *Handler) enter(w http.ResponseWriter, r *http.Request, pg page) (*visit, error) {
+func (h *Handler) enter(w http.ResponseWriter, r *http.Request, pg page, names []string, ids []bool) (*visit, error) {
 	if err := crossOrigin.Check(r); err != nil {
 		return &visit{}, errCrossSite
 	}
 	v, err := h.resolve(w, r)
 	if err != nil {
 		return &visit{}, err
+	}
+	if err := checkInput(w, r, names, ids); err != nil {
+		return v, err
 	}
 	if pg.access == public {
 		return v, h.checkCSRF(w, r, v)
