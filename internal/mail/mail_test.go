@@ -244,14 +244,15 @@ func TestRejectionAndSuspensionNotices(t *testing.T) {
 	})
 }
 
-// TestHostileNamesArriveEscaped: an account and inviter named with markup
-// and line breaks arrive over SMTP escaped in the HTML part, on one line in
-// the text part, and add no header.
+// TestHostileNamesArriveEscaped: an account and invitee named with markup
+// arrive over SMTP escaped in the HTML part and add no header. (Names with
+// line breaks are refused at input; TestComposeEscapesEveryValue shows the
+// templates keep them on one line all the same.)
 func TestHostileNamesArriveEscaped(t *testing.T) {
 	srv := mailtest.Start(t)
 	e := mailEnv(t, storetest.Backends()[0], srv)
 	owner, _ := paidStarter(t, e, "Plain")
-	const evil = "<img src=x onerror=alert(1)>\r\nBcc: victim@example.com"
+	const evil = `<img src=x onerror=alert(1)> "Bcc: victim@example.com" & Co`
 	if r := e.As(owner.Token, "PATCH", "/api/v1/account", map[string]string{"name": evil}); r.Status != http.StatusOK {
 		t.Fatalf("rename: %s", r)
 	}
@@ -270,9 +271,7 @@ func TestHostileNamesArriveEscaped(t *testing.T) {
 	if strings.Contains(m.HTML, "<img") || !strings.Contains(m.HTML, "&lt;img") {
 		t.Fatalf("HTML part not escaped:\n%s", m.HTML)
 	}
-	for _, line := range strings.Split(m.Text, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "Bcc:") {
-			t.Fatalf("text part has the line %q", line)
-		}
+	if !strings.Contains(m.Text, evil) {
+		t.Fatalf("text part does not carry the name as written:\n%s", m.Text)
 	}
 }
