@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -146,7 +145,7 @@ func (s *Sender) Send(ctx context.Context, m igny8.Message) error {
 }
 
 func (s *Sender) client() (*gomail.Client, error) {
-	opts := []gomail.Option{gomail.WithPort(s.settings.Port), gomail.WithTimeout(30 * time.Second)}
+	opts := []gomail.Option{gomail.WithPort(s.settings.Port), gomail.WithTimeout(SendTimeout)}
 	switch s.settings.TLS {
 	case "implicit":
 		opts = append(opts, gomail.WithSSL())

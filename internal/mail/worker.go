@@ -41,7 +41,10 @@ type Worker struct {
 	// Batch is how many messages one claim takes (default 20).
 	Batch int
 	// Lease is how long a claimed message is left to this worker before
-	// another may take it (default 2 minutes; longer than a send takes).
+	// another may take it (default: a batch of sends at their timeout,
+	// plus a minute). A message whose lease is nearly over is not sent by
+	// this worker but left for the next claim, so that two workers never
+	// send it both.
 	Lease time.Duration
 	// MaxAttempts bounds the tries of one message (default 10, about
 	// 17 hours of backoff in all).
@@ -55,7 +58,7 @@ func (w *Worker) defaults() {
 		w.Batch = 20
 	}
 	if w.Lease <= 0 {
-		w.Lease = 2 * time.Minute
+		w.Lease = time.Duration(w.Batch)*SendTimeout + time.Minute
 	}
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = 10
@@ -67,6 +70,9 @@ func (w *Worker) defaults() {
 		w.Logger = slog.New(slog.DiscardHandler)
 	}
 }
+
+// SendTimeout bounds one delivery.
+const SendTimeout = 30 * time.Second
 
 // Backoff is the wait after the attempt-th failed try: 30 s, doubling,
 // at most 4 hours.
@@ -83,11 +89,15 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
 	done := 0
 	for {
+		claimed := time.Now()
 		batch, err := w.Outbox.Claim(ctx, w.Batch, w.Lease)
 		if err != nil {
 			return done, err
 		}
 		for _, m := range batch {
+			if time.Since(claimed) > w.Lease-SendTimeout-10*time.Second {
+				return done, nil // the rest is claimed again once its lease ends
+			}
 			if err := w.deliver(ctx, m); err != nil {
 				return done, err
 			}
@@ -100,7 +110,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) deliver(ctx context.Context, m igny8.Message) error {
-	sendCtx, cancel := context.WithTimeout(ctx, w.Lease/2)
+	sendCtx, cancel := context.WithTimeout(ctx, SendTimeout)
 	err := w.Delivery.Send(sendCtx, m)
 	cancel()
 	log := w.Logger.With("message_id", m.ID, "kind", m.Kind, "attempt", m.Attempts)
