@@ -2,13 +2,11 @@ package igny8
 
 import (
 	"context"
-	"strconv"
 	"time"
 )
 
 // Site is one website of an account. Its slug is unique among the
-// account's live sites; a deleted site keeps its row until purge. Its JSON
-// is written by AppendJSON, which must follow its fields.
+// account's live sites; a deleted site keeps its row until purge.
 type Site struct {
 	ID         string     `json:"id"`
 	AccountID  string     `json:"account_id"`
@@ -21,51 +19,6 @@ type Site struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 	DeletedAt  *time.Time `json:"deleted_at,omitempty"`
 	PurgeAfter *time.Time `json:"purge_after,omitempty"`
-}
-
-// AppendJSON appends s as encoding/json would, without reflection (site
-// lists are the hottest response). A field added to Site must be added
-// here too; TestSiteAppendJSONCoversEveryField fails until it is.
-func (s *Site) AppendJSON(b []byte) ([]byte, error) {
-	if s == nil {
-		return append(b, "null"...), nil
-	}
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, s.ID)
-	b = append(b, `,"account_id":`...)
-	b = appendJSONString(b, s.AccountID)
-	b = append(b, `,"name":`...)
-	b = appendJSONString(b, s.Name)
-	b = append(b, `,"slug":`...)
-	b = appendJSONString(b, s.Slug)
-	b = append(b, `,"domain":`...)
-	b = appendJSONString(b, s.Domain)
-	b = append(b, `,"industry_id":`...)
-	b = appendJSONStringPtr(b, s.IndustryID)
-	b = append(b, `,"is_active":`...)
-	b = strconv.AppendBool(b, s.IsActive)
-	b = append(b, `,"created_at":`...)
-	b, err := appendJSONTime(b, s.CreatedAt)
-	if err != nil {
-		return b, err
-	}
-	b = append(b, `,"updated_at":`...)
-	if b, err = appendJSONTime(b, s.UpdatedAt); err != nil {
-		return b, err
-	}
-	if s.DeletedAt != nil {
-		b = append(b, `,"deleted_at":`...)
-		if b, err = appendJSONTime(b, *s.DeletedAt); err != nil {
-			return b, err
-		}
-	}
-	if s.PurgeAfter != nil {
-		b = append(b, `,"purge_after":`...)
-		if b, err = appendJSONTime(b, *s.PurgeAfter); err != nil {
-			return b, err
-		}
-	}
-	return append(b, '}'), nil
 }
 
 // Sector is a line of business a site writes about. Its account is always

@@ -4,10 +4,13 @@
 // igny8 with the same load generator, so that a cell's "ratio to bare" says
 // how much igny8 itself costs on this machine.
 //
-// With -database-url and -account it also runs, before answering, the SQL
-// query behind GET /api/v1/sites (a prepared statement through
-// database/sql, the same drivers as igny8, every column scanned): the floor
-// that one database read per request puts under any server on this machine.
+// With -database-url, -account, -user and -family it is the floor: before
+// answering it does the reads a fresh answer to GET /api/v1/sites needs,
+// each one indexed query as igny8 runs it (prepared statements through
+// database/sql, the same drivers as igny8, every column scanned): the
+// credential's principal with its account state (the user, account, plan
+// and the revoked-session check of an access token), then the page of
+// sites. That is what any server that reads fresh must do per request.
 package main
 
 import (
@@ -32,22 +35,35 @@ const sitesQuery = `SELECT s.id, s.account_id, s.name, s.slug, s.domain, s.indus
 	s.created_at, s.updated_at, s.deleted_at, s.purge_after
 	FROM sites s WHERE s.deleted_at IS NULL AND s.account_id = $1 AND s.id > $2 ORDER BY s.id LIMIT 51`
 
+// principalQuery is the query igny8 runs for an access token's principal
+// (sqlstore's PrincipalForToken).
+const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.trial_ends_at,
+	p.is_active, p.api_requests_per_minute, a.deleted_at
+	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
+	WHERE u.id = $1 AND u.deleted_at IS NULL AND u.is_active = TRUE AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+	WHERE r.family_id = $2 AND r.revoked_at IS NOT NULL)`
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	bodyFile := flag.String("body", "", "file whose bytes are the response body (default: a JSON body of -size bytes)")
 	size := flag.Int("size", 2048, "size of the generated JSON body when -body is not given")
 	dbURL := flag.String("database-url", "", "igny8's database: run the sites query per request (SQLite path or postgres:// URL)")
 	account := flag.String("account", "", "the account whose sites the query reads")
+	user := flag.String("user", "", "the user whose principal is read first (with -family; floor mode)")
+	family := flag.String("family", "", "the session family of -user's access token")
 	flag.Parse()
 
 	body, err := loadBody(*bodyFile, *size)
 	if err != nil {
 		log.Fatal(err)
 	}
-	var query *sql.Stmt
+	var query, principal *sql.Stmt
 	if *dbURL != "" {
-		if query, err = prepare(*dbURL); err != nil {
+		if query, principal, err = prepare(*dbURL); err != nil {
 			log.Fatal(err)
+		}
+		if *user == "" {
+			principal = nil
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -57,6 +73,12 @@ func main() {
 	fmt.Printf("bare listening on http://%s (%d byte body)\n", ln.Addr(), len(body))
 	length := strconv.Itoa(len(body))
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if principal != nil {
+			if err := readPrincipal(r.Context(), principal, *user, *family); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
 		if query != nil {
 			if err := readSites(r.Context(), query, *account); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -83,8 +105,8 @@ func loadBody(path string, size int) ([]byte, error) {
 }
 
 // prepare opens the database read-only as igny8 reads it and prepares the
-// sites query.
-func prepare(dbURL string) (*sql.Stmt, error) {
+// sites and principal queries.
+func prepare(dbURL string) (*sql.Stmt, *sql.Stmt, error) {
 	driver, dsn := "pgx", dbURL
 	if !strings.HasPrefix(dbURL, "postgres") {
 		driver = "sqlite"
@@ -92,11 +114,26 @@ func prepare(dbURL string) (*sql.Stmt, error) {
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
-	return db.Prepare(sitesQuery)
+	sites, err := db.Prepare(sitesQuery)
+	if err != nil {
+		return nil, nil, err
+	}
+	principal, err := db.Prepare(principalQuery)
+	return sites, principal, err
+}
+
+// readPrincipal runs the principal query and scans every column.
+func readPrincipal(ctx context.Context, q *sql.Stmt, user, family string) error {
+	cols := make([]any, 9)
+	dest := make([]any, len(cols))
+	for i := range cols {
+		dest[i] = &cols[i]
+	}
+	return q.QueryRowContext(ctx, user, family).Scan(dest...)
 }
 
 // readSites runs the query and scans every column of every row.

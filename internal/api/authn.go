@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/igny8/igny8"
 )
@@ -12,26 +11,24 @@ import (
 // account's gate input. No credentials at all is (nil, _, nil); credentials
 // that do not verify are unauthenticated. For an access token it also
 // returns when the token stops verifying (zero for other credentials).
-func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInput, time.Time, error) {
+func (h *Handler) authenticate(r *http.Request) (*igny8.Principal, igny8.GateInput, error) {
 	if key, ok := apiKey(r); ok {
-		p, gate, err := h.apiKeyPrincipal(r, key)
-		return p, gate, time.Time{}, err
+		return h.apiKeyPrincipal(r, key)
 	}
 	token := bearerToken(r)
 	if token == "" {
-		p, gate, err := h.sessionPrincipal(r)
-		return p, gate, time.Time{}, err
+		return h.sessionPrincipal(r)
 	}
 	claims, err := h.Tokens.Verify(r.Context(), token)
 	if err != nil {
-		return nil, igny8.GateInput{}, time.Time{}, err
+		return nil, igny8.GateInput{}, err
 	}
 	p, gate, err := h.Sessions.PrincipalForToken(r.Context(), claims.UserID, claims.SessionID)
 	if err != nil {
-		return nil, gate, time.Time{}, err
+		return nil, gate, err
 	}
 	p.Kind = igny8.CredentialJWT
-	return p, gate, claims.AcceptedUntil, nil
+	return p, gate, nil
 }
 
 // apiKey returns the API key of a request: the X-API-Key header, or a

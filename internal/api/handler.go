@@ -27,9 +27,6 @@ type Tokens interface {
 type TokenClaims struct {
 	UserID    string
 	SessionID string
-	// AcceptedUntil is when the token stops verifying (its exp plus the
-	// verifier's leeway): the credential cache keeps it no longer.
-	AcceptedUntil time.Time
 }
 
 // Secrets mints and hashes opaque secrets (internal/auth): refresh tokens,
@@ -104,9 +101,6 @@ type Config struct {
 	// SupportEmail is named in refusals of accounts suspended or cancelled
 	// by igny8.
 	SupportEmail string
-	// AuthCacheTTL is how long a resolved credential is reused (authcache.go);
-	// zero turns the cache off.
-	AuthCacheTTL time.Duration
 	// PublicURL, when set, is the base of the invitation links answered
 	// to the inviter (the same as in the e-mail).
 	PublicURL string
@@ -117,7 +111,6 @@ type Handler struct {
 	Deps
 	routes []route
 	mux    *http.ServeMux
-	auth   *authCache // nil when off
 }
 
 // NewHandler builds the API from deps.
@@ -135,9 +128,6 @@ func NewHandler(deps Deps) *Handler {
 		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
-	if deps.Config.AuthCacheTTL > 0 {
-		h.auth = newAuthCache(deps.Config.AuthCacheTTL)
-	}
 	h.routes = h.allRoutes()
 	h.Register(h.mux)
 	return h

@@ -56,7 +56,7 @@ func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *htt
 	var gate igny8.GateInput
 	if rt.access != public {
 		var err error
-		if p, gate, err = h.authenticateCached(r); err != nil {
+		if p, gate, err = h.authenticate(r); err != nil {
 			return err
 		}
 		if p == nil {
@@ -87,10 +87,6 @@ func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *htt
 	}
 	if err := checkInput(rt, pvs, r); err != nil {
 		return err
-	}
-	if h.auth != nil && invalidates(rt) {
-		h.auth.begin()
-		defer h.auth.end()
 	}
 	return rt.h(w, r)
 }

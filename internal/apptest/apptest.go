@@ -38,10 +38,8 @@ type Env struct {
 	contractErr  error
 }
 
-// New starts igny8 on a fresh database of backend b. Throttling and the
-// credential cache are off unless an option turns them on; the site cache
-// keeps its default (Exec tells it of the rows it changes). opts adjust
-// the configuration.
+// New starts igny8 on a fresh database of backend b. Throttling is off
+// unless an option turns it on; opts adjust the configuration.
 func New(t testing.TB, b storetest.Backend, opts ...func(*config.Config)) *Env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -58,7 +56,6 @@ func NewWithLogger(t testing.TB, b storetest.Backend, log *slog.Logger, opts ...
 	cfg := config.Default()
 	cfg.DatabaseURL = b.URL(t)
 	cfg.Throttle = "off"
-	cfg.AuthCacheTTL = 0 // tests change rows behind the server's back; an option turns it on
 	// Password hashing at the cheapest argon2id cost: the suites sign up
 	// and log in thousands of times, and the cost itself is not under test.
 	cfg.Argon2MemoryKiB, cfg.Argon2Time = 64, 1
@@ -229,3 +226,6 @@ func (e *Env) CLI(args ...string) (int, string, string) {
 
 // RoutePatterns lists the "METHOD /path" patterns the running API routes.
 func RoutePatterns(e *Env) []string { return e.App.APIPatterns() }
+
+// PagePatterns lists the "METHOD /path" patterns of the running pages.
+func PagePatterns(e *Env) []string { return e.App.WebPatterns() }

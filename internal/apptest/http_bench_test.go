@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/igny8/igny8/internal/apptest"
-	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -19,7 +18,7 @@ import (
 func BenchmarkListSites(b *testing.B) {
 	for _, bk := range storetest.Backends() {
 		b.Run(bk.Name, func(b *testing.B) {
-			e := apptest.New(b, bk, func(c *config.Config) { c.AuthCacheTTL = config.Default().AuthCacheTTL })
+			e := apptest.New(b, bk)
 			owner := e.SignUp("Bench")
 			db := e.App.DB()
 			if _, err := db.SQL().Exec(db.Rebind(`UPDATE accounts SET plan_id = (SELECT id FROM plans WHERE slug = 'enterprise') WHERE id = ?`), owner.AccountID); err != nil {

@@ -17,7 +17,6 @@ func (e *Env) Exec(q string, args ...any) {
 	if _, err := db.SQL().ExecContext(context.Background(), db.Rebind(q), args...); err != nil {
 		e.T.Fatalf("%s: %v", q, err)
 	}
-	db.Changed()
 }
 
 // Count runs a COUNT query on the env's database.

@@ -45,5 +45,4 @@ func (e *Env) rawExec(q string, args ...any) {
 	if _, err := db.SQL().Exec(db.Rebind(q), args...); err != nil {
 		e.T.Fatalf("%s: %v", q, err)
 	}
-	db.Changed()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -42,7 +43,17 @@ type Keys struct {
 	signing  *igny8.SigningKey
 	verify   map[string]ed25519.PublicKey
 	loadedAt time.Time
+
+	// verified remembers tokens whose signature and claims checked out, until
+	// they expire: a signed token never changes, so this cannot go stale.
+	// What the token's holder may do (user, account, revoked session) is
+	// read fresh on every request by the caller, never from here.
+	vmu      sync.RWMutex
+	verified map[[32]byte]Claims // by SHA-256 of the token
 }
+
+// maxVerified bounds the verified tokens remembered; when full it starts over.
+const maxVerified = 10_000
 
 // NewKeys loads the key set, creating the first key when there is none.
 // ttl is the access token lifetime.
@@ -138,8 +149,32 @@ const ClockSkew = 5 * time.Second
 
 // Verify checks an access token's signature, algorithm, issuer, audience
 // and lifetime (give or take ClockSkew) and returns its claims. Any
-// failure is unauthenticated.
+// failure is unauthenticated. A token that verified is remembered until it
+// expires (see verified).
 func (k *Keys) Verify(ctx context.Context, token string) (*Claims, error) {
+	now := k.now()
+	sum := sha256.Sum256([]byte(token))
+	k.vmu.RLock()
+	c, ok := k.verified[sum]
+	k.vmu.RUnlock()
+	if ok && now.Before(c.ExpiresAt.Time) {
+		return &c, nil
+	}
+	claims, err := k.check(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	k.vmu.Lock()
+	if k.verified == nil || len(k.verified) >= maxVerified {
+		k.verified = make(map[[32]byte]Claims)
+	}
+	k.verified[sum] = *claims
+	k.vmu.Unlock()
+	return claims, nil
+}
+
+// check verifies token's signature and claims.
+func (k *Keys) check(ctx context.Context, token string) (*Claims, error) {
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)

@@ -111,6 +111,15 @@ func TestTokensThatMustNotVerify(t *testing.T) {
 			t.Errorf("%s: Verify = %v, want unauthenticated", name, err)
 		}
 	}
+	// A token verified while valid is remembered, but never past its expiry,
+	// and a copy with another signature is checked on its own.
+	if _, err := k.Verify(context.Background(), good); err != nil {
+		t.Fatalf("good token: %v", err)
+	}
+	resigned := parts[0] + "." + parts[1] + "." + strings.Split(sign(claimsAt(Issuer), kid, otherPriv, jwt.SigningMethodEdDSA), ".")[2]
+	if _, err := k.Verify(context.Background(), resigned); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+		t.Errorf("good claims, other signature: Verify = %v", err)
+	}
 	c.t = c.t.Add(16 * time.Minute) // past the 15-minute lifetime and the 5 s leeway
 	if _, err := k.Verify(context.Background(), good); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 		t.Errorf("expired: Verify = %v", err)

@@ -59,17 +59,12 @@ func errorText(err error) string {
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
 		return msg
 	}
+	// The fields say it all: a detail beside them only sums them up.
 	var parts []string
 	for _, f := range e.Fields {
-		if f.Message == msg {
-			msg = ""
-		}
 		parts = append(parts, f.Field+" "+f.Message)
 	}
-	if msg == "" {
-		return strings.Join(parts, "; ")
-	}
-	return msg + " (" + strings.Join(parts, "; ") + ")"
+	return strings.Join(parts, "; ")
 }
 
 // withConfig binds the database flag (or every serve flag when full) to a

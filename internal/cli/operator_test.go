@@ -195,10 +195,9 @@ func TestAccountsList(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		e := apptest.New(t, b)
 		alice, bob := e.SignUp("Alice Shop"), e.SignUp("Bob")
-		// A name with a tab or a newline stays on its row.
-		if r := e.As(bob.Token, "PATCH", "/api/v1/account", map[string]string{"name": "Bob\tBlog\nTwo"}); r.Status != http.StatusOK {
-			t.Fatalf("rename: %s", r)
-		}
+		// A name with a tab or a newline (the API refuses them, but rows
+		// written before it did may hold one) stays on its row.
+		e.Exec(`UPDATE accounts SET name = ? WHERE id = ?`, "Bob\tBlog\nTwo", bob.AccountID)
 		if code, _, errOut := e.CLI("accounts", "suspend", bob.AccountID, "--reason", "chargeback"); code != 0 {
 			t.Fatalf("suspend: %q", errOut)
 		}

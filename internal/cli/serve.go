@@ -86,14 +86,13 @@ func (s *App) Handler() http.Handler {
 	h := s.apiHandler()
 	h.Register(mux)
 	s.webHandler().Register(mux)
-	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), httpx.SecurityHeaders(s.cfg.TrustProxy, h.GuardPages(mux)))
+	return httpx.Middleware(s.log, httpx.NewMetrics(s.reg), httpx.SecurityHeaders(s.cfg.TrustProxy, mux))
 }
 
 func (e *env) serve(ctx context.Context, cfg *config.Config) error {
-	// The access log writes a line per request: batch them (see LogBuffer).
-	logOut := httpx.NewLogBuffer(e.stderr, 100*time.Millisecond, 32<<10)
-	defer logOut.Close()
-	log := slog.New(logOut.Urgent(newLogger(cfg, logOut).Handler()))
+	// Every log line, the access log's included, is written as it comes
+	// (one write each), so that none is lost when the process dies.
+	log := newLogger(cfg, e.stderr)
 	tuneGC(cfg)
 	s, err := NewApp(ctx, cfg, log)
 	if err != nil {
@@ -155,7 +154,6 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		passwords: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 1}}, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
 		reg: prometheus.NewRegistry()}
 	s.store.SetRetention(cfg.Retention)
-	s.store.CacheSites(cfg.SitesCacheTTL, log)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -180,7 +178,6 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	if db.ReadSQL() != db.SQL() {
 		s.reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "igny8_read"))
 	}
-	s.reg.MustRegister(sitesCacheCollectors(s.store)...)
 	if cfg.Throttle == "on" {
 		if s.throttle, err = throttle.New(ctx, throttle.Options{RedisURL: cfg.RedisURL, Logger: log}); err != nil {
 			db.Close()
@@ -213,7 +210,7 @@ func (s *App) apiHandler() *api.Handler {
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
-		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(), SupportEmail: s.cfg.SupportEmail, AuthCacheTTL: s.cfg.AuthCacheTTL, PublicURL: s.cfg.PublicURL},
+		Config:          api.Config{TrialDays: s.cfg.TrialDays, TrustProxyHeaders: s.cfg.TrustProxy, RefreshTTL: s.cfg.RefreshTTL, Bank: s.bankAccount(), SupportEmail: s.cfg.SupportEmail, PublicURL: s.cfg.PublicURL},
 		Billing:         s.store,
 		AdminBilling:    s.admin,
 		Sites:           s.store,
@@ -302,6 +299,9 @@ func (s *App) failStaleOperations(ctx context.Context) {
 // APIPatterns lists the "METHOD /path" patterns of the API's router.
 func (s *App) APIPatterns() []string { return s.apiHandler().Patterns() }
 
+// WebPatterns lists the "METHOD /path" patterns of the pages.
+func (s *App) WebPatterns() []string { return s.webHandler().Patterns() }
+
 // tuneGC applies the collector settings of serve. Most of a request's
 // garbage dies young and the live heap is a few MB, so collecting less
 // often saves much CPU; the soft limit keeps the heap (argon2id buffers
@@ -312,21 +312,5 @@ func tuneGC(cfg *config.Config) {
 	}
 	if cfg.MemoryLimitMiB > 0 {
 		debug.SetMemoryLimit(int64(cfg.MemoryLimitMiB) << 20)
-	}
-}
-
-// sitesCacheCollectors exports the site cache's counters.
-func sitesCacheCollectors(st *sqlstore.Store) []prometheus.Collector {
-	counter := func(name, help string, v func(sqlstore.SitesCacheStats) uint64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-			func() float64 { return float64(v(st.SitesCacheStats())) })
-	}
-	return []prometheus.Collector{
-		counter("igny8_sites_cache_hits_total", "Site lists served from the in-memory site cache.",
-			func(s sqlstore.SitesCacheStats) uint64 { return s.Hits }),
-		counter("igny8_sites_cache_misses_total", "Site lists for which an account's sites were read into the cache.",
-			func(s sqlstore.SitesCacheStats) uint64 { return s.Misses }),
-		counter("igny8_sites_cache_bypasses_total", "Cacheable site lists read from the database: the PostgreSQL listener was down or the account is not cached.",
-			func(s sqlstore.SitesCacheStats) uint64 { return s.Bypasses }),
 	}
 }

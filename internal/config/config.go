@@ -40,11 +40,6 @@ type Config struct {
 	Argon2MemoryKiB uint32
 	Argon2Time      uint32
 	JobInterval     time.Duration
-	// AuthCacheTTL is how long a resolved credential is reused (0: off).
-	AuthCacheTTL time.Duration
-	// SitesCacheTTL is how long a cached list of an account's live sites
-	// is reused at most (0: off).
-	SitesCacheTTL time.Duration
 	// PprofAddr, when set, serves net/http/pprof on its own listener.
 	PprofAddr string
 	// GCPercent and MemoryLimitMiB tune the Go garbage collector of serve:
@@ -86,7 +81,7 @@ func Default() Config {
 		DrainTimeout: 15 * time.Second, TrialDays: 14, GraceDays: 7, Retention: 30 * 24 * time.Hour,
 		Argon2MemoryKiB: 19 * 1024, Argon2Time: 2,
 		AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, JobInterval: time.Minute,
-		AuthCacheTTL: 2 * time.Second, SitesCacheTTL: 2 * time.Second, GCPercent: 400, MemoryLimitMiB: 48,
+		GCPercent: 400, MemoryLimitMiB: 48,
 		BankBeneficiary: "igny8 Ltd", BankIBAN: "GB00 IGNY 0000 0000 0000 00", BankBIC: "IGNYGB2L", BankName: "Example Bank",
 		SupportEmail: igny8.DefaultSupportEmail,
 		AIModel:      "gpt-4o-mini", AITimeout: 60 * time.Second,
@@ -146,10 +141,6 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.Uint32Var(&c.Argon2MemoryKiB, "argon2-memory", c.Argon2MemoryKiB, "argon2id memory cost of new password hashes, in KiB")
 	fs.Uint32Var(&c.Argon2Time, "argon2-time", c.Argon2Time, "argon2id passes of new password hashes")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take the client address from X-Forwarded-For (only behind a proxy you run)")
-	fs.DurationVar(&c.AuthCacheTTL, "auth-cache-ttl", c.AuthCacheTTL, "how long a resolved credential is reused before its user, key and account are read again (0: never; at most 4s, so a suspension reaches every instance within 5s)")
-	fs.DurationVar(&c.SitesCacheTTL, "sites-cache-ttl", c.SitesCacheTTL, "how long an account's live sites are served from memory "+
-		"before they are read again; this instance's writes show at once and, on PostgreSQL, other instances' when notified, so "+
-		"it bounds only what no notification reports, e.g. the CLI writing a SQLite file (0: off; at most 10s)")
 	fs.IntVar(&c.GCPercent, "gc-percent", c.GCPercent, "Go garbage collector target percent for serve (0: keep GOGC)")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", c.MemoryLimitMiB, "soft memory limit of serve in MiB; the collector works harder near it (0: keep GOMEMLIMIT)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "address of a separate listener serving /debug/pprof (empty: off; never expose it publicly)")
@@ -200,11 +191,6 @@ func ApplyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 // AI operation's provider call must end well inside it.
 const WriteTimeout = 90 * time.Second
 
-// MaxSitesCacheTTL bounds --sites-cache-ttl: how stale a site list may be
-// on SQLite after another process (the CLI) changed it, or on PostgreSQL
-// when a notification is lost unnoticed.
-const MaxSitesCacheTTL = 10 * time.Second
-
 // Validate checks values that flags alone cannot.
 func (c *Config) Validate() error {
 	if c.Throttle != "on" && c.Throttle != "off" {
@@ -223,14 +209,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--ai-timeout must be between 1s and %s (the answer must be written within %s), not %s",
 			maxAI, WriteTimeout, c.AITimeout)
 	}
-	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > 4*time.Second {
-		return fmt.Errorf("--auth-cache-ttl must be between 0 and 4s, not %s", c.AuthCacheTTL)
-	}
 	if err := c.validateMail(); err != nil {
 		return err
-	}
-	if c.SitesCacheTTL < 0 || c.SitesCacheTTL > MaxSitesCacheTTL {
-		return fmt.Errorf("--sites-cache-ttl must be between 0 and %s, not %s", MaxSitesCacheTTL, c.SitesCacheTTL)
 	}
 	return nil
 }

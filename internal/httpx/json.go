@@ -99,8 +99,7 @@ func badRequest(msg, field string) error {
 // an encoding error is returned with the response untouched and the caller
 // can still answer a problem. A failed write means the client went away
 // after the status went out: no answer can follow, so it is not an error
-// for the caller to report. Values that are an igny8.JSONAppender encode
-// themselves without reflection.
+// for the caller to report.
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	buf := jsonBufs.Get().(*jsonBuf)
 	defer buf.release()
@@ -143,15 +142,6 @@ func (buf *jsonBuf) Write(p []byte) (int, error) {
 // encode replaces the buffer's bytes with v's JSON and a newline.
 func (buf *jsonBuf) encode(v any) error {
 	buf.b = buf.b[:0]
-	if a, ok := v.(igny8.JSONAppender); ok {
-		b, err := a.AppendJSON(buf.b)
-		buf.b = b
-		if err != nil {
-			return err
-		}
-		buf.b = append(buf.b, '\n')
-		return nil
-	}
 	return buf.enc.Encode(v)
 }
 

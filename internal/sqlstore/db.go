@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,19 +39,6 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
-	// rebound caches rebind's answers on PostgreSQL (query text -> text).
-	rebound     sync.Map
-	reboundSize atomic.Int32
-	// dsn is what Open was given; the sites listener connects with it.
-	dsn string
-	// gen is the change generation: it moves after every commit of a
-	// write transaction (inTxOnce), on Changed, and on every notification
-	// of the sites listener. A cached read is reused only while it has not
-	// moved since the read began (see sitecache.go).
-	gen atomic.Uint64
-	// watch is the PostgreSQL sites listener, once started (sitewatch.go).
-	watchOnce sync.Once
-	watch     atomic.Pointer[sitesWatch]
 	// mail is how messages are made (SetMail); nil makes none.
 	mail atomic.Pointer[mailSettings]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
@@ -72,7 +58,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 16
 	}
-	db := &DB{dsn: dsn, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db := &DB{Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
@@ -132,11 +118,8 @@ func (db *DB) openSQLite(dsn string, readers int) error {
 	return nil
 }
 
-// Close stops the sites listener and releases every connection.
+// Close releases every connection.
 func (db *DB) Close() error {
-	if w := db.watch.Load(); w != nil {
-		w.stop()
-	}
 	if db.stmts != nil {
 		db.stmts.close()
 	}
@@ -161,12 +144,6 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
 }
 
-// Changed tells the caches of db that rows changed outside its write
-// transactions (raw SQL written by tests and maintenance code), as every
-// commit through InTx does. Changes made through another handle or
-// process are seen by notification (PostgreSQL) or within the cache TTL.
-func (db *DB) Changed() { db.gen.Add(1) }
-
 // newID returns a new opaque, time-ordered id (UUIDv7).
 func newID() string {
 	return uuid.Must(uuid.NewV7()).String()
@@ -178,38 +155,26 @@ func NewID() string { return newID() }
 // Rebind is rebind for tests and maintenance code that write raw SQL.
 func (db *DB) Rebind(q string) string { return db.rebind(q) }
 
-// maxRebound bounds the rebind cache. The store's queries are constants
-// and a few filter combinations; the bound only guards against a caller
-// that builds unboundedly many texts.
-const maxRebound = 4096
-
 // rebind turns the ? placeholders of q into PostgreSQL's $1, $2, ...
-// Answers are cached: the same texts come back on every request.
 func (db *DB) rebind(q string) string {
-	if db.dialect != Postgres {
+	if db.dialect != Postgres || strings.IndexByte(q, '?') < 0 {
 		return q
 	}
-	if r, ok := db.rebound.Load(q); ok {
-		return r.(string)
-	}
-	b := make([]byte, 0, len(q)+8)
+	var b strings.Builder
+	b.Grow(len(q) + 2*strings.Count(q, "?"))
 	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b = append(b, '$')
-			b = strconv.AppendInt(b, int64(n), 10)
-			continue
+	for {
+		i := strings.IndexByte(q, '?')
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
 		}
-		b = append(b, q[i])
+		n++
+		b.WriteString(q[:i])
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		q = q[i+1:]
 	}
-	r := string(b)
-	if db.reboundSize.Load() < maxRebound {
-		if _, loaded := db.rebound.LoadOrStore(q, r); !loaded {
-			db.reboundSize.Add(1)
-		}
-	}
-	return r
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
@@ -290,13 +255,7 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	err = sqlTx.Commit()
-	// Even a failed commit may have committed (a connection lost while
-	// waiting for its answer), so the generation moves either way, before
-	// the caller learns the outcome: a read that starts after this returns
-	// does not reuse what was read before.
-	db.gen.Add(1)
-	if err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
 	for _, f := range tx.afterCommit {

@@ -31,20 +31,3 @@ var TimestampSelects = map[string]string{
 	"credits":     `SELECT ` + creditTxColumns + ` FROM credit_transactions`,
 	"site access": `SELECT ` + siteAccessColumns + ` FROM site_user_access g JOIN users u ON u.id = g.user_id`,
 }
-
-// SitesListenerPID is the backend pid of db's sites listener while it
-// listens, else 0.
-func (db *DB) SitesListenerPID() uint32 {
-	if w := db.watch.Load(); w != nil && w.listening.Load() {
-		return w.pid.Load()
-	}
-	return 0
-}
-
-// SitesFresh reports whether db's site cache may be used (sitesFresh).
-func (db *DB) SitesFresh() bool { return db.sitesFresh() }
-
-// SetSitesCacheBounds shrinks the site cache of s, for the eviction tests.
-func (s *Store) SetSitesCacheBounds(accounts, total int) {
-	s.sites.maxAccounts, s.sites.maxTotal = accounts, total
-}

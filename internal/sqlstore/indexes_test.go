@@ -182,8 +182,12 @@ var planCases = []planCase{
 		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
 	{"RemoveUser (web sessions)", lookup, `UPDATE web_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
 		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
-	{"WebSessionByHash", lookup, `SELECT id, user_id, csrf_token, expires_at, created_at FROM web_sessions
-		WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`,
+	{"WebSessionByHash", lookup, `SELECT ws.id, ws.user_id, ws.csrf_token, ws.expires_at, ws.created_at,
+		u.email, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at
+		FROM web_sessions ws JOIN users u ON u.id = ws.user_id
+		LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
+		WHERE ws.token_hash = ? AND ws.revoked_at IS NULL AND ws.expires_at > ?
+		AND u.deleted_at IS NULL AND u.is_active = TRUE`,
 		func(fx *tenantsFx) []any { return []any{"ws-0-1", fx.now} }},
 
 	// Credits, usage and AI operations (ledger*.go, operations*.go).

@@ -29,7 +29,7 @@ func (db *DB) migrator(ctx context.Context) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []goose.ProviderOption{goose.WithGoMigrations(sitesNotifyMigration(db.dialect))}
+	opts := []goose.ProviderOption{goose.WithGoMigrations(sitesNotifyMigration(db.dialect), sitesNotifyDropMigration(db.dialect))}
 	dialect := database.DialectSQLite3
 	if db.dialect == Postgres {
 		dialect = database.DialectPostgres

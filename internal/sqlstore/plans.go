@@ -115,6 +115,11 @@ func upsertPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) 
 	return planBySlug(ctx, tx.conn, p.Slug)
 }
 
+// maxPlanLimit bounds a plan's counted limits (sites, users, sectors per
+// site, requests per minute): far above any real plan, and within the
+// columns' INTEGER range on both databases.
+const maxPlanLimit = 1_000_000
+
 func validatePlan(p *igny8.Plan) error {
 	var fields []igny8.FieldError
 	add := func(f, m string) { fields = append(fields, igny8.FieldError{Field: f, Message: m}) }
@@ -134,18 +139,15 @@ func validatePlan(p *igny8.Plan) error {
 	if p.IncludedCredits < 0 {
 		add("included_credits", "must not be negative")
 	}
-	if p.MaxSites < 0 {
-		add("max_sites", "must not be negative")
+	limit := func(f string, v, min int) {
+		if v < min || v > maxPlanLimit {
+			add(f, fmt.Sprintf("must be between %d and %d", min, maxPlanLimit))
+		}
 	}
-	if p.MaxUsers < 1 {
-		add("max_users", "must be at least 1")
-	}
-	if p.MaxSectorsPerSite < 0 {
-		add("max_sectors_per_site", "must not be negative")
-	}
-	if p.APIRequestsPerMinute < 1 {
-		add("api_requests_per_minute", "must be at least 1")
-	}
+	limit("max_sites", p.MaxSites, 0)
+	limit("max_users", p.MaxUsers, 1)
+	limit("max_sectors_per_site", p.MaxSectorsPerSite, 0)
+	limit("api_requests_per_minute", p.APIRequestsPerMinute, 1)
 	if len(fields) > 0 {
 		return igny8.Invalid("The plan is not valid.", fields...)
 	}

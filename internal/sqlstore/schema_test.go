@@ -180,3 +180,40 @@ func TestTimesRoundTripInUTC(t *testing.T) {
 		}
 	})
 }
+
+// TestSitesTriggerDropped: migration 00090 takes away the NOTIFY trigger
+// that 00080 put on sites (nothing listens for it), and rolling 00090 back
+// puts it back, so a database at either version migrates both ways.
+func TestSitesTriggerDropped(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		ctx := context.Background()
+		db := b.Open(t)
+		if db.Dialect() != sqlstore.Postgres {
+			return // SQLite never had the trigger; both versions only record themselves
+		}
+		triggers := func() int {
+			var n int
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+				WHERE c.relname = 'sites' AND c.relnamespace = current_schema()::regnamespace AND t.tgname = 'sites_changed'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := triggers(); n != 0 {
+			t.Fatalf("after Migrate, sites has %d sites_changed triggers, want 0", n)
+		}
+		if err := db.MigrateDown(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if n := triggers(); n != 1 {
+			t.Fatalf("after rolling back 00090, sites has %d sites_changed triggers, want 1", n)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := triggers(); n != 0 {
+			t.Fatalf("after migrating up again, sites has %d sites_changed triggers, want 0", n)
+		}
+	})
+}

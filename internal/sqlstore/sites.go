@@ -228,33 +228,18 @@ func checkIndustry(ctx context.Context, c conn, id *string) error {
 	return nil
 }
 
-// Site returns one live site the principal may see, from the site cache
-// when it can answer. Errors: see igny8.SiteService.
+// Site returns one live site the principal may see. Errors: see
+// igny8.SiteService.
 func (s *Store) Site(ctx context.Context, id string) (*igny8.Site, error) {
 	p, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err
 	}
-	// Only a site found in a cached list is answered from memory: a miss
-	// reads the one row (no refill of the whole list), and so does an id
-	// the list lacks, which another instance may have just created.
-	if canonicalID(id) {
-		sites, ok, err := s.cachedSites(ctx, p, false)
-		if err != nil {
-			return nil, err
-		}
-		if i, found := findSite(sites, id); ok && found {
-			site := copySite(&sites[i])
-			return &site, nil
-		}
-	}
 	return visibleSite(ctx, s.db.reader(), p, id, false)
 }
 
 // ListSites pages through the live sites the principal may see, oldest
-// first (ids are time-ordered). Lists of owners, admins and site-bound
-// keys without a text search come from the site cache when it is on
-// (sitecache.go), with the same answers. Errors: see igny8.SiteService.
+// first (ids are time-ordered). Errors: see igny8.SiteService.
 func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.PageRequest) (*igny8.Page[igny8.Site], error) {
 	p, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
@@ -264,15 +249,6 @@ func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.Page
 	after, err := decodeSitesCursor(pr.Cursor)
 	if err != nil {
 		return nil, err
-	}
-	if !f.Deleted && strings.TrimSpace(f.Q) == "" && (after == "" || canonicalID(after)) {
-		sites, ok, err := s.cachedSites(ctx, p, true)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return cachedSitesPage(sites, f, after, pr.Limit), nil
-		}
 	}
 	vis, args := siteVisibility(p)
 	live := `s.deleted_at IS NULL`

@@ -27,8 +27,6 @@ type Store struct {
 	// afterLimitCheck, when set by a test, runs between a plan-limit check
 	// and the insert it guards, to widen the window a race would need.
 	afterLimitCheck func()
-	// sites, when set (CacheSites), serves the hot site lists from memory.
-	sites *siteCache
 }
 
 // NewStore returns the services backed by db.

@@ -41,22 +41,37 @@ func (s *Store) CreateWebSession(ctx context.Context, userID, tokenHash, csrfTok
 // Errors: unauthenticated.
 func (s *Store) WebSessionByHash(ctx context.Context, tokenHash string) (*igny8.Principal, igny8.GateInput, *igny8.WebSession, error) {
 	var ws igny8.WebSession
-	err := s.db.reader().queryRow(ctx, `SELECT id, user_id, csrf_token, expires_at, created_at FROM web_sessions
-		WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`, tokenHash, s.db.Now()).
-		Scan(&ws.ID, &ws.UserID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt)
+	var p igny8.Principal
+	var g igny8.GateInput
+	var accountID, status *string
+	var planActive *bool
+	var deleted *time.Time
+	var rate *int
+	err := s.db.reader().queryRow(ctx, webSessionPrincipalQuery, tokenHash, s.db.Now()).
+		Scan(&ws.ID, &ws.UserID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt,
+			&p.Email, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.GateInput{}, nil, igny8.Errorf(igny8.EUnauthenticated, "Your session has ended; log in again.")
 	}
 	if err != nil {
 		return nil, igny8.GateInput{}, nil, translate(err)
 	}
-	p, gate, err := s.PrincipalForUser(ctx, ws.UserID)
-	if err != nil {
-		return nil, gate, nil, err
+	if accountID != nil {
+		p.AccountID, g.Status, g.PlanActive, g.Deleted = *accountID, *status, *planActive, deleted != nil
+		g.APIRequestsPerMinute = *rate
 	}
-	p.Kind, p.SessionID = igny8.CredentialSession, ws.ID
-	return p, gate, &ws, nil
+	p.UserID, p.Kind, p.SessionID = ws.UserID, igny8.CredentialSession, ws.ID
+	return &p, g, &ws, nil
 }
+
+// webSessionPrincipalQuery reads a live web session with its live user and
+// the account's gate input, in one indexed read (token_hash is unique).
+const webSessionPrincipalQuery = `SELECT ws.id, ws.user_id, ws.csrf_token, ws.expires_at, ws.created_at,
+	u.email, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at
+	FROM web_sessions ws JOIN users u ON u.id = ws.user_id
+	LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
+	WHERE ws.token_hash = ? AND ws.revoked_at IS NULL AND ws.expires_at > ?
+	AND u.deleted_at IS NULL AND u.is_active = TRUE`
 
 // RevokeWebSession ends the session stored under tokenHash; an unknown or
 // already revoked session is left as it is.

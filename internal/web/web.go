@@ -113,6 +113,16 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("/", h.wrap(page{path: "/", h: h.notFound}))
 }
 
+// Patterns lists the "METHOD /path" patterns of the pages (the tests walk
+// them).
+func (h *Handler) Patterns() []string {
+	var out []string
+	for _, rt := range h.routes() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
 // ServeHTTP serves the pages alone (tests).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
