@@ -24,9 +24,12 @@ func TestKeptMailListedByTheCLI(t *testing.T) {
 		t.Parallel()
 		e := apptest.New(t, be, func(c *config.Config) { c.Addr = ":9191" })
 		owner := e.SignUp("Kept Co")
-		if r := e.As(owner.Token, "POST", "/api/v1/billing/checkout", map[string]string{"plan": "starter", "payment_method": "bank_transfer"}); r.Status != http.StatusCreated && r.Status != http.StatusOK {
+		r := e.As(owner.Token, "POST", "/api/v1/billing/checkout", map[string]string{"plan": "starter", "payment_method": "bank_transfer"})
+		if r.Status != http.StatusCreated && r.Status != http.StatusOK {
 			t.Fatalf("checkout: %s", r)
 		}
+		var pay struct{ Payment struct{ Reference string } }
+		r.JSON(t, &pay)
 		code, out, errOut := e.CLI("mail", "list")
 		if code != 0 {
 			t.Fatal(errOut)
@@ -43,6 +46,26 @@ func TestKeptMailListedByTheCLI(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Fatalf("mail show lacks %q:\n%s", want, out)
 			}
+		}
+		// A confirmation by the CLI queues its receipt for the running serve,
+		// with links on the --public-url it was given.
+		if code, _, errOut := e.CLI("billing", "confirm", pay.Payment.Reference, "--public-url", "https://ops.igny8.test"); code != 0 {
+			t.Fatal(errOut)
+		}
+		_, out, _ = e.CLI("mail", "list", "--state", "queued")
+		q := regexp.MustCompile(`(?m)^([0-9a-f-]{36})\s+\S+\s+queued\s+` + regexp.QuoteMeta(owner.Email) + `\s+Receipt for Starter`).FindStringSubmatch(out)
+		if q == nil {
+			t.Fatalf("no queued receipt:\n%s", out)
+		}
+		if _, out, _ = e.CLI("mail", "show", q[1]); !strings.Contains(out, "https://ops.igny8.test/billing") {
+			t.Fatalf("receipt links:\n%s", out)
+		}
+		// This serve has no mail server: it keeps what the CLI queued.
+		if n, err := e.App.DeliverMail(context.Background()); err != nil || n != 1 {
+			t.Fatalf("kept %d (%v), want the receipt", n, err)
+		}
+		if _, out, _ = e.CLI("mail", "show", q[1]); !strings.Contains(out, "State: kept") {
+			t.Fatalf("the receipt is not kept:\n%s", out)
 		}
 		if code, _, errOut := e.CLI("mail", "show", "no-such-id"); code == 0 || !strings.Contains(errOut, "not found") && !strings.Contains(errOut, "Message") {
 			t.Fatalf("unknown id: %d %s", code, errOut)
