@@ -143,3 +143,14 @@ func CheckGate(g GateInput, now time.Time) error {
 	}
 	return nil
 }
+
+// OwnerMayPay reports whether p, refused by the account gate with refusal,
+// may still reach billing (and their profile, their account and logging
+// out), so that they can pay or choose another plan: the owner, logged in
+// as a person, of an account that is suspended or whose plan was retired.
+// Members, API keys and cancelled accounts stay refused. Every surface (the
+// API's gate, the pages' gate, login) asks this one rule.
+func OwnerMayPay(p *Principal, refusal error) bool {
+	code := ErrorCode(refusal)
+	return p != nil && p.Role == RoleOwner && p.IsPerson() && (code == EAccountSuspended || code == EPlanInactive)
+}

@@ -66,8 +66,8 @@ type SignUp struct {
 }
 
 // Check trims the name and normalizes the email, and lists what is wrong
-// with either (the password rule is the caller's: it needs the list of
-// common passwords).
+// with either (the password rule, PasswordFault, is the caller's: the
+// store never sees the password).
 func (in *SignUp) Check() []FieldError {
 	in.Name = TrimName(in.Name)
 	in.Email = NormalizeEmail(in.Email)

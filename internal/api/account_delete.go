@@ -32,19 +32,9 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
-	user, err := h.Identity.CurrentUser(r.Context())
+	user, err := h.Flow.ConfirmPassword(r.Context(), in.Password)
 	if err != nil {
 		return err
-	}
-	if err := h.chargeEmail(w, r, user.Email); err != nil {
-		return err
-	}
-	creds, err := h.Identity.CredentialsByEmail(r.Context(), user.Email)
-	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
-		return err
-	}
-	if err != nil || creds.User.ID != user.ID || !h.Passwords.Check(creds.PasswordHash, in.Password) {
-		return igny8.InvalidField("password", "is not your password")
 	}
 	if err := h.AccountDeletion.DeleteAccount(r.Context()); err != nil {
 		return err

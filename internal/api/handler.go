@@ -13,6 +13,7 @@ import (
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -38,14 +39,6 @@ type Secrets interface {
 	ParseAPIKey(key string) (prefix, hash string, ok bool)
 }
 
-// Passwords hashes and checks passwords (internal/auth).
-type Passwords interface {
-	Hash(password string) (string, error)
-	Check(hash, password string) bool
-	// CheckNoUser spends the time of a check for an unknown user.
-	CheckNoUser(password string)
-}
-
 // Deps are the services the API is built on. Every field but the optional
 // ones must be set.
 type Deps struct {
@@ -59,7 +52,6 @@ type Deps struct {
 	AI          igny8.AIService
 	AdminLedger igny8.AdminLedgerService
 	Tokens      Tokens
-	Passwords   Passwords
 	// Billing is the owner's billing, AdminBilling the administrators'.
 	Billing      igny8.BillingService
 	AdminBilling igny8.AdminBillingService
@@ -74,6 +66,9 @@ type Deps struct {
 	// deleted accounts (admin).
 	AccountDeletion igny8.AccountDeletion
 	Retention       igny8.RetentionAdmin
+	// Flow runs sign-up, login, refresh, logout, invitations and ownership
+	// transfer, the workflows the pages share (internal/workflow).
+	Flow *workflow.Service
 	// WebSessions resolves the web app's session cookie (optional).
 	WebSessions igny8.WebSessionService
 	// Limiter throttles requests; nil turns throttling off.
@@ -91,19 +86,10 @@ type Deps struct {
 
 // Config holds the API's tunables.
 type Config struct {
-	TrialDays int
-	// RefreshTTL is the lifetime of a refresh token (default 30 days).
-	RefreshTTL time.Duration
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
 	// Bank is where bank transfers go, shown with pending payments.
 	Bank igny8.BankAccount
-	// SupportEmail is named in refusals of accounts suspended or cancelled
-	// by igny8.
-	SupportEmail string
-	// PublicURL, when set, is the base of the invitation links answered
-	// to the inviter (the same as in the e-mail).
-	PublicURL string
 }
 
 // Handler serves the API.
@@ -120,12 +106,6 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
-	}
-	if deps.Config.TrialDays == 0 {
-		deps.Config.TrialDays = 14
-	}
-	if deps.Config.RefreshTTL == 0 {
-		deps.Config.RefreshTTL = 30 * 24 * time.Hour
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
 	h.routes = h.allRoutes()

@@ -1,15 +1,13 @@
 package api
 
 import (
-	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/workflow"
 )
 
 // dispatch serves one path: it picks the route for the method, or answers
@@ -52,6 +50,11 @@ func (h *Handler) wrap(rt route) http.Handler {
 }
 
 func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *http.Request) error {
+	if h.Limiter != nil && !rt.unthrottled {
+		// Every budget the request spends, here or in a workflow, is
+		// answered in the RateLimit headers.
+		r = r.WithContext(workflow.WithRateReport(r.Context(), func(d igny8.RateDecision) { setRateHeaders(w, d) }))
+	}
 	var p *igny8.Principal
 	var gate igny8.GateInput
 	if rt.access != public {
@@ -98,51 +101,36 @@ var errNoLogin = igny8.Errorf(igny8.EForbidden, "API keys have no login.")
 // checkGate applies the one account gate to principals of an account. The
 // owner of a suspended account, or of one whose plan was retired, may
 // still reach the routes marked suspendedOwner (their profile, their
-// account, billing) so that they can pay or choose another plan.
+// account, billing) so that they can pay or choose another plan
+// (igny8.OwnerMayPay).
 func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) error {
 	if p.AccountID == "" {
 		return nil
 	}
-	err := igny8.CheckGate(gate, h.Now())
-	code := igny8.ErrorCode(err)
-	if err != nil && rt.suspendedOwner && p.Role == igny8.RoleOwner && p.IsPerson() &&
-		(code == igny8.EAccountSuspended || code == igny8.EPlanInactive) {
+	err := h.Flow.Refusal(gate)
+	if err != nil && rt.suspendedOwner && igny8.OwnerMayPay(p, err) {
 		return nil
 	}
-	return igny8.WithSupportContact(err, h.Config.SupportEmail)
+	return err
 }
 
 // throttle charges the request to its budget: the account for
-// authenticated requests, the client IP otherwise; unthrottled routes
-// (health, readiness, metrics) are free. It sets the RateLimit
-// headers and answers 429 rate_limited when the budget is spent.
+// authenticated requests, the client IP otherwise (the auth budget of
+// the address for sign-up, login, refresh and invitations, shared with
+// the pages); unthrottled routes (health, readiness, metrics) are free.
+// It sets the RateLimit headers and answers 429 rate_limited when the
+// budget is spent.
 func (h *Handler) throttle(rt route, w http.ResponseWriter, r *http.Request, p *igny8.Principal, gate igny8.GateInput) error {
 	if h.Limiter == nil || rt.unthrottled {
 		return nil
 	}
+	if rt.scope == igny8.ScopeAuth {
+		return h.Flow.ChargeAddress(r.Context(), httpx.ClientIP(r, h.Config.TrustProxyHeaders))
+	}
 	key, rate := h.budget(rt, r, p, gate)
 	// The rate is part of the key: a plan change starts a budget at the new
 	// rate instead of carrying over a schedule made for the old one.
-	return h.charge(w, r, key+":"+strconv.Itoa(rate.PerMinute), rate)
-}
-
-// charge spends one request of key's budget.
-func (h *Handler) charge(w http.ResponseWriter, r *http.Request, key string, rate igny8.Rate) error {
-	if h.Limiter == nil {
-		return nil
-	}
-	d, err := h.Limiter.Allow(r.Context(), key, rate)
-	if err != nil {
-		h.Logger.WarnContext(r.Context(), "throttle unavailable", "err", err.Error())
-		return nil
-	}
-	setRateHeaders(w, d)
-	if d.Allowed {
-		return nil
-	}
-	retry := ceilSeconds(d.RetryAfter)
-	return &igny8.Error{Code: igny8.ERateLimited, Message: "Too many requests; retry after " + igny8.Plural(retry, "second") + ".",
-		Extra: map[string]any{"retry_after": retry}}
+	return h.Flow.Charge(r.Context(), key+":"+strconv.Itoa(rate.PerMinute), rate)
 }
 
 // setRateHeaders reports d in the RateLimit headers. A request charged to
@@ -155,24 +143,15 @@ func setRateHeaders(w http.ResponseWriter, d igny8.RateDecision) {
 	}
 	w.Header().Set("RateLimit-Limit", strconv.Itoa(d.Limit))
 	w.Header().Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	w.Header().Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.ResetAfter)))
-}
-
-func ceilSeconds(d time.Duration) int {
-	if d <= 0 {
-		return 0
-	}
-	return int(math.Ceil(d.Seconds()))
+	w.Header().Set("RateLimit-Reset", strconv.Itoa(workflow.CeilSeconds(d.ResetAfter)))
 }
 
 // budget picks the throttle key and rate of a request: every credential of
 // an account shares the account's budget per scope.
 func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate igny8.GateInput) (key string, rate igny8.Rate) {
 	switch {
-	case rt.scope == igny8.ScopeAuth:
-		return igny8.IPKey(igny8.ScopeAuth, h.clientIP(r)), igny8.RateFor(igny8.ScopeAuth, 0)
 	case p == nil:
-		return igny8.IPKey(igny8.ScopeAnon, h.clientIP(r)), igny8.RateFor(igny8.ScopeAnon, 0)
+		return igny8.IPKey(igny8.ScopeAnon, httpx.ClientIP(r, h.Config.TrustProxyHeaders)), igny8.RateFor(igny8.ScopeAnon, 0)
 	case p.AccountID == "":
 		return igny8.Key(igny8.ScopeAdmin, igny8.KindUser, p.UserID), igny8.RateFor(igny8.ScopeAdmin, 0)
 	case rt.scope == igny8.ScopeAI:
@@ -180,23 +159,4 @@ func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate ign
 	default:
 		return igny8.Key(igny8.ScopeAPI, igny8.KindAccount, p.AccountID), igny8.RateFor(igny8.ScopeAPI, gate.APIRequestsPerMinute)
 	}
-}
-
-// clientIP is the address the request came from. Behind a trusted proxy it
-// is the rightmost X-Forwarded-For entry: the one that proxy added, which
-// the client cannot choose (entries to its left can be forged).
-func (h *Handler) clientIP(r *http.Request) string {
-	if h.Config.TrustProxyHeaders {
-		if xff := strings.Join(r.Header.Values("X-Forwarded-For"), ","); xff != "" {
-			last := xff[strings.LastIndexByte(xff, ',')+1:]
-			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -2,9 +2,7 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
@@ -82,43 +80,21 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
-	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.InviteUser(r.Context(), in, token, hash)
+	// The link is a bearer credential: the inviter gets it once, in this
+	// answer, and the log never sees it.
+	inv, err := h.Flow.Invite(r.Context(), in, httpx.Origin(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return err
 	}
-	link := h.inviteURL(r, token)
-	// The link is a bearer credential: the inviter gets it once, in this
-	// answer, and the log never sees it.
-	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID,
-		"account_id", igny8.PrincipalFrom(r.Context()).AccountID)
-	return httpx.WriteJSON(w, http.StatusCreated, invitationResponse{Invitation: inv, Token: token, URL: link})
+	return httpx.WriteJSON(w, http.StatusCreated, invitationResponse{Invitation: inv.Invitation, Token: inv.Token, URL: inv.Link})
 }
 
 func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request) error {
-	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.ResendInvitation(r.Context(), r.PathValue("id"), token, hash)
+	inv, err := h.Flow.ResendInvitation(r.Context(), r.PathValue("id"), httpx.Origin(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return err
 	}
-	h.Logger.InfoContext(r.Context(), "invitation resent", "invitation_id", inv.ID,
-		"account_id", igny8.PrincipalFrom(r.Context()).AccountID)
-	return httpx.WriteJSON(w, http.StatusOK, invitationResponse{Invitation: inv, Token: token, URL: h.inviteURL(r, token)})
-}
-
-// inviteURL is the web page where an invitation is accepted: on the
-// public URL when one is configured (as in the e-mail), else on the host
-// the inviter used.
-func (h *Handler) inviteURL(r *http.Request, token string) string {
-	if h.Config.PublicURL != "" {
-		return strings.TrimRight(h.Config.PublicURL, "/") + "/accept-invite?" + url.Values{"token": {token}}.Encode()
-	}
-	scheme := "http"
-	if r.TLS != nil || (h.Config.TrustProxyHeaders && r.Header.Get("X-Forwarded-Proto") == "https") {
-		scheme = "https"
-	}
-	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/accept-invite", RawQuery: url.Values{"token": {token}}.Encode()}
-	return u.String()
+	return httpx.WriteJSON(w, http.StatusOK, invitationResponse{Invitation: inv.Invitation, Token: inv.Token, URL: inv.Link})
 }
 
 func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request) error {
@@ -166,10 +142,7 @@ func (h *Handler) transferOwnership(w http.ResponseWriter, r *http.Request) erro
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
-	if in.UserID == "" {
-		return igny8.InvalidField("user_id", "is required")
-	}
-	if err := h.Members.TransferOwnership(r.Context(), in.UserID); err != nil {
+	if err := h.Flow.TransferOwnership(r.Context(), in.UserID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

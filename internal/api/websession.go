@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
 )
 
 // crossOrigin refuses state-changing requests that a browser marks as
@@ -37,14 +38,13 @@ func (h *Handler) sessionPrincipal(r *http.Request) (*igny8.Principal, igny8.Gat
 // endWebSession is logout for a caller authenticated by the session
 // cookie: the web session is revoked and the cookie cleared.
 func (h *Handler) endWebSession(w http.ResponseWriter, r *http.Request) error {
-	c, err := r.Cookie(igny8.SessionCookie)
-	if err == nil {
-		if err := h.WebSessions.EndSession(r.Context(), c.Value); err != nil {
+	if c, err := r.Cookie(igny8.SessionCookie); err == nil {
+		if err := h.Flow.Logout(r.Context(), c.Value); err != nil {
 			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: igny8.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || (h.Config.TrustProxyHeaders && r.Header.Get("X-Forwarded-Proto") == "https")})
+		SameSite: http.SameSiteLaxMode, Secure: httpx.OverHTTPS(r, h.Config.TrustProxyHeaders)})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

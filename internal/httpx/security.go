@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"net"
 	"net/http"
 	"strings"
 )
@@ -32,4 +33,38 @@ func SecurityHeaders(trustProxy bool, next http.Handler) http.Handler {
 // or X-Forwarded-Proto: https from a trusted proxy.
 func overHTTPS(r *http.Request, trustProxy bool) bool {
 	return r.TLS != nil || (trustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
+}
+
+// OverHTTPS reports whether r reached the client's side over HTTPS: TLS
+// here, or X-Forwarded-Proto: https from a trusted proxy (trustProxy). The
+// Secure mark of cookies, the scheme of links and HSTS all ask it.
+func OverHTTPS(r *http.Request, trustProxy bool) bool { return overHTTPS(r, trustProxy) }
+
+// Origin is the scheme and host r was sent to ("https://example.com"),
+// for links back to this site (invitation links).
+func Origin(r *http.Request, trustProxy bool) string {
+	if OverHTTPS(r, trustProxy) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
+// ClientIP is the address r came from. Behind a trusted proxy (trustProxy)
+// it is the rightmost X-Forwarded-For entry, the one that proxy added,
+// which the client cannot choose: entries to its left are the client's to
+// forge. Throttle budgets per address use it on every surface.
+func ClientIP(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := strings.Join(r.Header.Values("X-Forwarded-For"), ","); xff != "" {
+			last := xff[strings.LastIndexByte(xff, ',')+1:]
+			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

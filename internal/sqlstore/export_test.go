@@ -6,6 +6,19 @@ import (
 	"github.com/igny8/igny8"
 )
 
+// The store's column lists and selects, for the query-plan test.
+const (
+	SiteColumns        = siteColumns
+	SectorColumns      = sectorColumns
+	PlanColumns        = planColumns
+	UserColumns        = userColumns
+	PaymentColumns     = paymentColumns
+	AccountSelect      = accountSelect
+	SubscriptionSelect = subscriptionSelect
+	AuditSelect        = auditSelect
+	AdminAuditSelect   = adminAuditSelect
+)
+
 // CreditChange exposes creditChange to the external tests.
 type CreditChange = creditChange
 

@@ -40,41 +40,19 @@ type planCase struct {
 	args func(fx *tenantsFx) []any
 }
 
+// The column lists and selects are the store's own (export_test.go), so
+// the plans below are those of the queries the store runs.
 const (
-	siteCols   = `s.id, s.account_id, s.name, s.slug, s.domain, s.industry_id, s.is_active, s.created_at, s.updated_at, s.deleted_at, s.purge_after`
-	sectorCols = `x.id, x.account_id, x.site_id, x.industry_sector_id, x.name, x.slug, x.is_active, x.created_at, x.updated_at, x.deleted_at, x.purge_after`
-	planCols   = `p.id, p.slug, p.name, p.price, p.currency, p.billing_period, p.included_credits, p.max_sites, p.max_users,
-		p.max_sectors_per_site, p.api_requests_per_minute, p.is_active, p.features, p.created_at, p.updated_at`
-	userCols    = `u.id, u.email, u.name, u.role, u.account_id, u.is_active, u.last_login_at, u.created_at, u.updated_at`
-	paymentCols = `y.id, y.account_id, y.subscription_id, p.slug, p.name, y.amount, y.currency, y.method,
-		y.status, y.reference, y.confirmed_by, y.confirmed_at, y.rejected_reason, y.external_reference,
-		y.amount_received, y.note, y.created_at, y.updated_at`
-	accountSel = `SELECT a.id, a.name, a.slug, COALESCE(o.id, ''), a.credits, a.status, a.status_reason,
-		a.trial_ends_at, a.payment_method, a.billing_email, a.created_at, a.updated_at, a.deleted_at, ` + planCols + `
-		FROM accounts a JOIN plans p ON p.id = a.plan_id LEFT JOIN users o ON o.account_id = a.id AND o.role = 'owner'`
-	subscriptionSel = `SELECT s.id, s.account_id, s.status, s.payment_method, s.current_period_start,
-		s.current_period_end, s.cancel_at_period_end, s.external_id, s.created_at, s.updated_at, ` + planCols + `
-		FROM subscriptions s JOIN plans p ON p.id = s.plan_id`
-	auditSel      = `SELECT e.id, e.account_id, e.actor, e.action, e.target_type, e.target_id, e.details, e.created_at FROM audit_events e`
-	adminAuditSel = `SELECT e.id, e.account_id, e.actor, e.action, e.target_type, e.target_id, e.details, e.created_at,
-	a.name, au.email, au.role, au.account_id, ak.name, ak.account_id,
-	COALESCE(ta.name, tu.email, ti.email, ts.name, tx.name, tk.name, tp.reference, tl.name, tbp.name, ''),
-	COALESCE(tp.currency, tl.currency, '')
-	FROM audit_events e
-	LEFT JOIN accounts a ON a.id = e.account_id
-	LEFT JOIN users au ON au.id = e.actor
-	LEFT JOIN api_keys ak ON SUBSTR(e.actor, 1, 8) = 'api_key:' AND ak.id = SUBSTR(e.actor, 9)
-	LEFT JOIN accounts ta ON e.target_type = 'account' AND ta.id = e.target_id
-	LEFT JOIN users tu ON e.target_type = 'user' AND tu.id = e.target_id
-	LEFT JOIN invitations ti ON e.target_type = 'invitation' AND ti.id = e.target_id
-	LEFT JOIN sites ts ON e.target_type = 'site' AND ts.id = e.target_id
-	LEFT JOIN sectors tx ON e.target_type = 'sector' AND tx.id = e.target_id
-	LEFT JOIN api_keys tk ON e.target_type = 'api_key' AND tk.id = e.target_id
-	LEFT JOIN payments tp ON e.target_type = 'payment' AND tp.id = e.target_id
-	LEFT JOIN plans tl ON e.target_type = 'plan' AND tl.id = e.target_id
-	LEFT JOIN subscriptions tb ON e.target_type = 'subscription' AND tb.id = e.target_id
-	LEFT JOIN plans tbp ON tbp.id = tb.plan_id`
-	pageSize = 51
+	siteCols        = sqlstore.SiteColumns
+	sectorCols      = sqlstore.SectorColumns
+	planCols        = sqlstore.PlanColumns
+	userCols        = sqlstore.UserColumns
+	paymentCols     = sqlstore.PaymentColumns
+	accountSel      = sqlstore.AccountSelect
+	subscriptionSel = sqlstore.SubscriptionSelect
+	auditSel        = sqlstore.AuditSelect
+	adminAuditSel   = sqlstore.AdminAuditSelect
+	pageSize        = 51
 )
 
 // planCases lists the store's list queries, per-request lookups and job

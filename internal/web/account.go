@@ -2,10 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
 )
 
 // accountPage is the account's settings, people, site access and API
@@ -129,34 +129,12 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request, v *visit
 func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) error {
 	in := igny8.NewInvitation{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		Role: igny8.Role(r.PostFormValue("role"))}
-	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.InviteUser(r.Context(), in, token, hash)
+	// The link is a bearer credential: shown once on this page, never logged.
+	inv, err := h.Flow.Invite(r.Context(), in, httpx.Origin(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return h.accountFailed(w, r, v, "invite", err)
 	}
-	link := h.inviteLink(r, token)
-	// The link is a bearer credential: shown once on this page, never logged.
-	h.Logger.InfoContext(r.Context(), "invitation created", "invitation_id", inv.ID, "account_id", v.P.AccountID)
-	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: link})
-}
-
-// inviteLink is the accept page of an invitation: on the public URL when
-// one is configured (as in the e-mail), else on the host of the request.
-func (h *Handler) inviteLink(r *http.Request, token string) string {
-	path := "/accept-invite?" + url.Values{"token": {token}}.Encode()
-	if h.Config.PublicURL != "" {
-		return strings.TrimRight(h.Config.PublicURL, "/") + path
-	}
-	return h.absoluteURL(r, path)
-}
-
-// absoluteURL is path on the host the request came to.
-func (h *Handler) absoluteURL(r *http.Request, path string) string {
-	scheme := "http"
-	if h.secure(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
+	return h.renderAccount(w, r, v, http.StatusCreated, &accountPage{InviteURL: inv.Link})
 }
 
 func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -176,7 +154,7 @@ func (h *Handler) changeUser(w http.ResponseWriter, r *http.Request, v *visit) e
 	case "transfer":
 		err = errNotConfirmed
 		if confirmed(r) {
-			err = h.Members.TransferOwnership(r.Context(), id)
+			err = h.Flow.TransferOwnership(r.Context(), id)
 		}
 	default:
 		err = igny8.InvalidField("op", "Unknown change.")
@@ -209,13 +187,11 @@ func (h *Handler) revokeAccess(w http.ResponseWriter, r *http.Request, v *visit)
 // resendInvitation e-mails a pending invitation again with a new link,
 // shown once on the page as a fallback (never logged).
 func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {
-	token, hash := h.Secrets.NewToken()
-	inv, err := h.Members.ResendInvitation(r.Context(), r.PathValue("id"), token, hash)
+	inv, err := h.Flow.ResendInvitation(r.Context(), r.PathValue("id"), httpx.Origin(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return h.accountFailed(w, r, v, "invite", err)
 	}
-	h.Logger.InfoContext(r.Context(), "invitation resent", "invitation_id", inv.ID, "account_id", v.P.AccountID)
-	return h.renderAccount(w, r, v, http.StatusOK, &accountPage{InviteURL: h.inviteLink(r, token)})
+	return h.renderAccount(w, r, v, http.StatusOK, &accountPage{InviteURL: inv.Link})
 }
 
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {

@@ -58,7 +58,7 @@ func (h *Handler) previewInvite(r *http.Request, pg *invitePage) error {
 
 func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, v *visit) error {
 	pg := invitePage{Token: r.PostFormValue("token"), Name: strings.TrimSpace(r.PostFormValue("name")), Errors: formErrors{}}
-	if err := h.throttleAuth(r, ""); err != nil {
+	if err := h.throttleAddress(r); err != nil {
 		return err
 	}
 	err := h.joinTeam(w, r, pg.Token, pg.Name, r.PostFormValue("password"))
@@ -91,20 +91,15 @@ func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, 
 	if token == "" {
 		return igny8.NotFound("Invitation")
 	}
-	if msg := fieldMessage(h.ValidatePassword(password), "password"); msg != "" {
+	if msg := fieldMessage(igny8.ValidatePassword(password), "password"); msg != "" {
 		return igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: msg})
 	}
-	hash, err := h.Passwords.Hash(password)
+	a, err := h.Flow.AcceptInvitation(r.Context(), igny8.CredentialSession, token, name, password)
 	if err != nil {
 		return err
 	}
-	user, err := h.Members.AcceptInvitation(r.Context(), h.Secrets.HashToken(token), name, hash)
-	if err != nil {
-		return err
-	}
-	h.Logger.InfoContext(r.Context(), "invitation accepted", "user_id", user.ID, "via", "web")
 	if c, err := r.Cookie(igny8.SessionCookie); err == nil && c.Value != "" {
 		_ = h.WebSessions.EndSession(background(r.Context()), c.Value)
 	}
-	return h.startSession(w, r, user.ID)
+	return h.startSession(w, r, a.User.ID)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/httpx"
 )
 
 // access says who may open a page.
@@ -137,7 +138,7 @@ func (h *Handler) resolve(w http.ResponseWriter, r *http.Request) (*visit, error
 	}
 	v.P, v.Session, v.token = p, s, c.Value
 	if p.AccountID != "" {
-		v.GateErr = igny8.WithSupportContact(igny8.CheckGate(gate, h.Now()), h.Config.SupportEmail)
+		v.GateErr = h.Flow.Refusal(gate)
 		ctx := igny8.WithPrincipal(r.Context(), p)
 		if v.Account, err = h.Accounts.CurrentAccount(ctx); err != nil {
 			return nil, err
@@ -149,14 +150,15 @@ func (h *Handler) resolve(w http.ResponseWriter, r *http.Request) (*visit, error
 // errToBilling sends the owner of a suspended account to billing.
 var errToBilling = errors.New("to billing")
 
-// gate applies the account gate: the owner of a suspended account may
-// open the pages marked suspendedOwner and is sent to billing from the
-// others; everyone else of a refused account sees the refusal.
+// gate applies the account gate: the owner of a suspended account, or of
+// one whose plan was retired (igny8.OwnerMayPay), may open the pages marked
+// suspendedOwner and is sent to billing from the others; everyone else of
+// a refused account sees the refusal.
 func (h *Handler) gate(pg page, v *visit) error {
 	if v.GateErr == nil || pg.noGate {
 		return nil
 	}
-	if igny8.ErrorCode(v.GateErr) == igny8.EAccountSuspended && v.P.Role == igny8.RoleOwner {
+	if igny8.OwnerMayPay(v.P, v.GateErr) {
 		if pg.suspendedOwner {
 			return nil
 		}
@@ -191,9 +193,7 @@ func (h *Handler) checkCSRF(w http.ResponseWriter, r *http.Request, v *visit) er
 
 // secure reports whether the request reached us over TLS, directly or
 // through a trusted proxy.
-func (h *Handler) secure(r *http.Request) bool {
-	return r.TLS != nil || (h.Config.TrustProxyHeaders && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
-}
+func (h *Handler) secure(r *http.Request) bool { return httpx.OverHTTPS(r, h.Config.TrustProxyHeaders) }
 
 func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, token string, s *igny8.WebSession) {
 	http.SetCookie(w, &http.Cookie{Name: igny8.SessionCookie, Value: token, Path: "/", Expires: s.ExpiresAt,

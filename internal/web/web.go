@@ -11,15 +11,8 @@ import (
 	"time"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/workflow"
 )
-
-// Passwords hashes and checks passwords (internal/auth, adapted by cli).
-type Passwords interface {
-	Hash(password string) (string, error)
-	Check(hash, password string) bool
-	// CheckNoUser spends the time of a check for an unknown user.
-	CheckNoUser(password string)
-}
 
 // Secrets mints and hashes the opaque secrets of invitations and API keys
 // (internal/auth, adapted by cli).
@@ -40,7 +33,6 @@ type Deps struct {
 	Accounts    igny8.AccountService
 	Identity    igny8.IdentityService
 	WebSessions igny8.WebSessionService
-	Passwords   Passwords
 	Sites       igny8.SiteService
 	Members     igny8.MemberService
 	APIKeys     igny8.APIKeyService
@@ -54,18 +46,17 @@ type Deps struct {
 	AdminAccounts igny8.AdminAccountService
 	// AdminMail lists the outbox: sent, queued, failed and kept messages.
 	AdminMail igny8.AdminMailService
-	// ValidatePassword is the sign-up password rule (validation_failed).
-	ValidatePassword func(password string) error
-	// Limiter throttles log-in and sign-up attempts; nil turns it off.
-	Limiter igny8.Limiter
-	Config  Config
+	// Flow runs sign-up, login, logout, invitations and ownership transfer,
+	// the workflows the API shares (internal/workflow); it also holds the
+	// limiter of log-in and sign-up attempts.
+	Flow   *workflow.Service
+	Config Config
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
 
 // Config holds the pages' tunables.
 type Config struct {
-	TrialDays int
 	// TrustProxyHeaders believes X-Forwarded-For and X-Forwarded-Proto
 	// (the session cookie is marked Secure behind a TLS proxy).
 	TrustProxyHeaders bool
@@ -74,9 +65,6 @@ type Config struct {
 	// SupportEmail is named to customers whose account igny8 suspended or
 	// cancelled.
 	SupportEmail string
-	// PublicURL, when set, is the base of the invitation links shown to
-	// the inviter (the same as in the e-mail).
-	PublicURL string
 }
 
 // Handler serves the pages.
@@ -94,9 +82,6 @@ func NewHandler(deps Deps) *Handler {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
-	}
-	if deps.Config.TrialDays == 0 {
-		deps.Config.TrialDays = 14
 	}
 	h := &Handler{Deps: deps, pages: mustParsePages(), mux: http.NewServeMux()}
 	h.Register(h.mux)

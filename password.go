@@ -1,10 +1,36 @@
-package api
+package igny8
 
 import (
 	"bufio"
 	_ "embed"
 	"strings"
+	"unicode/utf8"
 )
+
+// ValidatePassword is the password rule of sign-up and of accepting an
+// invitation: validation_failed naming the password field when pw is
+// shorter than 10 characters, longer than 256, or too common.
+func ValidatePassword(pw string) error {
+	if msg := PasswordFault(pw); msg != "" {
+		return Invalid("The password "+msg+".", FieldError{Field: "password", Message: msg})
+	}
+	return nil
+}
+
+// PasswordFault says what is wrong with a new password, "" when nothing,
+// for forms that report every field at once. 256 characters at most:
+// argon2id reads all of it, and no one types more.
+func PasswordFault(pw string) string {
+	switch {
+	case utf8.RuneCountInString(pw) < 10:
+		return "must be at least 10 characters"
+	case utf8.RuneCountInString(pw) > 256:
+		return "must be at most 256 characters"
+	case commonPassword(pw):
+		return "is too common; choose another"
+	}
+	return ""
+}
 
 // commonPasswords is a list of passwords of 10 or more characters found
 // again and again in breach corpora; sign-up refuses them.
@@ -40,8 +66,3 @@ func commonPassword(pw string) bool {
 	}
 	return false
 }
-
-// ValidatePassword is the password rule of sign-up and invitations, for the
-// web pages: validation_failed naming the password field when pw is too
-// short, too long or too common.
-func ValidatePassword(pw string) error { return validatePassword(pw) }
