@@ -28,6 +28,9 @@ type Account struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 	DeletedAt     *time.Time `json:"deleted_at,omitempty"`
+	// LegacyID is the account's id in the Django system it was imported
+	// from (igny8 import django); absent for accounts made here.
+	LegacyID *int64 `json:"legacy_id,omitempty"`
 }
 
 // Gate returns the account gate's view of a.

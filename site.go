@@ -19,6 +19,10 @@ type Site struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 	DeletedAt  *time.Time `json:"deleted_at,omitempty"`
 	PurgeAfter *time.Time `json:"purge_after,omitempty"`
+	// LegacyID is the site's id in the Django system it was imported from
+	// (igny8 import django), null for sites made here; the WordPress
+	// plugin's stored site id.
+	LegacyID *int64 `json:"legacy_id"`
 }
 
 // Sector is a line of business a site writes about. Its account is always
@@ -72,7 +76,9 @@ type SitePatch struct {
 type SiteFilter struct {
 	IsActive   *bool
 	IndustryID string
-	Q          string
+	// LegacyID finds the site imported from the Django site of that id.
+	LegacyID *int64
+	Q        string
 	// Deleted lists the deleted sites that can still be restored instead of
 	// the live ones; it needs manage_sites (owners and admins).
 	Deleted bool

@@ -73,9 +73,11 @@ func TestThrottleFreeTrialKeyAdmitsWholeBudget(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("call %d of 20 with a free-trial key: %s", i+1, r)
 			}
-			// SignUp and NewAPIKey spent 1 of the account's budget.
-			if limit, remaining := rateHeaders(t, r); limit != 120 || remaining != 118-i {
-				t.Fatalf("call %d: RateLimit-Limit %d, -Remaining %d; want 120 and %d", i+1, limit, remaining, 118-i)
+			// SignUp and NewAPIKey spent 1 of the account's budget. The
+			// budget refills at 2 a second meanwhile, so a slow machine
+			// may see more left, never less.
+			if limit, remaining := rateHeaders(t, r); limit != 120 || remaining < 118-i || remaining > 119 {
+				t.Fatalf("call %d: RateLimit-Limit %d, -Remaining %d; want 120 and %d to 119", i+1, limit, remaining, 118-i)
 			}
 		}
 	})

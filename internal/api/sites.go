@@ -14,6 +14,7 @@ import (
 // site answers not_found.
 func (h *Handler) siteRoutes() []route {
 	siteFilters := append([]param{{"is_active", "true or false"}, {"industry_id", "only sites of this industry"},
+		{"legacy_id", "only the site imported from the Django site of this id (igny8 import django)"},
 		{"q", "text in the name or domain"}, {"deleted", "true: the deleted sites that can still be restored (owners and admins)"}}, pageParams...)
 	return []route{
 		{method: "GET", path: "/api/v1/sites", summary: "The sites the caller may see, oldest first", tag: "sites",
@@ -60,6 +61,13 @@ func (h *Handler) listSites(w http.ResponseWriter, r *http.Request) error {
 			return igny8.InvalidField("is_active", "must be true or false")
 		}
 		f.IsActive = &b
+	}
+	if v := q.Get("legacy_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return igny8.InvalidField("legacy_id", "must be a positive integer")
+		}
+		f.LegacyID = &n
 	}
 	if v := q.Get("deleted"); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -41,27 +41,21 @@ func HashPassword(password string, p Argon2Params) (string, error) {
 
 var errBadHash = errors.New("unrecognised password hash")
 
-// CheckPassword reports whether password matches hash, in constant time.
+// CheckPassword reports whether password matches hash, in constant time:
+// igny8's argon2id, or one of the Django formats of django.go. A hash it
+// cannot read, an unusable Django password or a cost above the bounds of
+// django.go is an error and never matches.
 func CheckPassword(hash, password string) (bool, error) {
+	if IsLegacyHash(hash) {
+		return checkDjango(hash, password)
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errBadHash
-	}
-	var p Argon2Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false, errBadHash
-	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	p, salt, want, err := parseArgon2(parts[2:])
 	if err != nil {
-		return false, errBadHash
-	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil {
-		return false, errBadHash
+		return false, err
 	}
 	got := idKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
@@ -88,8 +82,24 @@ func (h *Hasher) Hash(password string) (string, error) { return HashPassword(pas
 
 // Check reports whether password matches hash; a malformed hash never matches.
 func (h *Hasher) Check(hash, password string) bool {
+	ok, _ := h.Verify(hash, password)
+	return ok
+}
+
+// Verify reports whether password matches hash, and whether the hash is
+// in a format igny8 does not make (Django's, from an import) and should be
+// replaced by Hash(password) now that the password is known. A wrong
+// password for such a hash also spends one check at h's parameters, as a
+// match does when it is rehashed, so that it costs at least what an
+// unknown email costs (CheckNoUser).
+func (h *Hasher) Verify(hash, password string) (ok, rehash bool) {
 	ok, err := CheckPassword(hash, password)
-	return err == nil && ok
+	ok = ok && err == nil
+	legacy := IsLegacyHash(hash)
+	if legacy && !ok {
+		h.CheckNoUser(password)
+	}
+	return ok, ok && legacy
 }
 
 // CheckNoUser spends the time of one password check, against a hash made

@@ -40,7 +40,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.plansCmd(), e.freeTrialPlanCmd(), e.adminCmd(), e.ledgerCmd())
 	root.AddCommand(e.billingCmd())
 	root.AddCommand(e.keysCmd(), e.accountsCmd())
-	root.AddCommand(e.purgeCmd(), e.mailCmd())
+	root.AddCommand(e.purgeCmd(), e.importCmd(), e.mailCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "igny8:", errorText(err))
 		return 1

@@ -48,7 +48,7 @@ type App struct {
 	admin *sqlstore.Admin
 	keys  *auth.Keys
 	// passwords hashes at the configured argon2id cost.
-	passwords *auth.Hasher
+	passwords *passwords
 	reg       *prometheus.Registry
 	// limiter is nil when throttling is off; throttle keeps Redis state.
 	limiter  igny8.Limiter
@@ -151,8 +151,9 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		return nil, err
 	}
 	s := &App{cfg: cfg, log: log, db: db,
-		passwords: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 1}}, store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db),
-		reg: prometheus.NewRegistry()}
+		store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db), reg: prometheus.NewRegistry()}
+	s.passwords = &passwords{Hasher: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB,
+		Time: cfg.Argon2Time, Threads: 1}}, store: s.store, log: log}
 	s.store.SetRetention(cfg.Retention)
 	if err := s.store.SeedIfEmpty(ctx); err != nil {
 		db.Close()

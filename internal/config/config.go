@@ -196,8 +196,9 @@ func (c *Config) Validate() error {
 	if c.Throttle != "on" && c.Throttle != "off" {
 		return fmt.Errorf("--throttle must be on or off, not %q", c.Throttle)
 	}
-	if c.Argon2MemoryKiB < 8 || c.Argon2Time < 1 {
-		return fmt.Errorf("--argon2-memory must be at least 8 (KiB) and --argon2-time at least 1")
+	// The upper bounds are what a login verifies (internal/auth/django.go).
+	if c.Argon2MemoryKiB < 8 || c.Argon2MemoryKiB > 102400 || c.Argon2Time < 1 || c.Argon2Time > 4 {
+		return fmt.Errorf("--argon2-memory must be 8 to 102400 (KiB) and --argon2-time 1 to 4")
 	}
 	if c.TrialDays < 1 || c.GraceDays < 0 {
 		return fmt.Errorf("--trial-days must be at least 1 and --grace-days not negative")

@@ -164,3 +164,20 @@ func (s *Store) RecordLogin(ctx context.Context, userID string) error {
 	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE users SET last_login_at = ? WHERE id = ?`), s.db.Now(), userID)
 	return translate(err)
 }
+
+// ReplacePasswordHash stores newHash for the user whose password hash is
+// oldHash, once a login has verified the password against oldHash (a hash
+// brought by an import, replaced by igny8's own). oldHash carries a random
+// salt, so it names one user; should two rows hold it, both verify the
+// same password and both get a hash of it. A hash replaced meanwhile (a
+// password change, a concurrent login) is left alone.
+func (s *Store) ReplacePasswordHash(ctx context.Context, oldHash, newHash string) error {
+	if oldHash == "" || newHash == "" {
+		return igny8.Errorf(igny8.EValidation, "A password hash is required.")
+	}
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE password_hash = ?`,
+			newHash, tx.now, oldHash)
+		return err
+	})
+}

@@ -21,12 +21,12 @@ const DefaultRetention = 30 * 24 * time.Hour
 // over their text for scanSite to parse (see timestamps.go).
 const siteColumns = `s.id, s.account_id, s.name, s.slug, s.domain, s.industry_id, s.is_active,
 	COALESCE(s.created_at, NULL), COALESCE(s.updated_at, NULL),
-	COALESCE(s.deleted_at, NULL), COALESCE(s.purge_after, NULL)`
+	COALESCE(s.deleted_at, NULL), COALESCE(s.purge_after, NULL), s.legacy_id`
 
 func scanSite(row scanner) (*igny8.Site, error) {
 	var s igny8.Site
 	err := row.Scan(&s.ID, &s.AccountID, &s.Name, &s.Slug, &s.Domain, &s.IndustryID, &s.IsActive,
-		timestamp{&s.CreatedAt}, timestamp{&s.UpdatedAt}, nullTimestamp{&s.DeletedAt}, nullTimestamp{&s.PurgeAfter})
+		timestamp{&s.CreatedAt}, timestamp{&s.UpdatedAt}, nullTimestamp{&s.DeletedAt}, nullTimestamp{&s.PurgeAfter}, &s.LegacyID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +268,10 @@ func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.Page
 	if f.IndustryID != "" {
 		q += ` AND s.industry_id = ?`
 		args = append(args, f.IndustryID)
+	}
+	if f.LegacyID != nil {
+		q += ` AND s.legacy_id = ?`
+		args = append(args, *f.LegacyID)
 	}
 	if term := strings.TrimSpace(f.Q); term != "" {
 		q += ` AND (lower(s.name) LIKE ? ESCAPE '\' OR lower(s.domain) LIKE ? ESCAPE '\')`

@@ -29,6 +29,10 @@ type sitesPage struct {
 	// Restorable are the deleted sites still within retention (for those
 	// who may restore them).
 	Restorable []igny8.Site
+	// NeedKey are the owner's sites imported from Django (igny8 import
+	// django) while the account has no API key: their WordPress plugin
+	// must be re-connected with a new one.
+	NeedKey []string
 }
 
 // siteView is one site with its sectors and industry.
@@ -94,6 +98,9 @@ func (h *Handler) renderSites(w http.ResponseWriter, r *http.Request, v *visit, 
 			return err
 		}
 		pg.Restorable = deleted.Items
+	}
+	if err := h.importedSitesNeedKey(r, v, pg); err != nil {
+		return err
 	}
 	pg.AtLimit = pg.SitesUsed >= pg.Plan.MaxSites && igny8.SiteScope(v.P) == igny8.SitesAll
 	if h.Members != nil && igny8.Allowed(v.P, igny8.ActManageUsers) {
@@ -216,5 +223,30 @@ func (h *Handler) restoreSector(w http.ResponseWriter, r *http.Request, v *visit
 		return h.siteFailed(w, r, v, &sitesPage{DeletedSector: id}, "restore", err)
 	}
 	http.Redirect(w, r, "/sites?notice=sector_restored", http.StatusSeeOther)
+	return nil
+}
+
+// importedSitesNeedKey fills pg.NeedKey for an owner whose account has
+// imported sites and no live API key yet; the banner goes once a key is made.
+func (h *Handler) importedSitesNeedKey(r *http.Request, v *visit, pg *sitesPage) error {
+	if v.P.Role != igny8.RoleOwner {
+		return nil
+	}
+	var imported []string
+	for _, s := range pg.Sites {
+		if s.LegacyID != nil {
+			imported = append(imported, s.Name)
+		}
+	}
+	if len(imported) == 0 {
+		return nil
+	}
+	keys, err := h.APIKeys.ListAPIKeys(r.Context(), igny8.PageRequest{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(keys.Items) == 0 {
+		pg.NeedKey = imported
+	}
 	return nil
 }
