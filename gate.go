@@ -78,7 +78,7 @@ func refusalMessage(reason, support string) string {
 	}
 	switch reason {
 	case ReasonTrialExpired:
-		return "The free trial has ended. Choose a plan to continue."
+		return "The free trial has ended. The account owner can choose a plan under Billing to continue."
 	case ReasonPaymentOverdue:
 		return "This account is suspended because a payment is overdue. The account owner can pay under Billing to reactivate it."
 	case ReasonSuspendedByIgny8:

@@ -81,6 +81,17 @@ func (in *SignUp) Check() []FieldError {
 	return fields
 }
 
+// FieldFaults lists every fault of the form, the password rule included,
+// without changing it: the API names them all at once even when a field
+// is also over its length (httpx.FieldChecker).
+func (in SignUp) FieldFaults() []FieldError {
+	fields := in.Check()
+	if msg := PasswordFault(in.Password); msg != "" {
+		fields = append(fields, FieldError{Field: "password", Message: msg})
+	}
+	return fields
+}
+
 // Credentials is what login needs to know about a user found by email.
 type Credentials struct {
 	User         User

@@ -20,7 +20,7 @@ func (h *Handler) userRoutes() []route {
 			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.removeUser},
 		{method: "POST", path: "/api/v1/account/users/{id}/restore", summary: "Restore a removed user within retention, with their role and site grants (within the plan's max_users)", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, out: igny8.User{}, h: h.restoreUser},
-		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations", tag: "account",
+		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations: those that can still be accepted (not expired, not to an e-mail that has become a live user's)", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.Invitation]{}, h: h.listInvitations},
 		{method: "POST", path: "/api/v1/account/invitations/{id}/resend", summary: "E-mail a pending invitation again, with a new link valid 7 days (the earlier link stops working); answers the link once, as a fallback", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, out: invitationResponse{}, h: h.resendInvitation},

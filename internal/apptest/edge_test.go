@@ -327,6 +327,21 @@ func TestValidationNamesEveryField(t *testing.T) {
 			t.Fatalf("refused sign-up changed rows: before %v, after %v", before, after)
 		}
 
+		// A field over its length and fields only the sign-up rules refuse
+		// are named in the same answer.
+		long := strings.Repeat("n", 101)
+		r = e.Do("POST", "/api/v1/auth/register", `{"name":"`+long+`","email":"bad","password":"x"}`)
+		p = wantProblem(t, "sign-up with a long name", r, http.StatusUnprocessableEntity, "validation_failed", "name", "email", "password")
+		want["name"] = "must be at most 100 characters"
+		for _, f := range p.Errors {
+			if f.Message != want[f.Field] {
+				t.Fatalf("%s: message %q, want %q", f.Field, f.Message, want[f.Field])
+			}
+		}
+		if after := rowCounts(e); !mapsEqual(after, before) {
+			t.Fatalf("refused sign-up changed rows: before %v, after %v", before, after)
+		}
+
 		owner := e.SignUp("Everyfield")
 		r = e.As(owner.Token, "POST", "/api/v1/api-keys", `{"name":" ","role":"boss"}`)
 		wantProblem(t, "API key", r, http.StatusUnprocessableEntity, "validation_failed", "name", "role")

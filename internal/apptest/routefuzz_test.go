@@ -324,6 +324,10 @@ var fuzzKinds = map[string]string{
 // check sends one fuzz input and applies the rules to its answer.
 func (tg *fuzzTarget) check(t *testing.T, route, as, pathID, query, contentType string, body []byte) {
 	t.Helper()
+	if !sendableHeader(contentType) {
+		// net/http refuses to send it, so no server ever receives it.
+		t.Skip("a Content-Type no HTTP client can send")
+	}
 	o := tg.op(route)
 	pathID, query = tg.fromSeed.Replace(pathID), tg.fromSeed.Replace(query)
 	body = []byte(tg.fromSeed.Replace(string(body)))
@@ -377,6 +381,17 @@ func (tg *fuzzTarget) afterRequest(t *testing.T, status int, refusedChanged func
 		}
 	}
 	tg.rows = after
+}
+
+// sendableHeader reports whether v can travel as a header value: no
+// control byte other than a tab (what net/http checks before it sends).
+func sendableHeader(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // isJSONType reports whether a Content-Type names JSON exactly (parameters

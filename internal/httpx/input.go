@@ -149,13 +149,54 @@ func spelledReplacements(raw []byte) int {
 // max:"N" is the most characters of a string (of each string of a list),
 // min:"N" and max:"N" bound a number. It answers 422 validation_failed
 // naming every field over its limit.
+//
+// When v is a FieldChecker its own faults are listed too (a field over its
+// limit keeps the limit's message), so one answer names every invalid
+// field, not those over a limit first and the rest on the next try.
 func CheckLimits(v any) error {
 	var faults []igny8.FieldError
 	limitFaults(reflect.ValueOf(v), "", "", "", &faults)
 	if len(faults) == 0 {
 		return nil
 	}
+	if c, ok := v.(FieldChecker); ok {
+		faults = mergeFaults(faults, c.FieldFaults())
+	}
 	return invalid(faults)
+}
+
+// FieldChecker is a request body that can list what its service would
+// refuse in it, without side effects and without the database.
+type FieldChecker interface {
+	FieldFaults() []igny8.FieldError
+}
+
+// mergeFaults lists own in its order, each field over a limit with the
+// limit's message, then the other fields over a limit.
+func mergeFaults(limits, own []igny8.FieldError) []igny8.FieldError {
+	byField := map[string]igny8.FieldError{}
+	for _, f := range limits {
+		byField[f.Field] = f
+	}
+	out := make([]igny8.FieldError, 0, len(limits)+len(own))
+	seen := map[string]bool{}
+	for _, f := range own {
+		if seen[f.Field] {
+			continue
+		}
+		seen[f.Field] = true
+		if l, ok := byField[f.Field]; ok {
+			f = l
+		}
+		out = append(out, f)
+	}
+	for _, f := range limits {
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func limitFaults(v reflect.Value, minTag, maxTag, path string, out *[]igny8.FieldError) {

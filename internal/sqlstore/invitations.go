@@ -8,9 +8,10 @@ import (
 	"github.com/igny8/igny8"
 )
 
-// ListInvitations pages through the account's pending (not accepted,
-// revoked or expired) invitations, oldest first. Errors: unauthenticated,
-// forbidden.
+// ListInvitations pages through the account's pending invitations (not
+// accepted, revoked or expired, and not to an email that has since become
+// a live user's, which cannot be accepted and takes no seat, as
+// seatsTaken counts), oldest first. Errors: unauthenticated, forbidden.
 func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.Invitation], error) {
 	p, err := scope(ctx)
 	if err != nil {
@@ -25,6 +26,7 @@ func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (ig
 		return &inv, row.Scan(&inv.ID, &inv.Email, &inv.Name, &inv.Role, &inv.InvitedBy, &inv.ExpiresAt, &inv.CreatedAt)
 	}, `SELECT id, email, name, role, invited_by, expires_at, created_at
 		FROM invitations WHERE account_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?
+		AND NOT EXISTS (SELECT 1 FROM users x WHERE x.email = invitations.email AND x.deleted_at IS NULL)
 		AND id > ? ORDER BY id LIMIT ?`, p.AccountID, s.db.Now(), page.Cursor, page.Limit+1)
 	if err != nil {
 		return igny8.Page[igny8.Invitation]{}, err

@@ -170,3 +170,30 @@ func TestRemovedPersonIsRestoredFromAccountPage(t *testing.T) {
 		mustContain(t, r, "already a member of the account")
 	})
 }
+
+// TestPeopleCountsOnlyInvitationsThatCanBeAccepted: an invitation whose
+// email has since become another account's user cannot be accepted and
+// takes no seat, so the People heading and the pending list leave it out.
+func TestPeopleCountsOnlyInvitationsThatCanBeAccepted(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be)
+		owner := newBrowser(t, e)
+		owner.signUp("Seat Counter")
+		e.SetPlan(accountOf(t, owner), "scale")
+		inviteLink(t, owner, "later-own-account@example.com", "", "editor")
+		inviteLink(t, owner, "still-pending@example.com", "", "viewer")
+		mustContain(t, owner.get("/account"), "(3 of ")
+
+		other := newBrowser(t, e)
+		other.get("/signup")
+		if r := other.post("/signup", url.Values{"name": {"Own Account"}, "email": {"later-own-account@example.com"}, "password": {testPassword}}); r.URL.Path != "/sites" {
+			t.Fatalf("sign-up of the invited email landed on %s (%d)", r.URL, r.Status)
+		}
+		r := owner.get("/account")
+		mustContain(t, r, "(2 of ", "still-pending@example.com as Viewer")
+		if strings.Contains(r.Body, "later-own-account@example.com") {
+			t.Fatalf("the account page still lists an invitation that can no longer be accepted:\n%s", r.Body)
+		}
+	})
+}

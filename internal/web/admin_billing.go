@@ -5,17 +5,23 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/igny8/igny8"
 )
 
 // adminPaymentsPage lists payments, pending ones first by default, with
 // the confirm and reject forms.
 type adminPaymentsPage struct {
-	Payments  []igny8.AdminPayment
-	Status    string
-	NextURL   string
-	FormError string
-	ErrorFor  string
+	Payments []igny8.AdminPayment
+	Status   string
+	// AccountID is the account filter (the accounts page links to it) and
+	// AccountName that account's name, when a payment shows it.
+	AccountID   string
+	AccountName string
+	NextURL     string
+	FormError   string
+	ErrorFor    string
 }
 
 func (h *Handler) adminPayments(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -28,8 +34,16 @@ func (h *Handler) renderAdminPayments(w http.ResponseWriter, r *http.Request, v 
 	if s, ok := q["status"]; ok {
 		pg.Status = s[0]
 	}
-	page, err := h.AdminBilling.ListPayments(r.Context(), igny8.PaymentFilter{Status: pg.Status, Reference: q.Get("reference")},
-		igny8.PageRequest{Limit: 25, Cursor: q.Get("cursor")})
+	pg.AccountID = strings.TrimSpace(q.Get("account"))
+	var page *igny8.Page[igny8.AdminPayment]
+	var err error
+	if _, perr := uuid.Parse(pg.AccountID); pg.AccountID != "" && (perr != nil || len(pg.AccountID) != 36) {
+		err = igny8.InvalidField("account", "must be an account id")
+		pg.AccountID = ""
+	} else {
+		page, err = h.AdminBilling.ListPayments(r.Context(), igny8.PaymentFilter{Status: pg.Status, AccountID: pg.AccountID,
+			Reference: q.Get("reference")}, igny8.PageRequest{Limit: 25, Cursor: q.Get("cursor")})
+	}
 	if isCode(err, igny8.EValidation) {
 		pg.FormError = igny8.ErrorMessage(err)
 	} else if err != nil {
@@ -37,6 +51,9 @@ func (h *Handler) renderAdminPayments(w http.ResponseWriter, r *http.Request, v 
 	}
 	if page != nil {
 		pg.Payments = page.Items
+		if pg.AccountID != "" && len(page.Items) > 0 {
+			pg.AccountName = page.Items[0].Account.Name
+		}
 		if page.NextCursor != nil {
 			pg.NextURL = "/admin/payments?" + withCursor(q, *page.NextCursor)
 		}

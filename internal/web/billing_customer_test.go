@@ -42,6 +42,9 @@ func TestBillingPageNamesReplacedReference(t *testing.T) {
 		if second == first {
 			t.Fatal("the same reference twice")
 		}
+		// The replaced order reads as replaced, not as a rejected payment.
+		mustContain(t, owner.get("/billing"), `data-testid="payment-replaced">Replaced<`, "(by a later choice; do not pay it)")
+		mustNotContain(t, owner.get("/billing"), ">Rejected<", "(Superseded)")
 		// A reference in the address that is no replaced payment of this account is not shown.
 		r = owner.get("/billing?replaced=" + second)
 		mustNotContain(t, r, `data-testid="replaced-reference"`)

@@ -102,3 +102,46 @@ func TestAdminPagesAreForDevelopersOnly(t *testing.T) {
 		"is_active": {"yes"}, "confirm": {"yes"}})
 	mustContain(t, r, "The plan was saved.", "Starter Plus", "$99.00")
 }
+
+// TestAdminPaymentsOfOneAccount follows the accounts page's Payments link:
+// the payments page then lists that account's payments only, says so, and
+// keeps the filter when the status changes; an id of the wrong shape is a
+// message, not an error page.
+func TestAdminPaymentsOfOneAccount(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be)
+		refs := map[string]string{}
+		var email string
+		for _, name := range []string{"First Payer", "Second Payer"} {
+			owner := newBrowser(t, e)
+			email = owner.signUp(name)
+			owner.get("/billing")
+			r := owner.post("/billing/checkout", url.Values{"plan": {"growth"}, "payment_method": {"bank_transfer"}})
+			refs[name] = referenceRE.FindStringSubmatch(r.Body)[1]
+		}
+		admin := developer(t, e)
+		link := regexpFind(t, admin.get("/admin?q="+url.QueryEscape(email)).Body, `<a href="(/admin/payments\?[^"]+)">Payments</a>`)
+		r := admin.get(strings.ReplaceAll(link, "&amp;", "&"))
+		mustContain(t, r, refs["Second Payer"], `data-testid="account-filter">Payments of <strong>Second Payer</strong> only`)
+		if strings.Contains(r.Body, refs["First Payer"]) {
+			t.Fatalf("the payments of one account list another's:\n%s", r.Body)
+		}
+		mustContain(t, r, `<input type="hidden" name="account" value="`)
+		r = admin.get("/admin/payments?status=confirmed&account=" + accountIDRE.FindStringSubmatch(link)[1])
+		mustContain(t, r, "No payments confirmed.", `data-testid="account-filter"`)
+
+		r = admin.get("/admin/payments?account=not-an-id")
+		if r.Status != http.StatusOK || strings.Contains(r.Body, refs["First Payer"]) {
+			t.Fatalf("account=not-an-id: %d\n%s", r.Status, r.Body)
+		}
+		mustContain(t, r, "must be an account id")
+		for _, bad := range []string{"%00", "%ff"} {
+			if r = admin.get("/admin/payments?account=" + bad); r.Status != http.StatusBadRequest {
+				t.Fatalf("account=%s: %d\n%s", bad, r.Status, r.Body)
+			}
+		}
+	})
+}
+
+var accountIDRE = regexp.MustCompile(`account=([0-9a-f-]{36})`)

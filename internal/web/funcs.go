@@ -20,7 +20,8 @@ var funcs = template.FuncMap{
 	// apart.
 	"plural":   func(n any, noun string) string { c := toInt64(n); return num(c) + " " + igny8.PluralNoun(c, noun) },
 	"noun":     func(n any, noun string) string { return igny8.PluralNoun(toInt64(n), noun) },
-	"money":    money,
+	"money":    igny8.FormatMoney,
+	"price":    price,
 	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	"derefTime": func(t *time.Time) time.Time {
@@ -80,17 +81,14 @@ func num(n int64) string {
 	return b.String()
 }
 
-// money writes minor units as an amount: $89.00, or "Free" for zero.
-func money(minor int64, currency string) string {
+// price writes a plan's monthly price: "Free" for zero, else the amount
+// as igny8.FormatMoney writes it ($89.00). Payments and other amounts use
+// money, which writes zero as $0.00.
+func price(minor int64, currency string) string {
 	if minor == 0 {
 		return "Free"
 	}
-	sym := map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}[strings.ToUpper(currency)]
-	amount := fmt.Sprintf("%s.%02d", num(minor/100), minor%100)
-	if sym == "" {
-		return amount + " " + currency
-	}
-	return sym + amount
+	return igny8.FormatMoney(minor, currency)
 }
 
 // daysLeft is the number of whole or started days until t, never negative.

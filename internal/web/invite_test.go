@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igny8/igny8/internal/apptest"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
@@ -114,6 +115,11 @@ func TestMembersSeeTheAccountsSitesAndTheirWayOut(t *testing.T) {
 		if strings.Contains(r.Body, "Go to your sites") {
 			t.Fatal("the suspended member's error page links back to itself")
 		}
+		// A member cannot choose a plan: an ended trial tells them who can.
+		e.Exec(`UPDATE accounts SET status = 'trial', status_reason = '', trial_ends_at = ? WHERE id = ?`,
+			time.Now().UTC().Add(-time.Hour), acct)
+		r = member.get("/sites")
+		mustContain(t, r, "The free trial has ended. The account owner can choose a plan under Billing to continue.", `data-testid="gated-logout"`)
 		r = member.post("/logout", nil)
 		if r.Status != http.StatusOK || r.URL.Path == "/sites" {
 			t.Fatalf("log out from the error page: %d at %s", r.Status, r.URL)

@@ -47,7 +47,8 @@ func TestTemplatesEscapeUserText(t *testing.T) {
 
 func TestNumbersAndMoney(t *testing.T) {
 	cases := map[string]string{num(0): "0", num(2000): "2,000", num(-1234567): "-1,234,567",
-		money(8900, "USD"): "$89.00", money(0, "USD"): "Free", money(13905, "EUR"): "€139.05"}
+		igny8.FormatMoney(-8900, "USD"): "-$89.00", igny8.FormatMoney(0, "USD"): "$0.00",
+		price(8900, "USD"): "$89.00", price(0, "USD"): "Free", price(13905, "EUR"): "€139.05"}
 	for got, want := range cases {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
