@@ -68,13 +68,19 @@ func InvitableRoles() []Role { return []Role{RoleAdmin, RoleEditor, RoleViewer} 
 type MemberService interface {
 	// ListUsers pages through the account's live users.
 	ListUsers(ctx context.Context, page PageRequest) (Page[User], error)
-	// InviteUser records an invitation whose link carries the token hashed
-	// as tokenHash. Errors: validation_failed, conflict naming the email
+	// InviteUser records an invitation whose link carries token (stored
+	// only hashed, as tokenHash) and, in the same transaction, the e-mail
+	// that sends the link to the invited person. Errors: validation_failed, conflict naming the email
 	// field (a live user's email, here or elsewhere, or already invited),
 	// plan_limit_reached (users plus pending invitations). A removed
 	// user's email may be invited: acceptance restores a user removed from
 	// this account and replaces one removed from another.
-	InviteUser(ctx context.Context, in NewInvitation, tokenHash string) (*Invitation, error)
+	InviteUser(ctx context.Context, in NewInvitation, token, tokenHash string) (*Invitation, error)
+	// ResendInvitation sends a pending invitation again with a new link
+	// (token, stored hashed as tokenHash), valid for InvitationTTL from now;
+	// the earlier link stops working. Errors: not_found (unknown, accepted,
+	// revoked or another account's invitation).
+	ResendInvitation(ctx context.Context, id, token, tokenHash string) (*Invitation, error)
 	// ListInvitations pages through the account's pending invitations.
 	ListInvitations(ctx context.Context, page PageRequest) (Page[Invitation], error)
 	// RevokeInvitation withdraws a pending invitation, freeing its seat.

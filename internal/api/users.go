@@ -22,6 +22,8 @@ func (h *Handler) userRoutes() []route {
 			access: tenant, action: igny8.ActManageUsers, out: igny8.User{}, h: h.restoreUser},
 		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations: those that can still be accepted (not expired, not to an e-mail that has become a live user's)", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.Invitation]{}, h: h.listInvitations},
+		{method: "POST", path: "/api/v1/account/invitations/{id}/resend", summary: "E-mail a pending invitation again, with a new link valid 7 days (the earlier link stops working); answers the link once, as a fallback", tag: "account",
+			access: tenant, action: igny8.ActManageUsers, out: invitationResponse{}, h: h.resendInvitation},
 		{method: "DELETE", path: "/api/v1/account/invitations/{id}", summary: "Withdraw a pending invitation, freeing its seat", tag: "account",
 			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.revokeInvitation},
 		{method: "POST", path: "/api/v1/account/transfer-ownership", summary: "The owner hands ownership to another user and becomes an admin", tag: "account",
@@ -85,6 +87,14 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusCreated, invitationResponse{Invitation: inv.Invitation, Token: inv.Token, URL: inv.Link})
+}
+
+func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request) error {
+	inv, err := h.Flow.ResendInvitation(r.Context(), r.PathValue("id"), httpx.Origin(r, h.Config.TrustProxyHeaders))
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, invitationResponse{Invitation: inv.Invitation, Token: inv.Token, URL: inv.Link})
 }
 
 func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request) error {

@@ -51,6 +51,7 @@ func (e *env) billingConfirmCmd() *cobra.Command {
 		Short: "Confirm a received bank transfer (by payment id or reference, e.g. IGNY8-7KQ2-M4XD): activates the subscription and grants the plan's credits once",
 		Args:  cobra.ExactArgs(1)}
 	cfg := e.withConfig(cmd, false)
+	cfg.BindMailLinks(cmd.Flags())
 	var in igny8.PaymentConfirmation
 	var received int64
 	cmd.Flags().StringVar(&in.ExternalReference, "external-reference", "", "the bank's reference of the transfer")
@@ -80,6 +81,7 @@ func (e *env) billingRejectCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "reject PAYMENT_ID|REFERENCE", Short: "Reject a pending payment (by payment id or reference); the account stays as it was",
 		Args: cobra.ExactArgs(1)}
 	cfg := e.withConfig(cmd, false)
+	cfg.BindMailLinks(cmd.Flags())
 	var in igny8.PaymentRejection
 	cmd.Flags().StringVar(&in.Reason, "reason", "", "why the payment is rejected (required)")
 	_ = cmd.MarkFlagRequired("reason")

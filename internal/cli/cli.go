@@ -40,7 +40,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.plansCmd(), e.freeTrialPlanCmd(), e.adminCmd(), e.ledgerCmd())
 	root.AddCommand(e.billingCmd())
 	root.AddCommand(e.keysCmd(), e.accountsCmd())
-	root.AddCommand(e.purgeCmd(), e.importCmd())
+	root.AddCommand(e.purgeCmd(), e.importCmd(), e.mailCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "igny8:", errorText(err))
 		return 1
@@ -132,6 +132,13 @@ func closeAfter(db *sqlstore.DB, err error, f func(*sqlstore.DB) error) error {
 // acting as the system.
 func withAdmin(cmd *cobra.Command, cfg *config.Config, f func(ctx context.Context, a *sqlstore.Admin) error) error {
 	return withDB(cmd, cfg, func(db *sqlstore.DB) error {
+		// Messages made here are queued: the serve that delivers the outbox
+		// sends them, or keeps them when it has no mail server.
+		c, err := composer(cfg)
+		if err != nil {
+			return err
+		}
+		db.SetMail(c, true, nil)
 		return f(igny8.SystemContext(cmd.Context()), sqlstore.NewAdmin(db))
 	})
 }

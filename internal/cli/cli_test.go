@@ -124,7 +124,8 @@ func TestServeHelpListsFlagsWithDefaultsAndVariables(t *testing.T) {
 	}
 	for _, want := range []string{`--addr string`, `(default ":8080")`, "[$IGNY8_ADDR]", "--database-url", `(default "igny8.db")`,
 		"[$IGNY8_DATABASE_URL]", "--redis-url", "[$IGNY8_REDIS_URL]", "--throttle", `(default "on")`, "[$IGNY8_THROTTLE]",
-		"--log-level", `(default "info")`, "[$IGNY8_LOG_LEVEL]"} {
+		"--log-level", `(default "info")`, "[$IGNY8_LOG_LEVEL]", "--smtp-url", "[$IGNY8_SMTP_URL]", "--mail-from",
+		"[$IGNY8_MAIL_FROM]", "--public-url", "[$IGNY8_PUBLIC_URL]"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("serve --help lacks %q", want)
 		}
@@ -170,6 +171,9 @@ func TestServeWithNoSetUp(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(".", "igny8.db")); err != nil {
 		t.Fatalf("./igny8.db not created: %v", err)
+	}
+	if !strings.Contains(out.String(), "mail: kept, not sent") {
+		t.Errorf("serve does not say that mail is kept: %s", out.String())
 	}
 	// The access log line of a request is written before the server closes
 	// the connection (Connection: close), not held in a buffer that a

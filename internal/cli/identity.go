@@ -25,6 +25,7 @@ func (e *env) accountsCmd() *cobra.Command {
 	for _, a := range actions {
 		sub := &cobra.Command{Use: a.use, Short: a.short, Args: cobra.ExactArgs(1)}
 		cfg := e.withConfig(sub, false)
+		cfg.BindMailLinks(sub.Flags())
 		reason := sub.Flags().String("reason", "", "why (recorded in the audit log)")
 		act := a.act
 		sub.RunE = func(cmd *cobra.Command, args []string) error {

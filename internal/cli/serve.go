@@ -16,6 +16,7 @@ import (
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/mail"
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/igny8/igny8/internal/stripepay"
 	"github.com/igny8/igny8/internal/throttle"
@@ -57,6 +58,10 @@ type App struct {
 	ops *sqlstore.Operations
 	// card is Stripe, nil when card payments are not configured.
 	card *stripepay.Provider
+	// mail delivers the outbox; nil when no mail server is configured
+	// (messages are kept). outbox is its table.
+	mail   *mail.Worker
+	outbox *sqlstore.Outbox
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
@@ -111,9 +116,11 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "igny8 listening on http://%s (database: %s)\n", ln.Addr(), s.db.Dialect())
+	fmt.Fprintln(e.stdout, s.mailStatus())
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go s.RunJobs(jobsCtx)
+	go s.RunMail(jobsCtx)
 	if err := servePprof(jobsCtx, cfg.PprofAddr, log); err != nil {
 		return err
 	}
@@ -173,6 +180,10 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 			return nil, err
 		}
 		s.store.SetCardProvider(s.card)
+	}
+	if err := s.setupMail(); err != nil {
+		db.Close()
+		return nil, err
 	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "igny8_write"))

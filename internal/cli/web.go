@@ -24,7 +24,8 @@ func (s *App) flow() *workflow.Service {
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,
-		Config:      workflow.Config{TrialDays: s.cfg.TrialDays, RefreshTTL: s.cfg.RefreshTTL, SupportEmail: s.cfg.SupportEmail},
+		Config: workflow.Config{TrialDays: s.cfg.TrialDays, RefreshTTL: s.cfg.RefreshTTL, SupportEmail: s.cfg.SupportEmail,
+			PublicURL: s.cfg.PublicURL},
 	})
 }
 
@@ -51,6 +52,7 @@ func (s *App) webHandler() *web.Handler {
 		Config: web.Config{TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},
+		AdminMail: s.admin,
 	}
 	if s.card != nil {
 		deps.CardPortal = s.store // Stripe's customer portal

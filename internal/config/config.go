@@ -5,10 +5,12 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/mail"
 	"github.com/spf13/pflag"
 )
 
@@ -55,6 +57,14 @@ type Config struct {
 	// SupportEmail is the contact a customer is given when igny8
 	// suspended or cancelled their account.
 	SupportEmail string
+
+	// SMTPURL is the mail server (see mail.ParseSMTPURL); empty keeps
+	// every message in the outbox, unsent. It may carry a password: it is
+	// never logged. MailFrom is the sender of every message; PublicURL the
+	// base of every link in them.
+	SMTPURL   string
+	MailFrom  string
+	PublicURL string
 
 	// AI provider (OpenAI-compatible); empty base URL means the local
 	// development provider.
@@ -111,6 +121,14 @@ func annotateEnv(fs *pflag.FlagSet) {
 	})
 }
 
+// BindMailLinks adds the flags that shape the messages a command makes:
+// the base of their links and the support contact.
+func (c *Config) BindMailLinks(fs *pflag.FlagSet) {
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of the links in the messages this makes, such as https://app.example.com (empty: http://localhost:8080)")
+	fs.StringVar(&c.SupportEmail, "support-email", c.SupportEmail, "the support contact named in the messages this makes")
+	annotateEnv(fs)
+}
+
 // BindServe adds the flags of igny8 serve.
 func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "SQLite file path, or a postgres:// URL")
@@ -138,6 +156,12 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BankBIC, "bank-bic", c.BankBIC, "bank transfer: BIC")
 	fs.StringVar(&c.BankName, "bank-name", c.BankName, "bank transfer: bank name")
 	fs.StringVar(&c.SupportEmail, "support-email", c.SupportEmail, "the support contact shown to customers whose account igny8 suspended or cancelled")
+	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server: smtp://user:password@host:587 (STARTTLS required), "+
+		"smtps://user:password@host:465 (implicit TLS) or smtp://host:25?tls=none (a relay on this host; no credentials); "+
+		"empty: messages are kept for igny8 mail list and the admin console, not sent (prefer the variable to the flag)")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender of every message, such as \"igny8 <no-reply@example.com>\" (required with --smtp-url)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base of every link in every message, such as https://app.example.com "+
+		"(required with --smtp-url; empty without it: http://localhost and the port of --addr)")
 	fs.StringVar(&c.AIBaseURL, "ai-base-url", c.AIBaseURL, "OpenAI-compatible API base URL (empty: the local development provider)")
 	fs.StringVar(&c.AIAPIKey, "ai-api-key", c.AIAPIKey, "API key of the AI provider")
 	fs.StringVar(&c.AIModel, "ai-model", c.AIModel, "model name of the AI provider")
@@ -196,5 +220,49 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--ai-timeout must be between 1s and %s (the answer must be written within %s), not %s",
 			maxAI, WriteTimeout, c.AITimeout)
 	}
+	if err := c.validateMail(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// validateMail checks the mail settings: a server needs a sender and a
+// public URL, since a message with a link on the wrong host is worse than
+// none.
+func (c *Config) validateMail() error {
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTPURL); err != nil {
+			return err
+		}
+		if c.MailFrom == "" {
+			return fmt.Errorf("--mail-from is required with --smtp-url (the sender of every message)")
+		}
+		if c.PublicURL == "" {
+			return fmt.Errorf("--public-url is required with --smtp-url (the base of every link in every message)")
+		}
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseFrom(c.MailFrom); err != nil {
+			return err
+		}
+	}
+	if c.PublicURL != "" {
+		if _, err := mail.ParsePublicURL(c.PublicURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MailBaseURL is the base of links in messages: --public-url, or without
+// it (mail kept, not sent) http://localhost on the port of --addr.
+func (c *Config) MailBaseURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	port := "8080"
+	if _, p, err := net.SplitHostPort(c.Addr); err == nil && p != "" && p != "0" {
+		port = p
+	}
+	return "http://localhost:" + port
 }

@@ -111,6 +111,11 @@ func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusCha
 			map[string]any{"from": before.Status, "to": to, "reason": reason}); err != nil {
 			return err
 		}
+		if c.action == suspendChange.action || c.action == reactivateChange.action {
+			if err := accountStatusMail(ctx, tx, id, c.action == suspendChange.action, reason); err != nil {
+				return err
+			}
+		}
 		acct, err = accountByID(ctx, tx.conn, id)
 		return err
 	})

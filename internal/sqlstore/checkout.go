@@ -97,6 +97,9 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 	if err != nil {
 		return nil, err
 	}
+	if err := bankTransferMail(ctx, tx, res); err != nil {
+		return nil, err
+	}
 	details := map[string]any{"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
 		"method": method, "reference": res.Payment.Reference, "subscription_id": sub.ID}
 	if replaced != nil {

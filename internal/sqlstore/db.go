@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,8 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
+	// mail is how messages are made (SetMail); nil makes none.
+	mail atomic.Pointer[mailSettings]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }

@@ -54,6 +54,55 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 	})
 }
 
+// ResendInvitation gives a pending invitation of the account a new link,
+// valid for igny8.InvitationTTL from now, and e-mails it, in one
+// transaction; the old link stops working (only hashes are stored, so the
+// old link cannot be sent again). An expired invitation may be resent: its
+// seat was counted while it was pending and is counted again. Errors:
+// not_found, plan_limit_reached (an expired invitation whose seat is gone).
+func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash string) (*igny8.Invitation, error) {
+	p, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var inv igny8.Invitation
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		max, err := accountMaxUsers(ctx, tx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		err = tx.queryRow(ctx, `SELECT id, email, name, role, invited_by, expires_at, created_at FROM invitations
+			WHERE account_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL`+tx.db.forUpdate(), p.AccountID, id).
+			Scan(&inv.ID, &inv.Email, &inv.Name, &inv.Role, &inv.InvitedBy, &inv.ExpiresAt, &inv.CreatedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return igny8.NotFound("Invitation")
+		}
+		if err != nil {
+			return translate(err)
+		}
+		if !inv.ExpiresAt.After(tx.now) {
+			if n, err := seatsTaken(ctx, tx, p.AccountID, ""); err != nil {
+				return err
+			} else if n >= max {
+				return errSeats
+			}
+		}
+		inv.ExpiresAt = tx.now.Add(igny8.InvitationTTL)
+		if _, err := tx.exec(ctx, `UPDATE invitations SET token_hash = ?, expires_at = ? WHERE account_id = ? AND id = ?`,
+			tokenHash, inv.ExpiresAt, p.AccountID, id); err != nil {
+			return err
+		}
+		if err := invitationMail(ctx, tx, p.AccountID, &inv, token); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.AccountID, "user.invitation_resent", "invitation", id, map[string]any{"email": inv.Email})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
+}
+
 // PreviewInvitation describes an invitation by its token for the accept
 // page (see igny8.MemberService); the token is the credential.
 func (s *Store) PreviewInvitation(ctx context.Context, tokenHash string) (*igny8.InvitationPreview, error) {

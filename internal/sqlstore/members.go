@@ -96,7 +96,7 @@ var errSeats = igny8.Errorf(igny8.EPlanLimit, "The plan's user limit is reached;
 // igny8.MemberService). Users plus pending invitations stay within the
 // plan's max_users under concurrent invitations: the account row is locked
 // while counting. Errors: validation_failed, conflict, plan_limit_reached.
-func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, tokenHash string) (*igny8.Invitation, error) {
+func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, token, tokenHash string) (*igny8.Invitation, error) {
 	p, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -123,6 +123,9 @@ func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, tokenHas
 		if _, err := tx.exec(ctx, `INSERT INTO invitations (id, account_id, email, name, role, token_hash, invited_by,
 			expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, inv.ID, p.AccountID, inv.Email, inv.Name,
 			inv.Role, tokenHash, inv.InvitedBy, inv.ExpiresAt, inv.CreatedAt); err != nil {
+			return err
+		}
+		if err := invitationMail(ctx, tx, p.AccountID, inv, token); err != nil {
 			return err
 		}
 		return audit(ctx, tx, p.AccountID, "user.invited", "invitation", inv.ID,

@@ -163,6 +163,9 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 	if err != nil {
 		return err
 	}
+	if err := paymentReceipt(ctx, tx, pay.AccountID, pay.ID); err != nil {
+		return err
+	}
 	return audit(ctx, tx, pay.AccountID, "payment.confirmed", "payment", pay.ID, map[string]any{
 		"reference": pay.Reference, "amount": pay.Amount, "currency": pay.Currency, "amount_received": in.AmountReceived,
 		"external_reference": in.ExternalReference, "note": in.Note, "plan": sub.Plan.Slug,
@@ -262,6 +265,9 @@ func rejectPayment(ctx context.Context, tx *Tx, pay *igny8.Payment, reason strin
 	}
 	if _, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, pay.SubscriptionID); err != nil {
+		return err
+	}
+	if err := paymentRejectedMail(ctx, tx, pay, reason); err != nil {
 		return err
 	}
 	return audit(ctx, tx, pay.AccountID, "payment.rejected", "payment", pay.ID,

@@ -184,6 +184,16 @@ func (h *Handler) revokeAccess(w http.ResponseWriter, r *http.Request, v *visit)
 	return nil
 }
 
+// resendInvitation e-mails a pending invitation again with a new link,
+// shown once on the page as a fallback (never logged).
+func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {
+	inv, err := h.Flow.ResendInvitation(r.Context(), r.PathValue("id"), httpx.Origin(r, h.Config.TrustProxyHeaders))
+	if err != nil {
+		return h.accountFailed(w, r, v, "invite", err)
+	}
+	return h.renderAccount(w, r, v, http.StatusOK, &accountPage{InviteURL: inv.Link})
+}
+
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, v *visit) error {
 	if err := h.Members.RevokeInvitation(r.Context(), r.PathValue("id")); err != nil {
 		return h.accountFailed(w, r, v, "invite", err)

@@ -58,7 +58,7 @@ var auditActions = []string{
 	"plan.created", "plan.reset", "plan.updated", "retention.purged", "sector.created", "sector.deleted",
 	"sector.restored", "sector.updated", "site.created", "site.deleted", "site.restored", "site.updated",
 	"site_access.granted", "site_access.revoked", "subscription.cancel_requested", "subscription.ended",
-	"subscription.past_due", "user.developer_created", "user.invitation_revoked", "user.invited",
+	"subscription.past_due", "user.developer_created", "user.invitation_resent", "user.invitation_revoked", "user.invited",
 	"user.removed", "user.role_changed",
 }
 

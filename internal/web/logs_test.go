@@ -72,6 +72,20 @@ func checkNoSecretInLogs(t *testing.T, be storetest.Backend) {
 	if !strings.Contains(inv.URL, inv.Token) {
 		t.Fatalf("the answer lacks the link with its token: %s", r)
 	}
+	// An invitation sent again gets a new link, logged no more than the first.
+	var again struct {
+		Invitation struct{ ID string }
+		Token, URL string
+	}
+	e.As(owner.Token, "POST", "/api/v1/account/users", map[string]string{"email": "resent@example.com"}).JSON(t, &again)
+	keep(again.Token)
+	if r := e.As(owner.Token, "POST", "/api/v1/account/invitations/"+again.Invitation.ID+"/resend", nil); r.Status != http.StatusOK {
+		t.Fatalf("resend: %s", r)
+	} else {
+		r.JSON(t, &again)
+	}
+	keep(again.Token, again.URL)
+	e.As(owner.Token, "DELETE", "/api/v1/account/invitations/"+again.Invitation.ID, nil)
 	link, _ := url.Parse(inv.URL)
 	if p := e.Do("GET", link.RequestURI(), nil); p.Status != http.StatusOK {
 		t.Fatalf("the invitation page: %s", p)
@@ -141,7 +155,7 @@ func checkNoSecretInLogs(t *testing.T, be storetest.Backend) {
 	keep("a wrong web passphrase")
 
 	out := logs.String()
-	if !strings.Contains(out, "invitation created") || !strings.Contains(out, `query="token=REDACTED"`) {
+	if !strings.Contains(out, "invitation created") || !strings.Contains(out, "invitation resent") || !strings.Contains(out, `query="token=REDACTED"`) {
 		t.Fatalf("the flow logged no invitation or no redacted query; the test looks at the wrong log:\n%s", out)
 	}
 	for _, s := range secrets {

@@ -28,6 +28,7 @@ func (h *Handler) routes() []page {
 		{method: "POST", path: "/account", access: tenant, action: igny8.ActEditAccount, h: h.updateAccount},
 		{method: "POST", path: "/account/users", access: tenant, action: igny8.ActManageUsers, h: h.inviteUser},
 		{method: "POST", path: "/account/invitations/{id}/delete", access: tenant, action: igny8.ActManageUsers, h: h.revokeInvitation},
+		{method: "POST", path: "/account/invitations/{id}/resend", access: tenant, action: igny8.ActManageUsers, h: h.resendInvitation},
 		{method: "POST", path: "/account/users/{id}", access: tenant, action: igny8.ActManageUsers, h: h.changeUser},
 		{method: "POST", path: "/account/sites/{id}/access", access: tenant, action: igny8.ActManageSites, h: h.grantAccess},
 		{method: "POST", path: "/account/sites/{id}/access/{user}/delete", access: tenant, action: igny8.ActManageSites, h: h.revokeAccess},
@@ -47,5 +48,7 @@ func (h *Handler) routes() []page {
 		{method: "POST", path: "/admin/plans", access: admin, h: h.adminSavePlan},
 		{method: "POST", path: "/admin/plans/{slug}", access: admin, h: h.adminSavePlan},
 		{method: "GET", path: "/admin/audit", access: admin, h: h.adminAudit},
+		{method: "GET", path: "/admin/mail", access: admin, h: h.adminMail},
+		{method: "GET", path: "/admin/mail/{id}", access: admin, h: h.adminMessage},
 	}
 }

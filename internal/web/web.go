@@ -51,6 +51,8 @@ type Deps struct {
 	AdminBilling  igny8.AdminBillingService
 	AdminLedger   igny8.AdminLedgerService
 	AdminAccounts igny8.AdminAccountService
+	// AdminMail lists the outbox: sent, queued, failed and kept messages.
+	AdminMail igny8.AdminMailService
 	// Flow runs sign-up, login, logout, invitations and ownership transfer,
 	// the workflows the API shares (internal/workflow); it also holds the
 	// limiter of log-in and sign-up attempts.

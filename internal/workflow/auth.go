@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"net/url"
+	"strings"
 
 	"github.com/igny8/igny8"
 )
@@ -162,17 +163,42 @@ type Invited struct {
 	Link       string
 }
 
-// Invite invites someone to the caller's account. origin is the scheme and
-// host the inviter used (httpx.Origin): the link opens the pages there.
-// Errors: validation_failed, forbidden, conflict, plan_limit_reached.
+// Invite invites someone to the caller's account and e-mails them the
+// link (the store writes the message with the invitation). origin is the
+// scheme and host the inviter used (httpx.Origin): the link shown to them
+// opens the pages there, unless Config.PublicURL is set, the base of the
+// e-mailed link. Errors: validation_failed, forbidden, conflict,
+// plan_limit_reached.
 func (s *Service) Invite(ctx context.Context, in igny8.NewInvitation, origin string) (*Invited, error) {
 	token, hash := s.Secrets.NewToken()
-	inv, err := s.Members.InviteUser(ctx, in, hash)
+	inv, err := s.Members.InviteUser(ctx, in, token, hash)
 	if err != nil {
 		return nil, err
 	}
 	s.Logger.InfoContext(ctx, "invitation created", "invitation_id", inv.ID, "account_id", igny8.PrincipalFrom(ctx).AccountID)
-	return &Invited{Invitation: inv, Token: token, Link: origin + "/accept-invite?" + url.Values{"token": {token}}.Encode()}, nil
+	return &Invited{Invitation: inv, Token: token, Link: s.inviteLink(origin, token)}, nil
+}
+
+// ResendInvitation e-mails a pending invitation of the caller's account
+// again, with a new link (the earlier one stops working), shown once to
+// the inviter as Invite's is. Errors: not_found, plan_limit_reached.
+func (s *Service) ResendInvitation(ctx context.Context, id, origin string) (*Invited, error) {
+	token, hash := s.Secrets.NewToken()
+	inv, err := s.Members.ResendInvitation(ctx, id, token, hash)
+	if err != nil {
+		return nil, err
+	}
+	s.Logger.InfoContext(ctx, "invitation resent", "invitation_id", inv.ID, "account_id", igny8.PrincipalFrom(ctx).AccountID)
+	return &Invited{Invitation: inv, Token: token, Link: s.inviteLink(origin, token)}, nil
+}
+
+// inviteLink is the accept page of token: on the public URL when one is
+// configured (as in the e-mail), else on origin.
+func (s *Service) inviteLink(origin, token string) string {
+	if s.Config.PublicURL != "" {
+		origin = strings.TrimRight(s.Config.PublicURL, "/")
+	}
+	return origin + "/accept-invite?" + url.Values{"token": {token}}.Encode()
 }
 
 // AcceptInvitation creates the user invited with token, named name (the

@@ -40,6 +40,9 @@ type Config struct {
 	// SupportEmail is named in refusals of accounts suspended or cancelled
 	// by igny8.
 	SupportEmail string
+	// PublicURL, when set, is the base of the invitation links shown to
+	// the inviter, the same as in the e-mail (--public-url).
+	PublicURL string
 }
 
 // Service runs the workflows on the domain services. Every field but

@@ -1,0 +1,247 @@
+// Package mail makes and delivers igny8's e-mail: the templates that render
+// every message into a text and an HTML part (compose.go), the SMTP
+// sender (smtp.go) and the outbox worker (worker.go).
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	"github.com/igny8/igny8"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	textLayout = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/layout.txt"))
+	htmlLayout = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html"))
+)
+
+// Composer renders messages with links on a public URL. It implements
+// igny8.MailComposer.
+type Composer struct {
+	base    *url.URL
+	bank    igny8.BankAccount
+	support string
+}
+
+var _ igny8.MailComposer = (*Composer)(nil)
+
+// NewComposer returns a composer whose links start with publicURL (an
+// absolute http or https URL, see ParsePublicURL). bank is put into the
+// bank-transfer instructions and support is named to suspended accounts.
+func NewComposer(publicURL string, bank igny8.BankAccount, support string) (*Composer, error) {
+	u, err := ParsePublicURL(publicURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Composer{base: u, bank: bank, support: support}, nil
+}
+
+// ParsePublicURL checks the base of every link in every message: an
+// absolute http(s) URL with a host and no query, user or fragment.
+func ParsePublicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("--public-url: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("--public-url must start with https:// (or http://), not %q", raw)
+	case u.Host == "":
+		return nil, fmt.Errorf("--public-url needs a host, such as https://app.example.com")
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("--public-url must be a plain base URL without user, query or fragment")
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+// fact is one labelled value of a message (a receipt line).
+type fact struct{ Label, Value string }
+
+// action is the message's one link.
+type action struct{ Label, URL string }
+
+// view is what the shared layout renders; every string in it is plain
+// text, cleaned by plain and escaped by html/template in the HTML part.
+type view struct {
+	Subject    string
+	Greeting   string
+	Paragraphs []string
+	Facts      []fact
+	Action     action
+	After      []string
+	Home       string
+}
+
+// Compose renders c into a text and an HTML part. Errors only when c is
+// of an unknown kind or a template fails.
+func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
+	var v view
+	switch m := content.(type) {
+	case igny8.InvitationMail:
+		v = c.invitation(m)
+	case igny8.BankTransferMail:
+		v = c.bankTransfer(m)
+	case igny8.ReceiptMail:
+		v = c.receipt(m)
+	case igny8.PaymentRejectedMail:
+		v = c.paymentRejected(m)
+	case igny8.AccountStatusMail:
+		v = c.accountStatus(m)
+	default:
+		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
+	}
+	v.Home = c.link("/", nil)
+	v.Subject = oneLine(v.Subject)
+	var text, html bytes.Buffer
+	if err := textLayout.Execute(&text, v); err != nil {
+		return igny8.Mail{}, err
+	}
+	if err := htmlLayout.Execute(&html, v); err != nil {
+		return igny8.Mail{}, err
+	}
+	return igny8.Mail{Kind: content.MailKind(), Subject: v.Subject, Text: text.String(), HTML: html.String()}, nil
+}
+
+// link is the public URL of a page of igny8.
+func (c *Composer) link(path string, q url.Values) string {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// plain makes a value safe to place in a line of text: control characters
+// (line breaks included) become spaces, so a name cannot add lines, links
+// or headers of its own; it is also bounded in length.
+func plain(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}
+
+// oneLine is plain for a subject line.
+func oneLine(s string) string { return plain(s) }
+
+func day(t time.Time) string { return t.UTC().Format("2 January 2006") }
+
+func (c *Composer) invitation(m igny8.InvitationMail) view {
+	who := plain(m.InviterName)
+	if who == "" {
+		who = "A member"
+	}
+	acct := plain(m.AccountName)
+	greeting := "Hello,"
+	if n := plain(m.InviteeName); n != "" {
+		greeting = "Hello " + n + ","
+	}
+	return view{
+		Subject:  "You are invited to join " + acct + " on igny8",
+		Greeting: greeting,
+		Paragraphs: []string{
+			fmt.Sprintf("%s invited you to join the account %s on igny8, as %s.", who, acct, plain(string(m.Role))),
+			"Open the link below to choose your password and join. It works once, until " + day(m.ExpiresAt) + ".",
+		},
+		Action: action{Label: "Join " + acct, URL: c.link("/accept-invite", url.Values{"token": {m.Token}})},
+		After:  []string{"If you did not expect this invitation, you can ignore this message."},
+	}
+}
+
+func (c *Composer) bankTransfer(m igny8.BankTransferMail) view {
+	acct := plain(m.AccountName)
+	facts := []fact{
+		{"Amount", igny8.FormatMoney(m.Amount, m.Currency)},
+		{"Reference", plain(m.Reference)},
+		{"Beneficiary", plain(c.bank.Beneficiary)},
+		{"IBAN", plain(c.bank.IBAN)},
+		{"BIC", plain(c.bank.BIC)},
+		{"Bank", plain(c.bank.BankName)},
+	}
+	return view{
+		Subject:  "How to pay for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
+		Greeting: "Hello,",
+		Paragraphs: []string{
+			fmt.Sprintf("Thank you for choosing the %s plan for %s. Please make a bank transfer with these details.", plain(m.PlanName), acct),
+			"Quote the reference exactly, so that we can match your payment. Your plan starts when we have received it.",
+		},
+		Facts:  facts,
+		Action: action{Label: "See your billing", URL: c.link("/billing", nil)},
+	}
+}
+
+func (c *Composer) receipt(m igny8.ReceiptMail) view {
+	return view{
+		Subject:  "Receipt for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
+		Greeting: "Hello,",
+		Paragraphs: []string{
+			fmt.Sprintf("We received your payment for %s. Thank you.", plain(m.AccountName)),
+		},
+		Facts: []fact{
+			{"Plan", plain(m.PlanName)},
+			{"Period", day(m.PeriodStart) + " to " + day(m.PeriodEnd)},
+			{"Amount", igny8.FormatMoney(m.Amount, m.Currency)},
+			{"Reference", plain(m.Reference)},
+			{"Date", day(m.ConfirmedAt)},
+		},
+		Action: action{Label: "See your billing", URL: c.link("/billing", nil)},
+	}
+}
+
+func (c *Composer) paymentRejected(m igny8.PaymentRejectedMail) view {
+	reason := plain(m.Reason)
+	if reason == "" {
+		reason = "No reason was given."
+	}
+	return view{
+		Subject:  "Payment " + plain(m.Reference) + " was not accepted",
+		Greeting: "Hello,",
+		Paragraphs: []string{
+			fmt.Sprintf("We could not accept the bank transfer %s of %s for the %s plan of %s.",
+				plain(m.Reference), igny8.FormatMoney(m.Amount, m.Currency), plain(m.PlanName), plain(m.AccountName)),
+			"The reason given: " + reason,
+			"Your account stays as it was. You can start a new checkout from your billing page.",
+		},
+		Action: action{Label: "See your billing", URL: c.link("/billing", nil)},
+		After:  []string{"Questions? Write to " + plain(c.support) + "."},
+	}
+}
+
+func (c *Composer) accountStatus(m igny8.AccountStatusMail) view {
+	acct := plain(m.AccountName)
+	if !m.Suspended {
+		return view{
+			Subject:    "Your igny8 account " + acct + " is active again",
+			Greeting:   "Hello,",
+			Paragraphs: []string{"The account " + acct + " was reactivated. You and your team can sign in and work as before."},
+			Action:     action{Label: "Open igny8", URL: c.link("/login", nil)},
+		}
+	}
+	paras := []string{"The account " + acct + " was suspended: nobody can use it, and its API keys are refused, until it is reactivated."}
+	if r := plain(m.Reason); r != "" {
+		paras = append(paras, "The reason given: "+r)
+	}
+	return view{
+		Subject:    "Your igny8 account " + acct + " was suspended",
+		Greeting:   "Hello,",
+		Paragraphs: paras,
+		Action:     action{Label: "See your billing", URL: c.link("/billing", nil)},
+		After:      []string{"To resolve this, write to " + plain(c.support) + "."},
+	}
+}

@@ -1,0 +1,87 @@
+package mail_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igny8/igny8"
+	"github.com/igny8/igny8/internal/mail"
+)
+
+const hostile = "<script>alert(\"x\")</script> & Co\r\nBcc: victim@example.com\n\nClick https://evil.example/login"
+
+// TestComposeEscapesEveryValue: hostile names reach the HTML part only
+// escaped, and the text part and subject only on one line, so a name can
+// add no markup, header or line of its own; every kind has both parts.
+func TestComposeEscapesEveryValue(t *testing.T) {
+	c, err := mail.NewComposer("https://app.igny8.test/", igny8.BankAccount{Beneficiary: hostile, IBAN: "GB00"}, "help@igny8.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, content := range []igny8.MailContent{
+		igny8.InvitationMail{AccountName: hostile, InviterName: hostile, InviteeName: hostile, Role: igny8.RoleEditor, Token: "a&b<c", ExpiresAt: when},
+		igny8.BankTransferMail{AccountName: hostile, PlanName: hostile, Reference: "IGNY8-AAAA-BBBB", Amount: 8900, Currency: "USD"},
+		igny8.ReceiptMail{AccountName: hostile, PlanName: hostile, PeriodStart: when, PeriodEnd: when.AddDate(0, 1, 0), Amount: 8900, Currency: "USD", Reference: "R", ConfirmedAt: when},
+		igny8.PaymentRejectedMail{AccountName: hostile, PlanName: hostile, Reference: "R", Reason: hostile},
+		igny8.AccountStatusMail{AccountName: hostile, Suspended: true, Reason: hostile},
+		igny8.AccountStatusMail{AccountName: hostile},
+	} {
+		m, err := c.Compose(content)
+		if err != nil {
+			t.Fatalf("%s: %v", content.MailKind(), err)
+		}
+		if m.Text == "" || m.HTML == "" || m.Subject == "" || m.Kind != content.MailKind() {
+			t.Fatalf("%s: a part is missing: %+v", content.MailKind(), m)
+		}
+		if strings.ContainsAny(m.Subject, "\r\n") {
+			t.Fatalf("%s: subject spans lines: %q", content.MailKind(), m.Subject)
+		}
+		if strings.Contains(m.HTML, "<script>") || !strings.Contains(m.HTML, "&lt;script&gt;") {
+			t.Fatalf("%s: HTML not escaped:\n%s", content.MailKind(), m.HTML)
+		}
+		for _, line := range strings.Split(m.Text, "\n") {
+			if strings.HasPrefix(line, "Bcc:") || strings.HasPrefix(line, "Click https://evil") {
+				t.Fatalf("%s: a name added the line %q", content.MailKind(), line)
+			}
+		}
+		if !strings.Contains(m.Text, "https://app.igny8.test/") {
+			t.Fatalf("%s: no link on the public URL:\n%s", content.MailKind(), m.Text)
+		}
+	}
+	inv, _ := c.Compose(igny8.InvitationMail{AccountName: "A", Token: "a&b<c", ExpiresAt: when})
+	if !strings.Contains(inv.Text, "https://app.igny8.test/accept-invite?token=a%26b%3Cc") {
+		t.Fatalf("the token is not URL-encoded in the link:\n%s", inv.Text)
+	}
+}
+
+// TestSMTPURL: the three accepted forms, and refusals that say what to do
+// without repeating the password.
+func TestSMTPURL(t *testing.T) {
+	for raw, want := range map[string]mail.SMTPSettings{
+		"smtp://user:secret@mail.example.com:587": {Host: "mail.example.com", Port: 587, TLS: "starttls", Username: "user", Password: "secret"},
+		"smtp://user:secret@mail.example.com":     {Host: "mail.example.com", Port: 587, TLS: "starttls", Username: "user", Password: "secret"},
+		"smtps://user:secret@mail.example.com":    {Host: "mail.example.com", Port: 465, TLS: "implicit", Username: "user", Password: "secret"},
+		"smtp://localhost:25?tls=none":            {Host: "localhost", Port: 25, TLS: "none"},
+	} {
+		got, err := mail.ParseSMTPURL(raw)
+		if err != nil || *got != want {
+			t.Errorf("%s: %+v, %v", raw, got, err)
+		}
+	}
+	for raw, want := range map[string]string{
+		"smtp://user:secret@localhost:25?tls=none": "no user or password",
+		"http://mail.example.com":                  "smtp:// or smtps://",
+		"smtp://:25":                               "needs a host",
+		"smtps://mail.example.com?tls=none":        "only with smtp://",
+		"smtp://mail.example.com?tls=maybe":        "tls=none",
+		"smtp://mail.example.com?auth=plain":       "unknown parameter",
+		"smtp://mail.example.com:99999":            "invalid port",
+	} {
+		_, err := mail.ParseSMTPURL(raw)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: %v, want an error saying %q", raw, err, want)
+		}
+	}
+}

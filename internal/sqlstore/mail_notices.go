@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/igny8/igny8"
+)
+
+// The messages igny8 sends, each written by the transaction of its cause
+// (see enqueue): no mail for a change that rolled back.
+
+// invitationMail e-mails the invited person their link.
+func invitationMail(ctx context.Context, tx *Tx, accountID string, inv *igny8.Invitation, token string) error {
+	var acctName string
+	if err := tx.queryRow(ctx, `SELECT name FROM accounts WHERE id = ?`, accountID).Scan(&acctName); err != nil {
+		return translate(err)
+	}
+	var inviter, inviterEmail sql.NullString
+	err := tx.queryRow(ctx, `SELECT name, email FROM users WHERE id = ? AND account_id = ?`, inv.InvitedBy, accountID).
+		Scan(&inviter, &inviterEmail)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return translate(err)
+	}
+	who := inviter.String
+	if who == "" {
+		who = inviterEmail.String
+	}
+	return enqueue(ctx, tx, accountID, igny8.InvitationMail{AccountName: acctName, InviterName: who,
+		InviteeName: inv.Name, Role: inv.Role, Token: token, ExpiresAt: inv.ExpiresAt}, inv.Email)
+}
+
+// bankTransferMail sends the owner (and the billing e-mail) the bank
+// instructions of a new pending transfer.
+func bankTransferMail(ctx context.Context, tx *Tx, res *igny8.PaymentResult) error {
+	pay := res.Payment
+	if pay.Method != igny8.MethodBankTransfer || pay.Status != igny8.PaymentPending {
+		return nil
+	}
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, pay.AccountID)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, pay.AccountID, igny8.BankTransferMail{AccountName: acct.Name, PlanName: pay.PlanName,
+		Reference: pay.Reference, Amount: pay.Amount, Currency: pay.Currency}, owner, billing)
+}
+
+// paymentReceipt writes the receipt of a confirmed payment (plan, period,
+// amount, reference, date) to the owner and the billing e-mail, in tx: the
+// transaction that confirmed it, whichever way it was paid (the bank
+// transfer confirmation calls it; a card payment's confirmation can too).
+func paymentReceipt(ctx context.Context, tx *Tx, accountID, paymentID string) error {
+	res, err := paymentResult(ctx, tx.conn, accountID, paymentID)
+	if err != nil {
+		return err
+	}
+	pay, sub := res.Payment, res.Subscription
+	if pay.Status != igny8.PaymentConfirmed || sub == nil || sub.CurrentPeriodStart == nil || sub.CurrentPeriodEnd == nil {
+		return nil
+	}
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, accountID)
+	if err != nil {
+		return err
+	}
+	confirmed := tx.now
+	if pay.ConfirmedAt != nil {
+		confirmed = *pay.ConfirmedAt
+	}
+	return enqueue(ctx, tx, accountID, igny8.ReceiptMail{AccountName: acct.Name, PlanName: pay.PlanName,
+		PeriodStart: *sub.CurrentPeriodStart, PeriodEnd: *sub.CurrentPeriodEnd, Amount: pay.Amount,
+		Currency: pay.Currency, Reference: pay.Reference, ConfirmedAt: confirmed}, owner, billing)
+}
+
+// paymentRejectedMail tells the owner a transfer was not accepted, and why.
+func paymentRejectedMail(ctx context.Context, tx *Tx, pay *igny8.Payment, reason string) error {
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, pay.AccountID)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, pay.AccountID, igny8.PaymentRejectedMail{AccountName: acct.Name, PlanName: pay.PlanName,
+		Reference: pay.Reference, Amount: pay.Amount, Currency: pay.Currency, Reason: reason}, owner, billing)
+}
+
+// accountStatusMail tells the owner their account was suspended or
+// reactivated.
+func accountStatusMail(ctx context.Context, tx *Tx, accountID string, suspended bool, reason string) error {
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, accountID)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, accountID, igny8.AccountStatusMail{AccountName: acct.Name, Suspended: suspended,
+		Reason: reason}, owner, billing)
+}
