@@ -57,6 +57,46 @@ func (h *Handler) cardRoutes() []route {
 	}
 }
 
+// incidentRoutes list and resolve the refunds and disputes Stripe reports.
+func (h *Handler) incidentRoutes() []route {
+	if h.Incidents == nil {
+		return nil
+	}
+	return []route{
+		{method: "GET", path: "/api/v1/admin/payment-incidents", summary: "Refunds and disputes of card payments across accounts, " +
+			"newest first; open until an administrator resolves them (igny8 takes no credits back by itself)",
+			tag: "admin", access: admin, query: append([]param{{"status", "open or resolved"}}, pageParams...),
+			out: igny8.Page[igny8.PaymentIncident]{}, h: h.paymentIncidents},
+		{method: "POST", path: "/api/v1/admin/payment-incidents/{id}/resolve", summary: "Resolve a refund or dispute with a note " +
+			"of what was done (credits adjusted, dispute answered, nothing needed)", tag: "admin", access: admin,
+			in: igny8.IncidentResolution{}, out: igny8.PaymentIncident{}, h: h.resolvePaymentIncident},
+	}
+}
+
+func (h *Handler) paymentIncidents(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	res, err := h.Incidents.ListPaymentIncidents(r.Context(), r.URL.Query().Get("status"), page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) resolvePaymentIncident(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.IncidentResolution
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	res, err := h.Incidents.ResolvePaymentIncident(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
 // stripeWebhook checks the signature on the raw body before anything else:
 // a body without a valid signature answers 400 and touches nothing.
 func (h *Handler) stripeWebhook(w http.ResponseWriter, r *http.Request) error {

@@ -23,7 +23,11 @@ func (h *Handler) packRoutes() []route {
 			status: http.StatusCreated, h: h.buyCredits},
 		{method: "GET", path: "/api/v1/admin/credit-packs", summary: "Every credit pack, on sale or not", tag: "admin", access: admin,
 			out: igny8.Page[igny8.CreditPack]{}, h: h.adminCreditPacks},
-		{method: "PATCH", path: "/api/v1/admin/credit-packs/{slug}", summary: "Change a credit pack's size, price or sale; purchases made keep theirs",
+		{method: "POST", path: "/api/v1/admin/credit-packs", summary: "Add a credit pack (size, price in minor units, currency, " +
+			"optional Stripe price); on sale unless is_active is false", tag: "admin", access: admin, in: igny8.NewCreditPack{},
+			out: igny8.CreditPack{}, status: http.StatusCreated, h: h.createCreditPack},
+		{method: "PATCH", path: "/api/v1/admin/credit-packs/{slug}", summary: "Change a credit pack's size, price, Stripe price or sale " +
+			"(is_active false takes it off sale); purchases made keep theirs",
 			tag: "admin", access: admin, in: igny8.CreditPackPatch{}, out: igny8.CreditPack{}, h: h.updateCreditPack},
 		{method: "GET", path: "/api/v1/admin/credit-purchases", summary: "Credit pack purchases across accounts, newest first",
 			tag: "admin", access: admin, query: append([]param{{"status", "pending, confirmed or rejected"}}, pageParams...),
@@ -31,6 +35,9 @@ func (h *Handler) packRoutes() []route {
 		{method: "POST", path: "/api/v1/admin/credit-purchases/{id}/confirm", summary: "Confirm a received transfer for a credit pack: " +
 			"its credits are granted once", tag: "admin", access: admin, in: igny8.PaymentConfirmation{}, out: igny8.CreditPurchase{},
 			h: h.confirmCreditPurchase},
+		{method: "POST", path: "/api/v1/admin/credit-purchases/{id}/reject", summary: "Reject a pending bank-transfer purchase of a " +
+			"credit pack with a reason: no credits, the owner is e-mailed", tag: "admin", access: admin, in: igny8.PaymentRejection{},
+			out: igny8.CreditPurchase{}, h: h.rejectCreditPurchase},
 	}
 }
 
@@ -62,6 +69,31 @@ func (h *Handler) adminCreditPacks(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, igny8.Page[igny8.CreditPack]{Items: packs})
+}
+
+func (h *Handler) createCreditPack(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.NewCreditPack
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	res, err := h.AdminPacks.CreateCreditPack(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusCreated, res)
+}
+
+func (h *Handler) rejectCreditPurchase(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.PaymentRejection
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	res, err := h.AdminPacks.RejectCreditPurchase(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	res.AddInstructions(h.Config.Bank)
+	return httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 func (h *Handler) updateCreditPack(w http.ResponseWriter, r *http.Request) error {

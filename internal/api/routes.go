@@ -58,6 +58,7 @@ func (h *Handler) allRoutes() []route {
 		h.billingRoutes(),
 		h.cardRoutes(),
 		h.packRoutes(),
+		h.incidentRoutes(),
 		h.adminBillingRoutes(),
 		h.apiKeyRoutes(), h.userRoutes(), h.adminAccountRoutes(),
 		h.siteRoutes(),

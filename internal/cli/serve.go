@@ -231,6 +231,7 @@ func (s *App) apiHandler() *api.Handler {
 		Card:            s.cardDeps(),
 		Packs:           s.store,
 		AdminPacks:      s.admin,
+		Incidents:       s.admin,
 	})
 }
 

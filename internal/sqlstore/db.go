@@ -41,6 +41,8 @@ type DB struct {
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
 	// mail is how messages are made (SetMail); nil makes none.
 	mail atomic.Pointer[mailSettings]
+	// operators is the address of igny8's operators (SetOperatorEmail).
+	operators atomic.Pointer[string]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }

@@ -267,8 +267,10 @@ func rejectPayment(ctx context.Context, tx *Tx, pay *igny8.Payment, reason strin
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, pay.SubscriptionID); err != nil {
 		return err
 	}
-	if err := paymentRejectedMail(ctx, tx, pay, reason); err != nil {
-		return err
+	if reason != igny8.RejectCheckoutFailed {
+		if err := paymentRejectedMail(ctx, tx, pay, reason); err != nil {
+			return err
+		}
 	}
 	return audit(ctx, tx, pay.AccountID, "payment.rejected", "payment", pay.ID,
 		map[string]any{"reason": reason, "reference": pay.Reference, "amount": pay.Amount})
