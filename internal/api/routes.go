@@ -53,6 +53,7 @@ func (h *Handler) allRoutes() []route {
 		h.opsRoutes(),
 		h.catalogueRoutes(),
 		h.authRoutes(),
+		h.profileRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
 		h.billingRoutes(),

@@ -77,7 +77,7 @@ func (h *Handler) profileFailed(w http.ResponseWriter, r *http.Request, v *visit
 
 func (h *Handler) changeName(w http.ResponseWriter, r *http.Request, v *visit) error {
 	name := r.PostFormValue("name")
-	if _, err := h.Flow.ChangeName(r.Context(), name); err != nil {
+	if _, err := h.Flow.ChangeName(r.Context(), name); err != nil { // the same workflow as PATCH /api/v1/auth/me
 		return h.profileFailed(w, r, v, "name", &profilePage{Name: igny8.TrimName(name)}, err)
 	}
 	http.Redirect(w, r, "/profile?notice=name_saved", http.StatusSeeOther)
