@@ -42,41 +42,35 @@ type WebhookAck struct {
 // maxWebhookBody bounds a webhook body; Stripe's events are far smaller.
 const maxWebhookBody = 1 << 20
 
-func (h *Handler) cardRoutes() []route {
-	return []route{
-		{method: "POST", path: "/api/v1/webhooks/stripe", summary: "Stripe's events (signed with Stripe-Signature): paid checkouts and invoices " +
-			"confirm payments, failed invoices and deleted subscriptions follow the billing rules, refunds and disputes are recorded; " +
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"stripeWebhook": {summary: "Stripe's events (signed with Stripe-Signature): paid checkouts and invoices " +
+			"confirm payments, failed invoices and deleted subscriptions follow the billing rules, updated subscriptions are followed " +
+			"(cancel at period end, plan, cancellation), refunds and disputes are recorded as payment incidents; " +
 			"each event is processed once; other types answer 200 and change nothing",
-			tag: "billing", access: public, scope: igny8.ScopeWebhook,
-			headers: []param{{"Stripe-Signature", "Stripe's signature of the raw body"}},
-			out:     WebhookAck{}, h: h.stripeWebhook},
-		{method: "POST", path: "/api/v1/billing/portal", summary: "A link to Stripe's customer portal (card, invoices, cancellation), " +
+			out: WebhookAck{}, headers: []param{{"Stripe-Signature", "Stripe's signature of the raw body"}}},
+		"billingPortal": {summary: "A link to Stripe's customer portal (card, invoices, cancellation), " +
 			"returning to /billing; for accounts that have paid by card",
-			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
-			out: igny8.BillingPortal{}, h: h.billingPortal},
-	}
+			out: igny8.BillingPortal{}},
+		"paymentIncidents": {summary: "Refunds and disputes of card payments across accounts, newest first; open until an " +
+			"administrator resolves them (igny8 takes no credits back by itself)",
+			out: igny8.Page[igny8.PaymentIncident]{}, query: append([]param{{"status", "open or resolved"}}, pageParams...)},
+		"resolvePaymentIncident": {summary: "Resolve a refund or dispute with a note of what was done " +
+			"(credits adjusted, dispute answered, nothing needed)", in: igny8.IncidentResolution{}, out: igny8.PaymentIncident{}},
+	})
 }
 
-// incidentRoutes list and resolve the refunds and disputes Stripe reports.
-func (h *Handler) incidentRoutes() []route {
-	if h.Incidents == nil {
-		return nil
-	}
-	return []route{
-		{method: "GET", path: "/api/v1/admin/payment-incidents", summary: "Refunds and disputes of card payments across accounts, " +
-			"newest first; open until an administrator resolves them (igny8 takes no credits back by itself)",
-			tag: "admin", access: admin, query: append([]param{{"status", "open or resolved"}}, pageParams...),
-			out: igny8.Page[igny8.PaymentIncident]{}, h: h.paymentIncidents},
-		{method: "POST", path: "/api/v1/admin/payment-incidents/{id}/resolve", summary: "Resolve a refund or dispute with a note " +
-			"of what was done (credits adjusted, dispute answered, nothing needed)", tag: "admin", access: admin,
-			in: igny8.IncidentResolution{}, out: igny8.PaymentIncident{}, h: h.resolvePaymentIncident},
-	}
-}
+// errNoIncidents answers the incident routes of a deployment without them.
+var errNoIncidents = igny8.Errorf(igny8.ENotFound, "Payment incidents are not recorded here.")
 
 func (h *Handler) paymentIncidents(w http.ResponseWriter, r *http.Request) error {
 	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
+	}
+	if h.Incidents == nil {
+		return errNoIncidents
 	}
 	res, err := h.Incidents.ListPaymentIncidents(r.Context(), r.URL.Query().Get("status"), page)
 	if err != nil {
@@ -89,6 +83,9 @@ func (h *Handler) resolvePaymentIncident(w http.ResponseWriter, r *http.Request)
 	var in igny8.IncidentResolution
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
+	}
+	if h.Incidents == nil {
+		return errNoIncidents
 	}
 	res, err := h.Incidents.ResolvePaymentIncident(r.Context(), r.PathValue("id"), in)
 	if err != nil {
