@@ -35,6 +35,10 @@ const (
 	// page the card provider did not open; the owner saw the failure at
 	// once, so no e-mail tells them.
 	RejectCheckoutFailed = "checkout_failed"
+	// RejectCheckoutExpired rejects the payment of a card checkout whose
+	// page expired unpaid (Stripe's checkout.session.expired, a day after
+	// it opened).
+	RejectCheckoutExpired = "checkout_expired"
 	// ReasonSubscriptionCancelled is the status reason of an account whose
 	// owner cancelled at period end, once that end has come.
 	ReasonSubscriptionCancelled = "subscription_cancelled"

@@ -59,6 +59,7 @@ type CardProvider interface {
 // Card events igny8 acts on; every other event is acknowledged and ignored.
 const (
 	CardEventCheckoutCompleted    = "checkout.session.completed"
+	CardEventCheckoutExpired      = "checkout.session.expired"
 	CardEventInvoicePaid          = "invoice.paid"
 	CardEventInvoicePaymentFailed = "invoice.payment_failed"
 	CardEventSubscriptionUpdated  = "customer.subscription.updated"

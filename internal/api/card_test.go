@@ -120,6 +120,36 @@ func TestCardPaymentsNeedStripeAndAPrice(t *testing.T) {
 	})
 }
 
+// An unpaid Checkout Session that expires rejects its pending payment and
+// cancels the subscription that waited for it; the owner gets no
+// "transfer not accepted" mail for a card.
+func TestStripeCheckoutExpired(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e, _ := cardEnv(t, b)
+		owner := e.SignUp("Walked Away")
+		res := cardCheckout(t, e, owner)
+		obj := sessionCompleted(res.Payment.ID, "", "")
+		obj["payment_status"], obj["status"] = "unpaid", "expired"
+		delete(obj, "subscription")
+		delete(obj, "invoice")
+		deliver(t, e, "evt_expired", "checkout.session.expired", time.Now(), obj)
+		if n := e.Count(`SELECT COUNT(*) FROM payments WHERE id = ? AND status = 'rejected' AND rejected_reason = 'checkout_expired'`,
+			res.Payment.ID); n != 1 {
+			t.Fatal("payment not rejected")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM subscriptions WHERE id = ? AND status = 'cancelled'`, res.Subscription.ID); n != 1 {
+			t.Fatal("pending subscription not cancelled")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM messages WHERE kind = 'payment_rejected' AND account_id = ?`, owner.AccountID); n != 0 {
+			t.Fatalf("%d rejection mails for a card checkout", n)
+		}
+		if a := getAccount(t, e, owner); a.Status != "trial" {
+			t.Fatalf("account changed: %+v", a)
+		}
+	})
+}
+
 // A paid subscription: checkout opens Stripe's page for the account's one
 // Stripe customer; the completed session confirms the payment (account
 // active on the plan, credits once), its invoice.paid changes nothing more,

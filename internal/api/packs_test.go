@@ -127,6 +127,20 @@ func TestCreditPackByCard(t *testing.T) {
 			map[string]string{"reason": "x"}); r.Status != 409 {
 			t.Fatalf("reject a card purchase: %s", r)
 		}
+		// Stripe expires the unpaid session: the purchase is rejected, once.
+		expired := map[string]any{"id": "cs_pack2", "object": "checkout.session", "mode": "payment", "payment_status": "unpaid",
+			"status": "expired", "client_reference_id": other.Purchase.ID,
+			"metadata": map[string]any{"igny8_credit_purchase_id": other.Purchase.ID}, "customer": "cus_test"}
+		deliver(t, e, "evt_pack2_expired", "checkout.session.expired", time.Now(), expired)
+		if n := e.Count(`SELECT COUNT(*) FROM credit_purchases WHERE id = ? AND status = 'rejected' AND rejected_reason = 'checkout_expired'`,
+			other.Purchase.ID); n != 1 {
+			t.Fatal("expired card purchase still pending")
+		}
+		// An expiry never undoes a paid purchase.
+		deliver(t, e, "evt_pack_expired", "checkout.session.expired", time.Now(), session)
+		if a := getAccount(t, e, owner); a.Credits != before+5000 {
+			t.Fatalf("credits after a late expiry: %+v", a)
+		}
 		ledgerClean(t, e)
 	})
 }

@@ -127,7 +127,7 @@ func (s *Store) BillingPortal(ctx context.Context, returnURL string) (*igny8.Bil
 var cardEventHandled = map[string]bool{
 	igny8.CardEventCheckoutCompleted: true, igny8.CardEventInvoicePaid: true,
 	igny8.CardEventInvoicePaymentFailed: true, igny8.CardEventSubscriptionDeleted: true,
-	igny8.CardEventSubscriptionUpdated: true,
+	igny8.CardEventSubscriptionUpdated: true, igny8.CardEventCheckoutExpired: true,
 	igny8.CardEventChargeRefunded:      true, igny8.CardEventDisputeCreated: true,
 }
 
@@ -170,6 +170,8 @@ func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8
 			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, ev)
 		case igny8.CardEventSubscriptionUpdated:
 			res.Ignored, err = cardSubscriptionUpdated(ctx, tx, ev)
+		case igny8.CardEventCheckoutExpired:
+			res.Ignored, err = cardCheckoutExpired(ctx, tx, ev)
 		default:
 			err = cardChargeEvent(ctx, tx, ev)
 		}
@@ -248,6 +250,33 @@ func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (boo
 			"reason": pay.RejectedReason, "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
 	}
 	return false, cardConfirm(ctx, tx, pay, ev)
+}
+
+// cardCheckoutExpired ends what an unpaid Checkout Session was for: its
+// pending plan payment is rejected (reason checkout_expired, its pending
+// subscription cancelled) or its pending credit purchase is; anything
+// already decided stays.
+func cardCheckoutExpired(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+	if ev.PurchaseID != "" {
+		c, err := lockPurchase(ctx, tx, ev.PurchaseID)
+		if err != nil || c == nil || c.Method != igny8.MethodStripe {
+			return err == nil, err
+		}
+		if c.Status != igny8.PaymentPending {
+			return false, nil
+		}
+		if _, err := tx.exec(ctx, `UPDATE credit_purchases SET status = 'rejected', rejected_reason = ?, updated_at = ?
+			WHERE id = ? AND status = 'pending'`, igny8.RejectCheckoutExpired, tx.now, c.ID); err != nil {
+			return false, err
+		}
+		return false, audit(ctx, tx, c.AccountID, "credit_purchase.rejected", "credit_purchase", c.ID, map[string]any{
+			"reason": igny8.RejectCheckoutExpired, "reference": c.Reference, "event": ev.ID})
+	}
+	pay, err := cardPayment(ctx, tx, ev.PaymentID)
+	if err != nil || pay == nil || pay.Status != igny8.PaymentPending {
+		return pay == nil, err
+	}
+	return false, rejectPayment(ctx, tx, pay, igny8.RejectCheckoutExpired)
 }
 
 // cardInvoicePaid confirms the payment of a paid invoice: the checkout's

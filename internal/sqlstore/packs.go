@@ -407,7 +407,8 @@ func (a *Admin) UpdateCreditPack(ctx context.Context, slug string, patch igny8.C
 // transfer that never arrived, or arrived wrong): no credits, the owner
 // told by e-mail, an audit event. Rejecting a rejected purchase answers it
 // and changes nothing. Card purchases are Stripe's to decide: their
-// checkout ends by itself when it is not paid. Errors: unauthenticated,
+// checkout expires unpaid after a day (checkout.session.expired rejects
+// them). Errors: unauthenticated,
 // forbidden, not_found, conflict (confirmed, or paid by card),
 // validation_failed (reason).
 func (a *Admin) RejectCreditPurchase(ctx context.Context, id string, in igny8.PaymentRejection) (*igny8.CreditPurchase, error) {

@@ -267,7 +267,9 @@ func rejectPayment(ctx context.Context, tx *Tx, pay *igny8.Payment, reason strin
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, pay.SubscriptionID); err != nil {
 		return err
 	}
-	if reason != igny8.RejectCheckoutFailed {
+	// The owner is told about a transfer; a card checkout that failed or
+	// expired took no money, and the owner saw it end.
+	if pay.Method == igny8.MethodBankTransfer {
 		if err := paymentRejectedMail(ctx, tx, pay, reason); err != nil {
 			return err
 		}

@@ -182,7 +182,7 @@ func readEvent(ev stripe.Event) (igny8.CardEvent, error) {
 	raw := ev.Data.Raw
 	var err error
 	switch out.Type {
-	case igny8.CardEventCheckoutCompleted:
+	case igny8.CardEventCheckoutCompleted, igny8.CardEventCheckoutExpired:
 		var s stripe.CheckoutSession
 		if err = json.Unmarshal(raw, &s); err == nil {
 			out.PaymentID = s.ClientReferenceID
