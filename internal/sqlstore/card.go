@@ -128,7 +128,7 @@ var cardEventHandled = map[string]bool{
 	igny8.CardEventCheckoutCompleted: true, igny8.CardEventInvoicePaid: true,
 	igny8.CardEventInvoicePaymentFailed: true, igny8.CardEventSubscriptionDeleted: true,
 	igny8.CardEventSubscriptionUpdated: true, igny8.CardEventCheckoutExpired: true,
-	igny8.CardEventChargeRefunded:      true, igny8.CardEventDisputeCreated: true,
+	igny8.CardEventChargeRefunded: true, igny8.CardEventDisputeCreated: true,
 }
 
 // ProcessCardEvent applies one verified Stripe event, exactly once: the
