@@ -11,7 +11,8 @@ import (
 // is unexported, so a tenant comes from one of the constructors below and
 // nowhere else (TestNoRawAccountIDs keeps it so):
 //
-//   - scope, from the tenant principal in ctx (fails closed);
+//   - scope, from the tenant principal in ctx (fails closed), and self,
+//     the account of the person in ctx (none for a developer);
 //   - newTenant, for the account a sign-up transaction creates;
 //   - invitedTenant, for the account whose invitation token was presented,
 //     and formerTenant, for the account a removed user left when the email
@@ -30,6 +31,17 @@ func scope(ctx context.Context) (*igny8.Principal, tenant, error) {
 	p, err := igny8.TenantPrincipal(ctx)
 	if err != nil {
 		return nil, tenant{}, err
+	}
+	return p, tenant{id: p.AccountID}, nil
+}
+
+// self is the person of ctx (a user logged in with an access token or a
+// web session) and their account, none for a developer.
+// Errors: unauthenticated.
+func self(ctx context.Context) (*igny8.Principal, tenant, error) {
+	p := igny8.PrincipalFrom(ctx)
+	if p == nil || p.UserID == "" || !p.IsPerson() {
+		return nil, tenant{}, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
 	return p, tenant{id: p.AccountID}, nil
 }
