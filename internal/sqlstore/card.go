@@ -24,25 +24,25 @@ func (s *Store) SetCardProvider(p igny8.CardProvider) { s.card = p }
 // cardCustomer returns the account's Stripe customer, creating it once. Two
 // checkouts racing both ask Stripe with the same idempotency key (the
 // account's id) and the first stored id wins.
-func (s *Store) cardCustomer(ctx context.Context, accountID string) (string, error) {
+func (s *Store) cardCustomer(ctx context.Context, tn tenant) (string, error) {
 	var id, name, email string
 	if err := s.db.reader().queryRow(ctx, `SELECT stripe_customer_id, name, billing_email FROM accounts WHERE id = ?`,
-		accountID).Scan(&id, &name, &email); err != nil {
+		tn.id).Scan(&id, &name, &email); err != nil {
 		return "", translate(err)
 	}
 	if id != "" {
 		return id, nil
 	}
-	id, err := s.card.NewCustomer(ctx, accountID, name, email)
+	id, err := s.card.NewCustomer(ctx, tn.id, name, email)
 	if err != nil {
 		return "", cardUnavailable(err)
 	}
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `UPDATE accounts SET stripe_customer_id = ?, updated_at = ? WHERE id = ? AND stripe_customer_id = ''`,
-			id, tx.now, accountID); err != nil {
+			id, tx.now, tn.id); err != nil {
 			return err
 		}
-		return tx.queryRow(ctx, `SELECT stripe_customer_id FROM accounts WHERE id = ?`, accountID).Scan(&id)
+		return tx.queryRow(ctx, `SELECT stripe_customer_id FROM accounts WHERE id = ?`, tn.id).Scan(&id)
 	})
 	return id, translate(err)
 }
@@ -58,17 +58,17 @@ func cardUnavailable(err error) error {
 // client reference and metadata); the payment's external reference becomes
 // the Stripe invoice once paid. When Stripe fails, the payment is
 // rejected (reason checkout_failed) so that nothing waits for it.
-func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
+func (s *Store) cardCheckout(ctx context.Context, tn tenant, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
 	pay := res.Payment
 	sess, err := s.card.Checkout(ctx, igny8.CardCheckout{Mode: igny8.CardModeSubscription, CustomerID: customer,
 		PriceID: res.Subscription.Plan.StripePriceID, PaymentID: pay.ID,
 		SuccessURL: returnURL + "?notice=card_paid", CancelURL: returnURL + "?notice=card_cancelled"})
 	if err != nil {
 		rerr := s.db.InTx(ctx, func(tx *Tx) error {
-			if _, err := lockPayment(ctx, tx, pay.ID); err != nil {
+			if _, err := lockPayment(ctx, tx, tn, pay.ID); err != nil {
 				return err
 			}
-			return rejectPayment(ctx, tx, pay, igny8.RejectCheckoutFailed)
+			return rejectPayment(ctx, tx, tn, pay, igny8.RejectCheckoutFailed)
 		})
 		return nil, errors.Join(cardUnavailable(err), rerr)
 	}
@@ -79,11 +79,11 @@ func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, cus
 // cardCancelAtPeriodEnd sets cancel_at_period_end at Stripe for the
 // account's current subscription when Stripe renews it (it has a Stripe
 // subscription and card payments are on); otherwise it does nothing.
-func (s *Store) cardCancelAtPeriodEnd(ctx context.Context, accountID string, cancel bool) error {
+func (s *Store) cardCancelAtPeriodEnd(ctx context.Context, tn tenant, cancel bool) error {
 	if s.card == nil {
 		return nil
 	}
-	sub, err := currentSubscription(ctx, s.db.reader(), accountID)
+	sub, err := currentSubscription(ctx, s.db.reader(), tn)
 	if err != nil || sub == nil || sub.ExternalID == "" || sub.PaymentMethod != igny8.MethodStripe ||
 		sub.CancelAtPeriodEnd == cancel {
 		return err
@@ -99,7 +99,7 @@ func (s *Store) cardCancelAtPeriodEnd(ctx context.Context, accountID string, can
 // payment_method_unavailable (no Stripe, or the account never paid by
 // card), service_unavailable (Stripe failed).
 func (s *Store) BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -141,14 +141,15 @@ var cardEventHandled = map[string]bool{
 // Errors: unauthenticated, forbidden, database errors.
 func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8.CardEventResult, error) {
 	var res igny8.CardEventResult
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return res, err
 	}
 	if !cardEventHandled[ev.Type] || ev.ID == "" {
 		res.Ignored = true
 		return res, nil
 	}
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		res = igny8.CardEventResult{}
 		r, err := tx.exec(ctx, `INSERT INTO stripe_events (id, type, created_at, processed_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Type, ev.Created.UTC(), tx.now)
@@ -161,19 +162,19 @@ func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8
 		}
 		switch ev.Type {
 		case igny8.CardEventCheckoutCompleted:
-			res.Ignored, err = cardCheckoutCompleted(ctx, tx, ev)
+			res.Ignored, err = cardCheckoutCompleted(ctx, tx, sys, ev)
 		case igny8.CardEventInvoicePaid:
-			res.Ignored, err = cardInvoicePaid(ctx, tx, ev)
+			res.Ignored, err = cardInvoicePaid(ctx, tx, sys, ev)
 		case igny8.CardEventInvoicePaymentFailed:
-			res.Ignored, err = cardInvoiceFailed(ctx, tx, ev)
+			res.Ignored, err = cardInvoiceFailed(ctx, tx, sys, ev)
 		case igny8.CardEventSubscriptionDeleted:
-			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, ev)
+			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, sys, ev)
 		case igny8.CardEventSubscriptionUpdated:
-			res.Ignored, err = cardSubscriptionUpdated(ctx, tx, ev)
+			res.Ignored, err = cardSubscriptionUpdated(ctx, tx, sys, ev)
 		case igny8.CardEventCheckoutExpired:
-			res.Ignored, err = cardCheckoutExpired(ctx, tx, ev)
+			res.Ignored, err = cardCheckoutExpired(ctx, tx, sys, ev)
 		default:
-			err = cardChargeEvent(ctx, tx, ev)
+			err = cardChargeEvent(ctx, tx, sys, ev)
 		}
 		return err
 	})
@@ -182,11 +183,17 @@ func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8
 
 // cardPayment reads the Stripe payment with id, locked; nil when there is
 // none (an event for a payment of another system, or of a purged account).
-func cardPayment(ctx context.Context, tx *Tx, id string) (*igny8.Payment, error) {
+func cardPayment(ctx context.Context, tx *Tx, sys system, id string) (*igny8.Payment, error) {
 	if id == "" {
 		return nil, nil
 	}
-	pay, err := lockPayment(ctx, tx, id)
+	tn, err := sys.paymentTenant(ctx, tx.conn, id)
+	if igny8.ErrorCode(err) == igny8.ENotFound {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	pay, err := lockPayment(ctx, tx, tn, id)
 	if igny8.ErrorCode(err) == igny8.ENotFound || err == nil && pay.Method != igny8.MethodStripe {
 		return nil, nil
 	}
@@ -195,12 +202,13 @@ func cardPayment(ctx context.Context, tx *Tx, id string) (*igny8.Payment, error)
 
 // cardConfirm confirms a pending Stripe payment through confirmPayment with
 // Stripe's invoice and period, and links the subscription to Stripe's.
-func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardEvent) error {
+func cardConfirm(ctx context.Context, tx *Tx, sys system, pay *igny8.Payment, ev igny8.CardEvent) error {
 	if _, err := tx.exec(ctx, `UPDATE subscriptions SET external_id = ?, updated_at = ? WHERE id = ? AND external_id = ''`,
 		ev.SubscriptionID, tx.now, pay.SubscriptionID); err != nil {
 		return err
 	}
-	sub, err := subscriptionByID(ctx, tx.conn, pay.AccountID, pay.SubscriptionID)
+	tn := sys.reach(pay.AccountID)
+	sub, err := subscriptionByID(ctx, tx.conn, tn, pay.SubscriptionID)
 	if err != nil {
 		return err
 	}
@@ -208,7 +216,7 @@ func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardE
 		// Stripe took money for a subscription igny8 already ended (a
 		// cancellation processed first, or a superseded checkout): record it
 		// for an administrator, change nothing else.
-		return audit(ctx, tx, pay.AccountID, "payment.card_unapplied", "payment", pay.ID, map[string]any{
+		return audit(ctx, tx, tn, "payment.card_unapplied", "payment", pay.ID, map[string]any{
 			"reason": "subscription_cancelled", "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
 	}
 	in := igny8.PaymentConfirmation{ExternalReference: cardReference(ev), AmountReceived: &ev.Amount,
@@ -217,8 +225,7 @@ func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardE
 		start, end := ev.PeriodStart.UTC(), ev.PeriodEnd.UTC()
 		in.PeriodStart, in.PeriodEnd = &start, &end
 	}
-	p := igny8.PrincipalFrom(ctx)
-	return confirmPayment(ctx, tx, p, pay, in)
+	return confirmPayment(ctx, tx, tn, sys.p, pay, in)
 }
 
 // cardReference is what identifies a Stripe payment: its invoice, else its
@@ -231,14 +238,14 @@ func cardReference(ev igny8.CardEvent) string {
 }
 
 // cardCheckoutCompleted confirms the payment a paid Checkout Session names.
-func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+func cardCheckoutCompleted(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
 	if !ev.Paid {
 		return true, nil // a delayed method: invoice.paid confirms it
 	}
 	if ev.PurchaseID != "" {
-		return cardPurchasePaid(ctx, tx, ev)
+		return cardPurchasePaid(ctx, tx, sys, ev)
 	}
-	pay, err := cardPayment(ctx, tx, ev.PaymentID)
+	pay, err := cardPayment(ctx, tx, sys, ev.PaymentID)
 	if err != nil || pay == nil {
 		return pay == nil, err
 	}
@@ -246,19 +253,19 @@ func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (boo
 	case igny8.PaymentConfirmed:
 		return false, nil // invoice.paid came first
 	case igny8.PaymentRejected:
-		return false, audit(ctx, tx, pay.AccountID, "payment.card_unapplied", "payment", pay.ID, map[string]any{
+		return false, audit(ctx, tx, sys.reach(pay.AccountID), "payment.card_unapplied", "payment", pay.ID, map[string]any{
 			"reason": pay.RejectedReason, "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
 	}
-	return false, cardConfirm(ctx, tx, pay, ev)
+	return false, cardConfirm(ctx, tx, sys, pay, ev)
 }
 
 // cardCheckoutExpired ends what an unpaid Checkout Session was for: its
 // pending plan payment is rejected (reason checkout_expired, its pending
 // subscription cancelled) or its pending credit purchase is; anything
 // already decided stays.
-func cardCheckoutExpired(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+func cardCheckoutExpired(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
 	if ev.PurchaseID != "" {
-		c, err := lockPurchase(ctx, tx, ev.PurchaseID)
+		c, err := lockPurchase(ctx, tx, sys, ev.PurchaseID)
 		if err != nil || c == nil || c.Method != igny8.MethodStripe {
 			return err == nil, err
 		}
@@ -269,21 +276,21 @@ func cardCheckoutExpired(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool,
 			WHERE id = ? AND status = 'pending'`, igny8.RejectCheckoutExpired, tx.now, c.ID); err != nil {
 			return false, err
 		}
-		return false, audit(ctx, tx, c.AccountID, "credit_purchase.rejected", "credit_purchase", c.ID, map[string]any{
+		return false, audit(ctx, tx, sys.reach(c.AccountID), "credit_purchase.rejected", "credit_purchase", c.ID, map[string]any{
 			"reason": igny8.RejectCheckoutExpired, "reference": c.Reference, "event": ev.ID})
 	}
-	pay, err := cardPayment(ctx, tx, ev.PaymentID)
+	pay, err := cardPayment(ctx, tx, sys, ev.PaymentID)
 	if err != nil || pay == nil || pay.Status != igny8.PaymentPending {
 		return pay == nil, err
 	}
-	return false, rejectPayment(ctx, tx, pay, igny8.RejectCheckoutExpired)
+	return false, rejectPayment(ctx, tx, sys.reach(pay.AccountID), pay, igny8.RejectCheckoutExpired)
 }
 
 // cardInvoicePaid confirms the payment of a paid invoice: the checkout's
 // own payment for the first invoice, a new payment for each renewal. One
 // payment per invoice (a unique index on the Stripe reference) keeps the
 // plan's credits to one grant per paid invoice.
-func cardInvoicePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+func cardInvoicePaid(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
 	if ev.InvoiceID == "" {
 		return true, nil
 	}
@@ -303,27 +310,27 @@ func cardInvoicePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, err
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, translate(err)
 	}
-	if pay, err := cardPayment(ctx, tx, ev.PaymentID); err != nil || pay != nil && pay.Status == igny8.PaymentPending {
+	if pay, err := cardPayment(ctx, tx, sys, ev.PaymentID); err != nil || pay != nil && pay.Status == igny8.PaymentPending {
 		if err != nil {
 			return false, err
 		}
-		return false, cardConfirm(ctx, tx, pay, ev)
+		return false, cardConfirm(ctx, tx, sys, pay, ev)
 	}
-	sub, err := cardSubscription(ctx, tx, ev)
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil {
 		return sub == nil, err
 	}
-	pay, err := insertCardPayment(ctx, tx, sub, ev)
+	pay, err := insertCardPayment(ctx, tx, sys, sub, ev)
 	if err != nil {
 		return false, err
 	}
-	return false, cardConfirm(ctx, tx, pay, ev)
+	return false, cardConfirm(ctx, tx, sys, pay, ev)
 }
 
 // cardSubscription finds igny8's subscription of Stripe's subscription (by
 // its id, or through the checkout payment the invoice names), with its
 // account locked; nil when there is none.
-func cardSubscription(ctx context.Context, tx *Tx, ev igny8.CardEvent) (*igny8.Subscription, error) {
+func cardSubscription(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (*igny8.Subscription, error) {
 	var accountID, id string
 	err := tx.queryRow(ctx, `SELECT account_id, id FROM subscriptions WHERE external_id = ? AND external_id <> ''
 		ORDER BY created_at DESC LIMIT 1`, ev.SubscriptionID).Scan(&accountID, &id)
@@ -337,14 +344,15 @@ func cardSubscription(ctx context.Context, tx *Tx, ev igny8.CardEvent) (*igny8.S
 	if err != nil {
 		return nil, translate(err)
 	}
-	if err := lockAccount(ctx, tx, accountID); err != nil {
+	tn := sys.reach(accountID)
+	if err := lockAccount(ctx, tx, tn); err != nil {
 		return nil, err
 	}
-	return subscriptionByID(ctx, tx.conn, accountID, id)
+	return subscriptionByID(ctx, tx.conn, tn, id)
 }
 
 // insertCardPayment records the pending payment of a renewal invoice.
-func insertCardPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev igny8.CardEvent) (*igny8.Payment, error) {
+func insertCardPayment(ctx context.Context, tx *Tx, sys system, sub *igny8.Subscription, ev igny8.CardEvent) (*igny8.Payment, error) {
 	currency := sub.Plan.Currency
 	if len(ev.Currency) == 3 {
 		currency = ev.Currency
@@ -361,7 +369,7 @@ func insertCardPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev 
 		if n, err := r.RowsAffected(); err != nil {
 			return nil, err
 		} else if n == 1 {
-			return lockPayment(ctx, tx, id)
+			return lockPayment(ctx, tx, sys.reach(sub.AccountID), id)
 		}
 	}
 	return nil, errors.New("insert card payment: no free payment reference found")
@@ -383,12 +391,12 @@ func upper(s string) string {
 // account once the period has ended more than the grace ago, unless
 // Stripe's retry pays the invoice first. A failure older than a payment
 // therefore never undoes it.
-func cardInvoiceFailed(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
-	sub, err := cardSubscription(ctx, tx, ev)
+func cardInvoiceFailed(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil {
 		return sub == nil, err
 	}
-	return false, audit(ctx, tx, sub.AccountID, "payment.card_failed", "subscription", sub.ID, map[string]any{
+	return false, audit(ctx, tx, sys.reach(sub.AccountID), "payment.card_failed", "subscription", sub.ID, map[string]any{
 		"event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency,
 		"event_created": ev.Created.UTC(), "period_end": sub.CurrentPeriodEnd})
 }
@@ -397,8 +405,8 @@ func cardInvoiceFailed(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, e
 // cancelled, the account is cancelled (reason subscription_cancelled, as
 // at the end of a cancelled period) and a payment still pending for it is
 // rejected. A cancelled subscription stays cancelled whatever arrives later.
-func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
-	sub, err := cardSubscription(ctx, tx, ev)
+func cardSubscriptionDeleted(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil || sub.Status == igny8.SubCancelled {
 		return sub == nil, err
 	}
@@ -416,7 +424,7 @@ func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 		sub.AccountID, sub.ID); err != nil {
 		return false, err
 	}
-	return false, audit(ctx, tx, sub.AccountID, "subscription.ended", "subscription", sub.ID, map[string]any{
+	return false, audit(ctx, tx, sys.reach(sub.AccountID), "subscription.ended", "subscription", sub.ID, map[string]any{
 		"account_status": igny8.StatusCancelled, "reason": "stripe_subscription_deleted", "event": ev.ID})
 }
 
@@ -430,8 +438,8 @@ func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 // subscription keeps the creation time of the newest such event applied
 // (stripe_event_at): an older one arriving later changes nothing, and a
 // cancelled subscription stays cancelled.
-func cardSubscriptionUpdated(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
-	sub, err := cardSubscription(ctx, tx, ev)
+func cardSubscriptionUpdated(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil || sub.Status == igny8.SubCancelled {
 		return sub == nil, err
 	}
@@ -449,8 +457,9 @@ func cardSubscriptionUpdated(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 	}
 	switch ev.Status {
 	case "canceled", "incomplete_expired":
-		return cardSubscriptionDeleted(ctx, tx, ev)
+		return cardSubscriptionDeleted(ctx, tx, sys, ev)
 	}
+	tn := sys.reach(sub.AccountID)
 	if sub.CancelAtPeriodEnd != ev.CancelAtPeriodEnd && sub.Status != igny8.SubPendingPayment {
 		if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = ? WHERE id = ?`,
 			ev.CancelAtPeriodEnd, tx.now, sub.ID); err != nil {
@@ -460,18 +469,18 @@ func cardSubscriptionUpdated(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 		if !ev.CancelAtPeriodEnd {
 			action = "subscription.resumed"
 		}
-		if err := audit(ctx, tx, sub.AccountID, action, "subscription", sub.ID, map[string]any{
+		if err := audit(ctx, tx, tn, action, "subscription", sub.ID, map[string]any{
 			"source": "stripe", "event": ev.ID, "period_end": sub.CurrentPeriodEnd}); err != nil {
 			return false, err
 		}
 	}
 	if ev.PriceID != "" && ev.PriceID != sub.Plan.StripePriceID && sub.Status != igny8.SubPendingPayment {
-		if err := cardPlanChanged(ctx, tx, sub, ev); err != nil {
+		if err := cardPlanChanged(ctx, tx, tn, sub, ev); err != nil {
 			return false, err
 		}
 	}
 	if ev.Status == "past_due" || ev.Status == "unpaid" {
-		return false, audit(ctx, tx, sub.AccountID, "subscription.stripe_"+ev.Status, "subscription", sub.ID, map[string]any{
+		return false, audit(ctx, tx, tn, "subscription.stripe_"+ev.Status, "subscription", sub.ID, map[string]any{
 			"event": ev.ID, "period_end": sub.CurrentPeriodEnd})
 	}
 	return false, nil
@@ -483,12 +492,12 @@ func cardSubscriptionUpdated(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 // plan's limits apply to what is created from now on; its credits come
 // with the next paid invoice. A price that is no plan of igny8 changes
 // nothing and is audited for an administrator.
-func cardPlanChanged(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev igny8.CardEvent) error {
+func cardPlanChanged(ctx context.Context, tx *Tx, tn tenant, sub *igny8.Subscription, ev igny8.CardEvent) error {
 	var planID, slug string
 	err := tx.queryRow(ctx, `SELECT id, slug FROM plans WHERE stripe_price_id = ? ORDER BY is_active DESC, slug LIMIT 1`,
 		ev.PriceID).Scan(&planID, &slug)
 	if errors.Is(err, sql.ErrNoRows) {
-		return audit(ctx, tx, sub.AccountID, "subscription.stripe_price_unknown", "subscription", sub.ID, map[string]any{
+		return audit(ctx, tx, tn, "subscription.stripe_price_unknown", "subscription", sub.ID, map[string]any{
 			"event": ev.ID, "price": ev.PriceID, "plan": sub.Plan.Slug})
 	}
 	if err != nil {
@@ -501,10 +510,10 @@ func cardPlanChanged(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev ig
 		return err
 	}
 	if _, err := tx.exec(ctx, `UPDATE accounts SET plan_id = ?, updated_at = ? WHERE id = ? AND plan_id = ?`,
-		planID, tx.now, sub.AccountID, sub.Plan.ID); err != nil {
+		planID, tx.now, tn.id, sub.Plan.ID); err != nil {
 		return err
 	}
-	return audit(ctx, tx, sub.AccountID, "subscription.plan_changed", "subscription", sub.ID, map[string]any{
+	return audit(ctx, tx, tn, "subscription.plan_changed", "subscription", sub.ID, map[string]any{
 		"source": "stripe", "event": ev.ID, "from": sub.Plan.Slug, "to": slug, "price": ev.PriceID})
 }
 
@@ -512,7 +521,7 @@ func cardPlanChanged(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev ig
 // (incidents.go): audited, e-mailed to the operators, open in the admin
 // console. Credits already granted stay: what was spent is not taken back
 // silently; an administrator adjusts the ledger when that is right.
-func cardChargeEvent(ctx context.Context, tx *Tx, ev igny8.CardEvent) error {
+func cardChargeEvent(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) error {
 	var accountID string
 	if ev.CustomerID != "" {
 		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE stripe_customer_id = ?`, ev.CustomerID).Scan(&accountID)
@@ -520,5 +529,5 @@ func cardChargeEvent(ctx context.Context, tx *Tx, ev igny8.CardEvent) error {
 			return translate(err)
 		}
 	}
-	return recordIncident(ctx, tx, accountID, ev)
+	return recordIncident(ctx, tx, sys.reach(accountID), ev)
 }

@@ -56,17 +56,17 @@ func scanIncident(row scanner) (*igny8.PaymentIncident, error) {
 // recordIncident records a refund or dispute event (once: its event is
 // stored by ProcessCardEvent in the same transaction), with an audit event
 // and the operators' e-mail. accountID is "" when the Stripe customer is
-// no account of igny8.
-func recordIncident(ctx context.Context, tx *Tx, accountID string, ev igny8.CardEvent) error {
+// no account of igny8 (noTenant).
+func recordIncident(ctx context.Context, tx *Tx, tn tenant, ev igny8.CardEvent) error {
 	kind, action := igny8.IncidentRefund, "payment.refunded"
 	if ev.Type == igny8.CardEventDisputeCreated {
 		kind, action = igny8.IncidentDispute, "payment.disputed"
 	}
 	var acct any
 	var acctName string
-	if accountID != "" {
-		acct = accountID
-		if err := tx.queryRow(ctx, `SELECT name FROM accounts WHERE id = ?`, accountID).Scan(&acctName); err != nil {
+	if tn.id != "" {
+		acct = tn.id
+		if err := tx.queryRow(ctx, `SELECT name FROM accounts WHERE id = ?`, tn.id).Scan(&acctName); err != nil {
 			return translate(err)
 		}
 	}
@@ -81,10 +81,11 @@ func recordIncident(ctx context.Context, tx *Tx, accountID string, ev igny8.Card
 	if ev.Reason != "" {
 		details["reason"] = ev.Reason
 	}
-	if err := audit(ctx, tx, accountID, action, "charge", ev.ChargeID, details); err != nil {
+	if err := audit(ctx, tx, tn, action, "charge", ev.ChargeID, details); err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, "", igny8.IncidentMail{Kind: kind, AccountName: acctName, AccountID: accountID,
+	// The notice is the operators', not the account's: it belongs to none.
+	return enqueue(ctx, tx, noTenant, igny8.IncidentMail{Kind: kind, AccountName: acctName, AccountID: tn.id,
 		ChargeID: ev.ChargeID, Amount: ev.Amount, Currency: upper(ev.Currency), Reason: ev.Reason, EventID: ev.ID},
 		tx.db.operatorEmail())
 }
@@ -113,7 +114,7 @@ func (a *Admin) ListPaymentIncidents(ctx context.Context, status string, page ig
 // event. Resolving a resolved incident answers it and changes nothing.
 // Errors: unauthenticated, forbidden, not_found, validation_failed (note).
 func (a *Admin) ResolvePaymentIncident(ctx context.Context, id string, in igny8.IncidentResolution) (*igny8.PaymentIncident, error) {
-	p, err := igny8.AdminPrincipal(ctx)
+	sys, err := asSystem(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -132,14 +133,14 @@ func (a *Admin) ResolvePaymentIncident(ctx context.Context, id string, in igny8.
 		}
 		if cur.Status == igny8.IncidentOpen {
 			if _, err := tx.exec(ctx, `UPDATE payment_incidents SET status = 'resolved', note = ?, resolved_by = ?, resolved_at = ?,
-				updated_at = ? WHERE id = ? AND status = 'open'`, note, p.ActorID(), tx.now, tx.now, id); err != nil {
+				updated_at = ? WHERE id = ? AND status = 'open'`, note, sys.p.ActorID(), tx.now, tx.now, id); err != nil {
 				return err
 			}
-			acct := ""
+			tn := noTenant
 			if cur.AccountID != nil {
-				acct = *cur.AccountID
+				tn = sys.reach(*cur.AccountID)
 			}
-			if err := audit(ctx, tx, acct, "payment_incident.resolved", "payment_incident", id, map[string]any{
+			if err := audit(ctx, tx, tn, "payment_incident.resolved", "payment_incident", id, map[string]any{
 				"kind": cur.Kind, "charge": cur.ChargeID, "note": note}); err != nil {
 				return err
 			}
