@@ -534,6 +534,13 @@ func TestStripeSubscriptionUpdated(t *testing.T) {
 		if a := getAccount(t, e, owner); a.Plan.Slug != "growth" || a.Status != "active" || a.Credits != credits {
 			t.Fatalf("account after the plan change: %+v", a)
 		}
+		// While Stripe renews it, no second subscription is started here.
+		for _, m := range []string{"stripe", "bank_transfer"} {
+			r := e.As(owner.Token, "POST", "/api/v1/billing/checkout", map[string]string{"plan": "starter", "payment_method": m})
+			if r.Status != 409 || !strings.Contains(string(r.Body), "Manage card and invoices") {
+				t.Fatalf("checkout by %s while renewed by card: %s", m, r)
+			}
+		}
 		// A price that is no plan changes nothing and is recorded.
 		deliver(t, e, "evt_u5", "customer.subscription.updated", t0.Add(5*time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_unknown", "past_due", false))
 		if s := subState(t, e, owner); s.Subscription.Plan.Slug != "growth" || s.Subscription.Status != "active" {

@@ -78,8 +78,9 @@ func fakeCheckout(t *testing.T, f *stripeFront) (port string, opened func() stri
 // card on /billing and is sent to Stripe's Checkout (checkout.stripe.com,
 // served here by a stand-in page); Stripe's paid event arrives, and the
 // Pay button returns the owner to /billing with the success notice and the
-// plan active with its credits. Backing out of a second checkout returns
-// with the cancelled notice.
+// plan active with its credits. Backing out of Stripe's page returns with
+// the cancelled notice; while Stripe renews the plan, another card checkout
+// is refused with the way to the portal.
 func TestBrowserCardCheckout(t *testing.T) {
 	mock := apptest.StripeMock(t)
 	front, api := newStripeFront(t, mock)
@@ -98,8 +99,19 @@ func TestBrowserCardCheckout(t *testing.T) {
 		chromedp.Click(css(`main button[type=submit]`)),
 		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
 
-	owner.step("pay for Starter by card",
+	owner.step("start paying by card, then back out on Stripe",
 		owner.open("/billing"),
+		chromedp.Click(css(`button[aria-label="Pay for Starter by card"]`)),
+		chromedp.WaitVisible(css(`#stripe`)),
+		chromedp.Click(css(`#back`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	if p := owner.path(); p != "/billing?notice=card_cancelled" {
+		t.Fatalf("back at %s", p)
+	}
+	owner.expect("cancelled notice", `.notice`, "nothing was charged")
+	owner.expect("still on the trial", `[data-testid=current-plan]`, "Free Trial")
+
+	owner.step("pay for Starter by card",
 		chromedp.Click(css(`button[aria-label="Pay for Starter by card"]`)),
 		chromedp.WaitVisible(css(`#stripe`)))
 	loc, err := chromedp.Run(owner.ctx, chromedp.Location())
@@ -139,15 +151,10 @@ func TestBrowserCardCheckout(t *testing.T) {
 	owner.expect("credits", `[data-testid=credit-balance]`, "3,000")
 	owner.expect("portal offered", `[data-testid=card-portal]`, "Manage card and invoices")
 
-	owner.step("start Growth by bank transfer page, then card again and back out",
-		owner.open("/billing"),
+	owner.step("a second card checkout is refused while Stripe renews the plan",
+		dropNotices,
 		chromedp.Click(css(`button[aria-label="Pay for Starter by card"]`)),
-		chromedp.WaitVisible(css(`#stripe`)),
-		chromedp.Click(css(`#back`)),
-		chromedp.WaitVisible(css(`.notice`)))
-	if p := owner.path(); p != "/billing?notice=card_cancelled" {
-		t.Fatalf("back at %s", p)
-	}
-	owner.expect("cancelled notice", `.notice`, "nothing was charged")
+		chromedp.WaitVisible(css(`[role=alert]`)))
+	owner.expect("refusal", `[role=alert]`, "renews by card through Stripe")
 	owner.expect("still on Starter", `[data-testid=current-plan]`, "Starter")
 }

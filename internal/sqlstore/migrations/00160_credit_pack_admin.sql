@@ -34,6 +34,8 @@ CREATE TABLE payment_incidents (
     CHECK (status <> 'resolved' OR (resolved_by IS NOT NULL AND resolved_at IS NOT NULL))
 );
 CREATE INDEX payment_incidents_status ON payment_incidents (status, id);
+-- Purging an account clears its incidents' account (ON DELETE SET NULL).
+CREATE INDEX payment_incidents_account ON payment_incidents (account_id) WHERE account_id IS NOT NULL;
 
 -- +goose Down
 DROP TABLE payment_incidents;
