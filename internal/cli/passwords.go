@@ -15,7 +15,7 @@ import (
 // proved the password, in that login's request.
 type passwords struct {
 	*auth.Hasher
-	store *sqlstore.Store
+	store *sqlstore.Identity
 	log   *slog.Logger
 }
 
