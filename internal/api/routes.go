@@ -46,6 +46,7 @@ func (h *Handler) table() []area {
 			{"POST", "/api/v1/auth/refresh", public.scope(igny8.ScopeAuth), h.refresh},
 			{"POST", "/api/v1/auth/logout", person.suspendedOwner(), h.logout},
 			{"POST", "/api/v1/auth/accept-invite", public.scope(igny8.ScopeAuth), h.acceptInvite},
+			{"PATCH", "/api/v1/auth/me", person.suspendedOwner(), h.updateMe},
 		}},
 		// catalogue: what anyone may read: plans and industries
 		{"catalogue", []row{
