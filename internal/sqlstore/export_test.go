@@ -8,15 +8,16 @@ import (
 
 // The store's column lists and selects, for the query-plan test.
 const (
-	SiteColumns        = siteColumns
-	SectorColumns      = sectorColumns
-	PlanColumns        = planColumns
-	UserColumns        = userColumns
-	PaymentColumns     = paymentColumns
-	AccountSelect      = accountSelect
-	SubscriptionSelect = subscriptionSelect
-	AuditSelect        = auditSelect
-	AdminAuditSelect   = adminAuditSelect
+	SiteColumns         = siteColumns
+	SectorColumns       = sectorColumns
+	PlanColumns         = planColumns
+	UserColumns         = userColumns
+	PaymentColumns      = paymentColumns
+	AccountSelect       = accountSelect
+	SubscriptionSelect  = subscriptionSelect
+	AuditSelect         = auditSelect
+	AdminAuditSelect    = adminAuditSelect
+	LegacyPasswordQuery = legacyPasswordQuery
 )
 
 // CreditChange exposes creditChange to the external tests.

@@ -112,6 +112,26 @@ func (s *Identity) CredentialsByEmail(ctx context.Context, email string) (*igny8
 	return &c, translate(err)
 }
 
+// LegacyPasswordHash returns the password hash of one live, active user
+// that is usable and in a format igny8 does not make (an imported Django
+// hash its user has not yet replaced by logging in), "" when none remain:
+// the cost workflow.Login makes every failed login spend, so that the
+// time of a login does not tell whom its e-mail names.
+func (s *Identity) LegacyPasswordHash(ctx context.Context) (string, error) {
+	var hash string
+	err := s.db.reader().queryRow(ctx, legacyPasswordQuery).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return hash, translate(err)
+}
+
+// legacyPasswordQuery reads through the partial index users_imported_password
+// (migration 00170), whose condition it repeats.
+const legacyPasswordQuery = `SELECT u.password_hash FROM users u WHERE u.is_active = TRUE
+	AND u.deleted_at IS NULL AND u.password_hash NOT LIKE '$argon2id$%' AND u.password_hash NOT LIKE '!%' AND u.password_hash <> ''
+	LIMIT 1`
+
 // PrincipalForUser resolves a verified user id into its principal and its
 // account's gate input, reading role and status fresh so that a removed
 // user or a changed role takes effect on the next request.
