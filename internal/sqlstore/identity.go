@@ -117,7 +117,7 @@ func (s *Identity) CredentialsByEmail(ctx context.Context, email string) (*igny8
 // hash its user has not yet replaced by logging in), "" when none remain:
 // the cost workflow.Login makes every failed login spend, so that the
 // time of a login does not tell whom its e-mail names.
-func (s *Store) LegacyPasswordHash(ctx context.Context) (string, error) {
+func (s *Identity) LegacyPasswordHash(ctx context.Context) (string, error) {
 	var hash string
 	err := s.db.reader().queryRow(ctx, legacyPasswordQuery).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {

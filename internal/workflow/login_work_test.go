@@ -35,7 +35,7 @@ func TestFailedLoginsAskForTheSameWork(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		db := b.Open(t)
-		store := sqlstore.NewStore(db)
+		store := sqlstore.New(db, sqlstore.ServiceOptions{}).Identity
 		rec := &checkRecorder{Hasher: auth.Hasher{Params: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}}}
 		native, err := rec.Hash("correct horse 1")
 		if err != nil {
