@@ -97,6 +97,16 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.paymentRejected(m)
 	case igny8.AccountStatusMail:
 		v = c.accountStatus(m)
+	case igny8.TrialEndingMail:
+		v = c.trialEnding(m)
+	case igny8.TrialEndedMail:
+		v = c.trialEnded(m)
+	case igny8.CreditsLowMail:
+		v = c.creditsLow(m)
+	case igny8.CreditsExhaustedMail:
+		v = c.creditsExhausted(m)
+	case igny8.PastDueMail:
+		v = c.pastDue(m)
 	default:
 		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
 	}

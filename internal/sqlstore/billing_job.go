@@ -167,7 +167,8 @@ func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, e
 }
 
 // markPastDue moves an unpaid subscription to past_due and suspends its
-// account when that is active. It reports whether this call made the change.
+// account when that is active, and tells the owner (one message, saying
+// both). It reports whether this call made the change.
 func (a *Admin) markPastDue(ctx context.Context, d dueSubscription, grace time.Duration) (bool, error) {
 	changed := false
 	err := a.db.InTx(ctx, func(tx *Tx) error {
@@ -193,8 +194,26 @@ func (a *Admin) markPastDue(ctx context.Context, d dueSubscription, grace time.D
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, d.accountID, "subscription.past_due", "subscription", d.id, map[string]any{
-			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)})
+		if err := audit(ctx, tx, d.accountID, "subscription.past_due", "subscription", d.id, map[string]any{
+			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)}); err != nil {
+			return err
+		}
+		return pastDueNotice(ctx, tx, d, suspended == 1)
 	})
 	return changed && err == nil, err
+}
+
+// pastDueNotice writes "subscription past due" once for the period left
+// unpaid, saying whether the account was suspended for it.
+func pastDueNotice(ctx context.Context, tx *Tx, d dueSubscription, suspended bool) error {
+	sub, err := subscriptionByID(ctx, tx.conn, d.accountID, d.id)
+	if err != nil || sub.CurrentPeriodEnd == nil {
+		return err
+	}
+	end := *sub.CurrentPeriodEnd
+	_, err = noticeOnce(ctx, tx, d.accountID, igny8.NoticePastDue, periodKey("period", end), nil,
+		func(a *igny8.Account) igny8.MailContent {
+			return igny8.PastDueMail{AccountName: a.Name, PlanName: sub.Plan.Name, PeriodEnd: end, Suspended: suspended}
+		})
+	return err
 }
