@@ -207,7 +207,7 @@ func (a *Admin) RemindTrials(ctx context.Context) (int, error) {
 		return &id, row.Scan(&id)
 	}, `SELECT a.id FROM accounts a WHERE a.status = 'trial' AND a.trial_ends_at > ? AND a.trial_ends_at <= ?
 		AND a.deleted_at IS NULL AND a.notify_trial_reminders = TRUE AND NOT EXISTS (SELECT 1 FROM account_notices n
-		WHERE n.account_id = a.id AND n.kind = ? AND n.created_at > ?) ORDER BY a.id`,
+		WHERE n.account_id = a.id AND n.kind = ? AND n.created_at > ?)`,
 		now, now.Add(window), igny8.NoticeTrialEnding, now.Add(-window))
 	if err != nil {
 		return 0, err

@@ -98,6 +98,8 @@ func creditPeriod(ctx context.Context, c conn, accountID string, now time.Time) 
 // "credits low". Neither needs a query unless the deduction crossed a line.
 func creditNotices(ctx context.Context, tx *Tx, accountID string, before, after, included int64) error {
 	switch {
+	case tx.db.mail.Load() == nil:
+		return nil
 	case after == 0 && before > 0:
 		return exhaustedNotice(ctx, tx, accountID, 0)
 	case igny8.LowCredits(after, included) && !igny8.LowCredits(before, included):

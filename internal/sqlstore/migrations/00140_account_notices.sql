@@ -14,8 +14,13 @@ CREATE TABLE account_notices (
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (account_id, kind, period)
 );
+-- The trial reminder job's scan (RemindTrials): the trials ending soon
+-- whose owner wants reminders.
+CREATE INDEX accounts_trial_reminders ON accounts (trial_ends_at)
+    WHERE status = 'trial' AND notify_trial_reminders = TRUE AND deleted_at IS NULL;
 
 -- +goose Down
+DROP INDEX accounts_trial_reminders;
 DROP TABLE account_notices;
 ALTER TABLE accounts DROP COLUMN notify_trial_reminders;
 ALTER TABLE accounts DROP COLUMN notify_low_credits;
