@@ -88,6 +88,9 @@ type ReceiptMail struct {
 	Currency    string
 	Reference   string
 	ConfirmedAt time.Time
+	// Reactivated says the payment made the suspended (or cancelled)
+	// account active again.
+	Reactivated bool
 }
 
 // PaymentRejectedMail says a bank transfer was not accepted, and why.

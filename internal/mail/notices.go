@@ -56,7 +56,7 @@ func (c *Composer) creditsLow(m igny8.CreditsLowMail) view {
 		Greeting: "Hello,",
 		Paragraphs: []string{
 			fmt.Sprintf("%s has %s left, less than a tenth of the %s the %s plan includes.",
-				acct, credits(m.Balance), credits(m.Included), plain(m.PlanName)),
+				acct, creditCount(m.Balance), creditCount(m.Included), plain(m.PlanName)),
 			"When the credits run out, AI operations are refused until more are added. You can buy credits now.",
 		},
 		Action: action{Label: "Buy credits", URL: c.link("/credits", nil) + "#buy"},
@@ -69,7 +69,7 @@ func (c *Composer) creditsExhausted(m igny8.CreditsExhaustedMail) view {
 	first := acct + " has no credits left: AI operations are refused until more are added."
 	if m.Required > 0 {
 		first = fmt.Sprintf("An AI operation of %s was refused: it needed %s and the balance is %s. "+
-			"Operations are refused until more credits are added.", acct, credits(m.Required), credits(m.Balance))
+			"Operations are refused until more credits are added.", acct, creditCount(m.Required), creditCount(m.Balance))
 	}
 	return view{
 		Subject:    "Out of credits: AI operations of " + acct + " are refused",
@@ -100,8 +100,8 @@ func (c *Composer) pastDue(m igny8.PastDueMail) view {
 	}
 }
 
-// credits writes a number of credits, "1 credit", "1,250 credits".
-func credits(n int64) string {
+// creditCount writes a number of credits, "1 credit", "1,250 credits".
+func creditCount(n int64) string {
 	if n == 1 {
 		return "1 credit"
 	}

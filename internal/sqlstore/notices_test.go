@@ -303,6 +303,13 @@ func TestPastDueNoticeOnce(t *testing.T) {
 		if a := account(t, db, tn); a.Status != igny8.StatusSuspended {
 			t.Fatalf("account %s", a.Status)
 		}
+		// Paying reactivates the account: its receipt says so (the first
+		// one did not).
+		confirm(t, db, checkout(t, s, tn, "starter").Payment.ID)
+		receipts := wantNotices(t, db, tn.AccountID, "receipt", 2)
+		if strings.Contains(receipts[0].Text, "active again") || !strings.Contains(receipts[1].Text, "lateco is active again") {
+			t.Fatalf("receipts:\n%s\n%s", receipts[0].Text, receipts[1].Text)
+		}
 	})
 }
 

@@ -163,7 +163,8 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 	if err != nil {
 		return err
 	}
-	if err := paymentReceipt(ctx, tx, pay.AccountID, pay.ID); err != nil {
+	reactivated := acct.Status == igny8.StatusSuspended || acct.Status == igny8.StatusCancelled
+	if err := paymentReceipt(ctx, tx, pay.AccountID, pay.ID, reactivated); err != nil {
 		return err
 	}
 	return audit(ctx, tx, pay.AccountID, "payment.confirmed", "payment", pay.ID, map[string]any{
