@@ -33,7 +33,7 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 // them), and audits the change. Errors: unauthenticated, forbidden (the
 // notices, by another role), validation_failed.
 func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +66,12 @@ func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*i
 				continue
 			}
 			details[col] = *v
-			if _, err := tx.exec(ctx, `UPDATE accounts SET `+col+` = ?, updated_at = ? WHERE id = ?`, *v, tx.now, p.AccountID); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE accounts SET `+col+` = ?, updated_at = ? WHERE id = ?`, *v, tx.now, tn.id); err != nil {
 				return err
 			}
 		}
 		if len(details) > 0 {
-			if err := audit(ctx, tx, p.AccountID, "account.updated", "account", p.AccountID, details); err != nil {
+			if err := audit(ctx, tx, tn, "account.updated", "account", p.AccountID, details); err != nil {
 				return err
 			}
 		}

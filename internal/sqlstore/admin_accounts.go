@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -83,7 +84,8 @@ func (a *Admin) CancelAccount(ctx context.Context, id, reason string) (*igny8.Ac
 }
 
 func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusChange) (*igny8.Account, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -91,7 +93,7 @@ func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusCha
 		return nil, igny8.InvalidField("reason", "must be at most 500 characters")
 	}
 	var acct *igny8.Account
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		before, err := accountByID(ctx, tx.conn, id)
 		if err != nil {
 			return err
@@ -109,12 +111,12 @@ func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusCha
 		if err := guardedStatus(ctx, tx, id, to, reason, before.Status, c.from); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, id, c.action, "account", id,
+		if err := audit(ctx, tx, sys.reach(id), c.action, "account", id,
 			map[string]any{"from": before.Status, "to": to, "reason": reason}); err != nil {
 			return err
 		}
 		if c.action == suspendChange.action || c.action == reactivateChange.action {
-			if err := accountStatusMail(ctx, tx, id, c.action == suspendChange.action, reason); err != nil {
+			if err := accountStatusMail(ctx, tx, sys.reach(id), c.action == suspendChange.action, reason); err != nil {
 				return err
 			}
 		}
@@ -150,7 +152,8 @@ func guardedStatus(ctx context.Context, tx *Tx, id, to, reason, current string, 
 // guarded UPDATE picks the rows, so instances running it together move
 // (and audit, and tell) each account once. Errors: forbidden.
 func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return 0, err
 	}
 	type ended struct {
@@ -158,7 +161,7 @@ func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 		at time.Time
 	}
 	var rows []ended
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		rows, err = queryAll(ctx, tx.conn, func(row scanner) (*ended, error) {
 			var e ended
@@ -170,12 +173,12 @@ func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, e := range rows {
-			if err := audit(ctx, tx, e.id, "account.suspended", "account", e.id,
+			if err := audit(ctx, tx, sys.reach(e.id), "account.suspended", "account", e.id,
 				map[string]any{"from": igny8.StatusTrial, "to": igny8.StatusSuspended, "reason": igny8.ReasonTrialExpired}); err != nil {
 				return err
 			}
 			at := e.at
-			if _, err := noticeOnce(ctx, tx, e.id, igny8.NoticeTrialEnded, periodKey("trial", at), nil,
+			if _, err := noticeOnce(ctx, tx, sys.reach(e.id), igny8.NoticeTrialEnded, periodKey("trial", at), nil,
 				func(acct *igny8.Account) igny8.MailContent {
 					return igny8.TrialEndedMail{AccountName: acct.Name, EndedAt: at}
 				}); err != nil {
@@ -194,7 +197,8 @@ func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 // it together send each once. It reports how many it sent.
 // Errors: forbidden, database errors.
 func (a *Admin) RemindTrials(ctx context.Context) (int, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return 0, err
 	}
 	now := a.db.Now()
@@ -215,7 +219,7 @@ func (a *Admin) RemindTrials(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	for _, id := range ids {
-		ok, err := a.remindTrial(ctx, id, window)
+		ok, err := a.remindTrial(ctx, sys.reach(id), window)
 		sent += btoi(ok)
 		errs = appendErr(errs, err, "remind trial", id)
 	}
@@ -223,10 +227,10 @@ func (a *Admin) RemindTrials(ctx context.Context) (int, error) {
 }
 
 // remindTrial writes one account's trial reminder if it is still due.
-func (a *Admin) remindTrial(ctx context.Context, id string, window time.Duration) (bool, error) {
+func (a *Admin) remindTrial(ctx context.Context, tn tenant, window time.Duration) (bool, error) {
 	sent := false
 	err := a.db.InTx(ctx, func(tx *Tx) error {
-		acct, err := accountByID(ctx, tx.conn, id)
+		acct, err := accountByID(ctx, tx.conn, tn.id)
 		if err != nil {
 			return err
 		}
@@ -236,11 +240,32 @@ func (a *Admin) remindTrial(ctx context.Context, id string, window time.Duration
 			return nil
 		}
 		days := int((ends.Sub(tx.now) + 24*time.Hour - 1) / (24 * time.Hour))
-		sent, err = noticeOnce(ctx, tx, id, igny8.NoticeTrialEnding, periodKey("trial", *ends), wantsTrialReminders,
+		sent, err = noticeOnce(ctx, tx, tn, igny8.NoticeTrialEnding, periodKey("trial", *ends), wantsTrialReminders,
 			func(acct *igny8.Account) igny8.MailContent {
 				return igny8.TrialEndingMail{AccountName: acct.Name, EndsAt: *ends, DaysLeft: days}
 			})
 		return err
 	})
 	return sent, err
+}
+
+// AccountGate returns the gate's view of account accountID (what
+// igny8.CheckGate decides on), for the admin and system side: the
+// principal lookups of the request path read the same state with the
+// principal. Errors: unauthenticated (also for an unknown account),
+// forbidden (neither a developer nor the system).
+func (a *Admin) AccountGate(ctx context.Context, accountID string) (igny8.GateInput, error) {
+	var g igny8.GateInput
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return g, err
+	}
+	var deleted *string
+	err := a.db.reader().queryRow(ctx, `SELECT a.status, a.status_reason, a.trial_ends_at, p.is_active, CAST(a.deleted_at AS TEXT)
+		FROM accounts a JOIN plans p ON p.id = a.plan_id WHERE a.id = ?`, accountID).
+		Scan(&g.Status, &g.StatusReason, &g.TrialEndsAt, &g.PlanActive, &deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	g.Deleted = deleted != nil
+	return g, translate(err)
 }

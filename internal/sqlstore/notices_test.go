@@ -19,7 +19,7 @@ import (
 func noticeDB(t *testing.T, dsn string) *sqlstore.DB {
 	t.Helper()
 	db := outboxDB(t, dsn)
-	if err := sqlstore.NewStore(db).SeedIfEmpty(context.Background()); err != nil {
+	if err := sqlstore.NewAdmin(db).SeedIfEmpty(adminCtx()); err != nil {
 		t.Fatal(err)
 	}
 	return db

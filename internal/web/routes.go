@@ -11,6 +11,8 @@ func (h *Handler) routes() []page {
 		{method: "GET", path: "/login", h: h.loginForm},
 		{method: "POST", path: "/login", h: h.login},
 		{method: "POST", path: "/logout", access: person, noGate: true, h: h.logout},
+		{method: "GET", path: "/profile", access: person, suspendedOwner: true, h: h.profile},
+		{method: "POST", path: "/profile/name", access: person, suspendedOwner: true, h: h.changeName},
 		{method: "GET", path: "/sites", access: tenant, action: igny8.ActReadSites, h: h.sites},
 		{method: "POST", path: "/sites", access: tenant, action: igny8.ActManageSites, h: h.createSite},
 		{method: "POST", path: "/sites/{id}", access: tenant, action: igny8.ActEditSites, h: h.updateSite},
