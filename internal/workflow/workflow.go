@@ -1,6 +1,7 @@
 // Package workflow holds the ways in and out of igny8 that the JSON API
 // (internal/api) and the pages (internal/web) both offer: sign-up, login,
-// refresh, logout, accepting an invitation and handing over ownership.
+// refresh, logout, password recovery, accepting an invitation and handing
+// over ownership.
 // Each is written once here, with its checks in one order (throttle,
 // input rule, credentials, account gate, record); the API turns what they
 // return into token pairs and JSON, the pages into sessions and
@@ -46,7 +47,7 @@ type Config struct {
 }
 
 // Service runs the workflows on the domain services. Every field but
-// Limiter (nil turns throttling off) must be set; New fills in the
+// Limiter (nil turns throttling off) and Later must be set; New fills in the
 // defaults.
 type Service struct {
 	Logger      *slog.Logger
@@ -55,10 +56,15 @@ type Service struct {
 	Sessions    igny8.SessionService
 	WebSessions igny8.WebSessionService
 	Members     igny8.MemberService
+	Resets      igny8.PasswordResetService
 	Passwords   Passwords
 	Secrets     Secrets
 	Limiter     igny8.Limiter
-	Config      Config
+	// Later runs the work a request asks for after its answer (the
+	// password reset request); nil runs it before the answer (the CLI,
+	// tests of the workflow alone).
+	Later  *Later
+	Config Config
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
