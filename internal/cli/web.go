@@ -26,6 +26,7 @@ func (s *App) flow() *workflow.Service {
 		Sessions:    s.store,
 		WebSessions: s.webSessions(),
 		Members:     s.store,
+		Profile:     s.store,
 		Resets:      s.store,
 		Later:       s.later,
 		Passwords:   s.passwords,

@@ -36,6 +36,7 @@ var notices = map[string]string{
 	"key_revoked":        "The API key was revoked; it stops working at once.",
 	"cancel_scheduled":   "Your subscription will end when the paid period ends.",
 	"resumed":            "Your subscription is no longer set to end; it renews as usual.",
+	"name_saved":         "Your name was saved.",
 	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
 	"reset_sent":         workflow.ForgotPasswordAnswer,
 	"password_reset":     "Your password was changed and every device that was logged in was logged out. Log in with your new password.",

@@ -15,6 +15,8 @@ func (h *Handler) routes() []page {
 		{method: "POST", path: "/forgot-password", h: h.forgotPassword},
 		{method: "GET", path: "/reset-password", h: h.resetForm},
 		{method: "POST", path: "/reset-password", h: h.resetPassword},
+		{method: "GET", path: "/profile", access: person, suspendedOwner: true, h: h.profile},
+		{method: "POST", path: "/profile/name", access: person, suspendedOwner: true, h: h.changeName},
 		{method: "GET", path: "/sites", access: tenant, action: igny8.ActReadSites, h: h.sites},
 		{method: "POST", path: "/sites", access: tenant, action: igny8.ActManageSites, h: h.createSite},
 		{method: "POST", path: "/sites/{id}", access: tenant, action: igny8.ActEditSites, h: h.updateSite},

@@ -1,7 +1,8 @@
 // Package workflow holds the ways in and out of igny8 that the JSON API
 // (internal/api) and the pages (internal/web) both offer: sign-up, login,
-// refresh, logout, password recovery, accepting an invitation and handing
-// over ownership.
+// refresh, logout, password recovery, accepting an invitation, handing
+// over ownership and the person's own profile (name, password, active
+// logins).
 // Each is written once here, with its checks in one order (throttle,
 // input rule, credentials, account gate, record); the API turns what they
 // return into token pairs and JSON, the pages into sessions and
@@ -56,6 +57,7 @@ type Service struct {
 	Sessions    igny8.SessionService
 	WebSessions igny8.WebSessionService
 	Members     igny8.MemberService
+	Profile     igny8.ProfileService
 	Resets      igny8.PasswordResetService
 	Passwords   Passwords
 	Secrets     Secrets
