@@ -191,6 +191,9 @@ type MigrationReset struct {
 // token and its hash.
 func SendMigrationResets(ctx context.Context, tx *Tx, ttl time.Duration, usable func(hash string) bool,
 	newToken func() (token, hash string)) ([]MigrationReset, error) {
+	if tx.db.mail.Load() == nil {
+		return nil, errors.New("password setup links need the mail composer (DB.SetMail) to write their messages")
+	}
 	type row struct {
 		u        resetUser
 		hash     string
@@ -199,7 +202,7 @@ func SendMigrationResets(ctx context.Context, tx *Tx, ttl time.Duration, usable 
 	}
 	rows, err := queryAll(ctx, tx.conn, func(sc scanner) (*row, error) {
 		var r row
-		return &r, sc.Scan(&r.u.id, &r.u.email, &r.u.name, &r.u.accountID, &r.hash, &r.legacyID, &r.pending)
+		return &r, sc.Scan(&r.u.id, &r.u.email, &r.u.name, &r.u.accountID, &r.hash, &r.legacyID, nullTimestamp{&r.pending})
 	}, `SELECT u.id, u.email, u.name, u.account_id, u.password_hash, u.legacy_id,
 		(SELECT MAX(r.expires_at) FROM password_resets r WHERE r.user_id = u.id AND r.purpose = 'import'
 			AND r.used_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > ?)
