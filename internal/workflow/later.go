@@ -28,10 +28,14 @@ type laterJob struct {
 	f    func(context.Context)
 }
 
-// NewLater starts a queue of size jobs, each given at most timeout.
+// NewLater starts a queue of size jobs, each given at most timeout (30 s
+// when not positive).
 func NewLater(log *slog.Logger, size int, timeout time.Duration) *Later {
 	if log == nil {
 		log = slog.Default()
+	}
+	if timeout <= 0 {
+		timeout = 30 * time.Second
 	}
 	l := &Later{log: log, timeout: timeout, jobs: make(chan laterJob, size), done: make(chan struct{})}
 	go l.run()
