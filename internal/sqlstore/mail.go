@@ -32,13 +32,13 @@ func (db *DB) SetMail(c igny8.MailComposer, deliver bool, onStored func(state st
 // enqueue renders content and writes one message per distinct recipient in
 // tx, so that it exists exactly when the change that causes it commits.
 // Without SetMail it does nothing.
-func enqueue(ctx context.Context, tx *Tx, accountID string, content igny8.MailContent, to ...string) error {
-	_, err := enqueueIDs(ctx, tx, accountID, content, to...)
+func enqueue(ctx context.Context, tx *Tx, tn tenant, content igny8.MailContent, to ...string) error {
+	_, err := enqueueIDs(ctx, tx, tn, content, to...)
 	return err
 }
 
 // enqueueIDs is enqueue returning the ids of the messages it wrote.
-func enqueueIDs(ctx context.Context, tx *Tx, accountID string, content igny8.MailContent, to ...string) ([]string, error) {
+func enqueueIDs(ctx context.Context, tx *Tx, tn tenant, content igny8.MailContent, to ...string) ([]string, error) {
 	ms := tx.db.mail.Load()
 	if ms == nil {
 		return nil, nil
@@ -52,8 +52,8 @@ func enqueueIDs(ctx context.Context, tx *Tx, accountID string, content igny8.Mai
 		state = igny8.MessageQueued
 	}
 	var acct any
-	if accountID != "" {
-		acct = accountID
+	if tn.id != "" {
+		acct = tn.id
 	}
 	seen := map[string]bool{}
 	var ids []string
@@ -79,8 +79,8 @@ func enqueueIDs(ctx context.Context, tx *Tx, accountID string, content igny8.Mai
 
 // ownerAndBilling returns the addresses of the account's owner and its
 // billing e-mail (which may be empty or the same).
-func ownerAndBilling(ctx context.Context, tx *Tx, accountID string) (acct *igny8.Account, owner, billing string, err error) {
-	acct, err = accountByID(ctx, tx.conn, accountID)
+func ownerAndBilling(ctx context.Context, tx *Tx, tn tenant) (acct *igny8.Account, owner, billing string, err error) {
+	acct, err = accountByID(ctx, tx.conn, tn.id)
 	if err != nil {
 		return nil, "", "", err
 	}

@@ -9,7 +9,13 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.PasswordResetService = (*Store)(nil)
+// PasswordResets keeps the links of password recovery
+// (igny8.PasswordResetService). A link is the credential that reaches its
+// user's account, to write the notice and the audit event there
+// (resetTenant).
+type PasswordResets struct{ db *DB }
+
+var _ igny8.PasswordResetService = (*PasswordResets)(nil)
 
 // The refusals of a reset link, each naming the token field. Whoever holds
 // a link may learn what became of it; nobody learns anything about an
@@ -30,7 +36,7 @@ type resetUser struct {
 // RequestPasswordReset makes a reset link for the live, active user of
 // email (see igny8.PasswordResetService). The account's state does not
 // matter: the gate applies when they log in.
-func (s *Store) RequestPasswordReset(ctx context.Context, email, token, tokenHash string, ttl time.Duration) (bool, error) {
+func (s *PasswordResets) RequestPasswordReset(ctx context.Context, email, token, tokenHash string, ttl time.Duration) (bool, error) {
 	if token == "" || tokenHash == "" {
 		return false, igny8.Errorf(igny8.EValidation, "A reset token is required.")
 	}
@@ -67,13 +73,13 @@ func issuePasswordReset(ctx context.Context, tx *Tx, u resetUser, purpose, token
 		VALUES (?, ?, ?, ?, ?, ?)`, newID(), u.id, tokenHash, purpose, expiresAt.UTC(), tx.now); err != nil {
 		return nil, err
 	}
-	return enqueueIDs(ctx, tx, u.accountID.String, igny8.PasswordResetMail{Name: u.name, Token: token,
+	return enqueueIDs(ctx, tx, resetTenant(u.accountID.String), igny8.PasswordResetMail{Name: u.name, Token: token,
 		ExpiresAt: expiresAt, Migration: purpose == igny8.ResetImport}, u.email)
 }
 
 // ResetPassword spends a reset link and sets the new password (see
 // igny8.PasswordResetService). Errors: validation_failed naming token.
-func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (string, error) {
+func (s *PasswordResets) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (string, error) {
 	if passwordHash == "" {
 		return "", igny8.Errorf(igny8.EValidation, "A password hash is required.")
 	}
@@ -108,11 +114,11 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		sessions, _ := res.RowsAffected()
 		// The person who held the link is the actor.
 		actor := igny8.WithPrincipal(ctx, &igny8.Principal{UserID: u.id, AccountID: u.accountID.String, Email: u.email})
-		if err := audit(actor, tx, u.accountID.String, "user.password_reset", "user", u.id,
+		if err := audit(actor, tx, resetTenant(u.accountID.String), "user.password_reset", "user", u.id,
 			map[string]any{"logins_revoked": families, "web_sessions_revoked": sessions}); err != nil {
 			return err
 		}
-		if err := enqueue(ctx, tx, u.accountID.String, igny8.PasswordChangedMail{Name: u.name, Email: u.email, ChangedAt: tx.now}, u.email); err != nil {
+		if err := enqueue(ctx, tx, resetTenant(u.accountID.String), igny8.PasswordChangedMail{Name: u.name, Email: u.email, ChangedAt: tx.now}, u.email); err != nil {
 			return err
 		}
 		userID = u.id
@@ -123,7 +129,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 
 // CheckPasswordReset says whether a reset link can be used now (see
 // igny8.PasswordResetService). Errors: validation_failed naming token.
-func (s *Store) CheckPasswordReset(ctx context.Context, tokenHash string) error {
+func (s *PasswordResets) CheckPasswordReset(ctx context.Context, tokenHash string) error {
 	_, _, err := usableReset(ctx, s.db.reader(), tokenHash, s.db.Now(), "")
 	return err
 }
@@ -191,6 +197,10 @@ type MigrationReset struct {
 // token and its hash.
 func SendMigrationResets(ctx context.Context, tx *Tx, ttl time.Duration, usable func(hash string) bool,
 	newToken func() (token, hash string)) ([]MigrationReset, error) {
+	sys, err := asSystem(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if tx.db.mail.Load() == nil {
 		return nil, errors.New("password setup links need the mail composer (DB.SetMail) to write their messages")
 	}
@@ -228,7 +238,7 @@ func SendMigrationResets(ctx context.Context, tx *Tx, ttl time.Duration, usable 
 		if mr.MessageIDs, err = issuePasswordReset(ctx, tx, r.u, igny8.ResetImport, token, hash, mr.ExpiresAt); err != nil {
 			return nil, err
 		}
-		if err := audit(ctx, tx, r.u.accountID.String, "user.password_setup_sent", "user", r.u.id,
+		if err := audit(ctx, tx, sys.reach(r.u.accountID.String), "user.password_setup_sent", "user", r.u.id,
 			map[string]any{"expires_at": mr.ExpiresAt}); err != nil {
 			return nil, err
 		}

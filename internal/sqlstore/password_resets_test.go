@@ -33,9 +33,10 @@ func TestPasswordResetLinks(t *testing.T) {
 		db := b.Open(t)
 		now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
-		s := sqlstore.NewStore(db)
+		svc := sqlstore.New(db, sqlstore.ServiceOptions{})
+		s := svc.PasswordResets
 		ctx := context.Background()
-		user, _, err := s.Register(ctx, igny8.SignUp{Name: "Reset", Email: "reset@example.com"}, "old-hash", 14)
+		user, _, err := svc.Identity.Register(ctx, igny8.SignUp{Name: "Reset", Email: "reset@example.com"}, "old-hash", 14)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,10 +80,10 @@ func TestPasswordResetLinks(t *testing.T) {
 		if err := s.CheckPasswordReset(ctx, "h2"); !tokenErr(err, "replaced") {
 			t.Fatalf("the older link: %v", err)
 		}
-		if _, err := s.StartSession(ctx, user.ID, "refresh-1", now.Add(time.Hour)); err != nil {
+		if _, err := svc.Sessions.StartSession(ctx, user.ID, "refresh-1", now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CreateWebSession(ctx, user.ID, "web-1", "csrf", time.Hour); err != nil {
+		if _, err := svc.WebSessions.CreateWebSession(ctx, user.ID, "web-1", "csrf", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 
