@@ -284,6 +284,17 @@ var planCases = []planCase{
 		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
 	{"PurgeExpiredCredentials (web sessions)", job, `DELETE FROM web_sessions WHERE expires_at < ?`,
 		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
+	{"PurgeExpiredCredentials (password resets)", job, `DELETE FROM password_resets WHERE expires_at < ?`,
+		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
+	{"ResetPassword (the link)", lookup, `SELECT r.id, r.expires_at, r.used_at, r.revoked_at,
+		u.id, u.email, u.name, u.account_id, u.is_active, u.deleted_at
+		FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?`,
+		func(fx *tenantsFx) []any { return []any{"no-such-hash"} }},
+	{"RequestPasswordReset (the user's other links)", lookup, `UPDATE password_resets SET revoked_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL`,
+		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
+	{"cascade: user's password resets", lookup, `SELECT 1 FROM password_resets WHERE user_id = ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member} }},
 
 	// The lookups the purge's ON DELETE CASCADE and foreign key checks make
 	// for every deleted row (the database runs them; they cannot be
@@ -419,7 +430,7 @@ func planPasses(d sqlstore.Dialect) []planPass {
 	if d == sqlstore.Postgres {
 		return []planPass{
 			{"default costs", []string{`ANALYZE accounts, users, sites, sectors, site_user_access, api_keys, refresh_tokens,
-				web_sessions, invitations, credit_transactions, credit_usage_logs, subscriptions, payments, audit_events`},
+				web_sessions, password_resets, invitations, credit_transactions, credit_usage_logs, subscriptions, payments, audit_events`},
 				func(k planKind, p []string) []string { return pgProblems(k, p, false) }},
 			{"random_page_cost 1.1", []string{`SET random_page_cost = 1.1`},
 				func(k planKind, p []string) []string { return pgProblems(k, p, true) }},
