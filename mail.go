@@ -107,8 +107,17 @@ type AccountStatusMail struct {
 	Reason      string
 }
 
+// PasswordChangedMail tells a person their password was changed (a
+// security notice: it cannot be turned off). Name is theirs.
+type PasswordChangedMail struct {
+	Name string
+}
+
 // MailKind implements MailContent.
 func (InvitationMail) MailKind() string { return "invitation" }
+
+// MailKind implements MailContent.
+func (PasswordChangedMail) MailKind() string { return "password_changed" }
 
 // MailKind implements MailContent.
 func (BankTransferMail) MailKind() string { return "bank_transfer" }

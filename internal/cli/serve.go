@@ -67,13 +67,16 @@ type App struct {
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close writes what is buffered (API key use) and releases the database
+// Close writes what is buffered (API key and login use) and releases the database
 // and the throttle's Redis client.
 func (s *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
 		s.log.Warn("flush API key use", "err", err.Error())
+	}
+	if err := s.store.FlushLoginUse(ctx); err != nil {
+		s.log.Warn("flush login use", "err", err.Error())
 	}
 	var err error
 	if s.throttle != nil {
@@ -270,6 +273,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			return
 		case <-use.C:
 			s.job(ctx, "flush API key use", s.store.FlushAPIKeyUse)
+			s.job(ctx, "flush login use", s.store.FlushLoginUse)
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
@@ -306,6 +310,10 @@ func (s *App) purgeCredentials(ctx context.Context) error {
 // FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
 // it every minute and Close at shutdown).
 func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
+
+// FlushLoginUse writes the buffered use of logins now (tests; the jobs do
+// it every minute and Close at shutdown).
+func (s *App) FlushLoginUse(ctx context.Context) error { return s.store.FlushLoginUse(ctx) }
 
 // failStaleOperations refunds AI operations left pending by a server that
 // stopped mid-call: anything pending for well over the provider timeout.

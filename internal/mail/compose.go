@@ -97,6 +97,8 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.paymentRejected(m)
 	case igny8.AccountStatusMail:
 		v = c.accountStatus(m)
+	case igny8.PasswordChangedMail:
+		v = c.passwordChanged(m)
 	default:
 		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
 	}
@@ -161,6 +163,26 @@ func (c *Composer) invitation(m igny8.InvitationMail) view {
 		},
 		Action: action{Label: "Join " + acct, URL: c.link("/accept-invite", url.Values{"token": {m.Token}})},
 		After:  []string{"If you did not expect this invitation, you can ignore this message."},
+	}
+}
+
+func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
+	greeting := "Hello,"
+	if n := plain(m.Name); n != "" {
+		greeting = "Hello " + n + ","
+	}
+	after := "If you did not change it, someone else knows your password: reset it from the login page now"
+	if c.support != "" {
+		after += " and write to " + plain(c.support)
+	}
+	return view{
+		Subject:  "Your igny8 password was changed",
+		Greeting: greeting,
+		Paragraphs: []string{
+			"The password of your igny8 login was just changed. Every other place you were logged in has been logged out.",
+		},
+		Action: action{Label: "Log in to igny8", URL: c.link("/login", nil)},
+		After:  []string{after + "."},
 	}
 }
 

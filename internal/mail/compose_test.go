@@ -27,6 +27,7 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.PaymentRejectedMail{AccountName: hostile, PlanName: hostile, Reference: "R", Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile, Suspended: true, Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile},
+		igny8.PasswordChangedMail{Name: hostile},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {

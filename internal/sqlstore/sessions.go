@@ -13,12 +13,12 @@ var _ igny8.SessionService = (*Store)(nil)
 
 var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is invalid, expired or revoked.")
 
-// StartSession begins a refresh-token family for userID (see
-// igny8.SessionService) and returns its id.
-func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (string, error) {
+// StartSession begins a refresh-token family for userID, logging in from
+// client (see igny8.SessionService), and returns its id.
+func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client igny8.Client) (string, error) {
 	family := newID()
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt)
+		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt, orNull(client.Address), orNull(client.UserAgent))
 	})
 	if err != nil {
 		return "", err
@@ -26,17 +26,20 @@ func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expi
 	return family, nil
 }
 
-func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now)
+// insertRefreshToken stores a refresh token of family, with the client of
+// the family's login (each token of a family carries it).
+func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time, clientIP, userAgent *string) error {
+	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at, client_ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, clientIP, userAgent)
 	return err
 }
 
 // refreshRow is a stored refresh token as rotation sees it.
 type refreshRow struct {
-	id, family, userID string
-	expiresAt          time.Time
-	usedAt, revokedAt  *time.Time
+	id, family, userID  string
+	expiresAt           time.Time
+	usedAt, revokedAt   *time.Time
+	clientIP, userAgent *string
 }
 
 // RotateRefreshToken spends a refresh token and stores its successor in
@@ -50,9 +53,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 	var row refreshRow
 	reused := false
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at
+		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent
 			FROM refresh_tokens WHERE token_hash = ?`+s.db.forUpdate(), oldHash).
-			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt)
+			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt, &row.clientIP, &row.userAgent)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadRefresh
 		}
@@ -79,7 +82,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 			reused = true
 			return revokeFamily(ctx, tx, row.family)
 		}
-		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt)
+		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt, row.clientIP, row.userAgent)
 	})
 	if err != nil {
 		return "", "", err
@@ -112,7 +115,8 @@ func (s *Store) RevokeSession(ctx context.Context) error {
 
 // PrincipalForToken resolves an access token's user and family. The family
 // check rides in the principal query itself: a logged-out or revoked
-// family is refused on the next request at no extra round trip.
+// family is refused on the next request at no extra round trip. Its use
+// is buffered (FlushLoginUse), not written.
 // Errors: unauthenticated.
 func (s *Store) PrincipalForToken(ctx context.Context, userID, familyID string) (*igny8.Principal, igny8.GateInput, error) {
 	if familyID == "" {
@@ -124,6 +128,7 @@ func (s *Store) PrincipalForToken(ctx context.Context, userID, familyID string) 
 		return nil, g, err
 	}
 	p.SessionID = familyID
+	s.loginUse.seen(familyID, s.db.Now())
 	return p, g, nil
 }
 

@@ -20,6 +20,9 @@ type Store struct {
 	// keyUse buffers API key use so that last_used_at is written at most
 	// once per flush, not on every request.
 	keyUse *keyUse
+	// loginUse buffers the use of refresh-token families (by their access
+	// tokens) and web sessions, keyed by id, the same way.
+	loginUse *keyUse
 	// retention is how long soft-deleted rows stay restorable (SetRetention).
 	retention time.Duration
 	// sealer, when set (SetKeySealer), seals private signing keys at rest.
@@ -32,7 +35,7 @@ type Store struct {
 }
 
 // NewStore returns the services backed by db.
-func NewStore(db *DB) *Store { return &Store{db: db, keyUse: newKeyUse()} }
+func NewStore(db *DB) *Store { return &Store{db: db, keyUse: newKeyUse(), loginUse: newKeyUse()} }
 
 // DB returns the database under s.
 func (s *Store) DB() *DB { return s.db }
