@@ -35,5 +35,8 @@ var notices = map[string]string{
 	"cancel_scheduled":   "Your subscription will end when the paid period ends.",
 	"resumed":            "Your subscription is no longer set to end; it renews as usual.",
 	"name_saved":         "Your name was saved.",
+	"password_changed":   "Your password was changed. You were logged out everywhere else, and we e-mailed you a notice.",
+	"login_ended":        "That login was logged out; it stops working at once.",
+	"logins_ended":       "You were logged out everywhere else.",
 	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
 }
