@@ -9,19 +9,19 @@ import (
 
 // The person's own profile: their name, password and active logins. An API
 // key calling these is refused like on /auth/me: it has no login.
-func (h *Handler) profileRoutes() []route {
-	return []route{
-		{method: "PATCH", path: "/api/v1/auth/me", summary: "Change your own name (the rule of sign-up); answers as GET /auth/me (an API key gets 403 forbidden: it has no login)", tag: "auth",
-			access: person, suspendedOwner: true, in: meRequest{}, out: meResponse{}, status: http.StatusOK, h: h.updateMe},
-		{method: "POST", path: "/api/v1/auth/me/password", summary: "Change your own password: the current one and a new one under the sign-up rule; every other login (API and web) ends, this one stays, and a notice is e-mailed (a wrong current password spends the e-mail's login budget)", tag: "auth",
-			access: person, suspendedOwner: true, in: passwordRequest{}, out: endedLogins{}, status: http.StatusOK, h: h.changePassword},
-		{method: "GET", path: "/api/v1/auth/sessions", summary: "Your active logins, newest first: API logins (refresh-token families) and web sessions, the one of this request marked current", tag: "auth",
-			access: person, suspendedOwner: true, query: pageParams, out: igny8.Page[igny8.Login]{}, h: h.listLogins},
-		{method: "DELETE", path: "/api/v1/auth/sessions/{id}", summary: "End one of your logins; its access tokens or session cookie are refused from the next request (404 for an id that is not one of yours)", tag: "auth",
-			access: person, suspendedOwner: true, status: http.StatusNoContent, h: h.endLogin},
-		{method: "POST", path: "/api/v1/auth/sessions/end-others", summary: "Log out everywhere else: end every login of yours but this one", tag: "auth",
-			access: person, suspendedOwner: true, out: endedLogins{}, status: http.StatusOK, h: h.endOtherLogins},
-	}
+func init() {
+	document(docs{
+		"updateMe": {summary: "Change your own name (the rule of sign-up); answers as GET /auth/me (an API key gets 403 forbidden: it has no login)",
+			in: meRequest{}, out: meResponse{}, status: http.StatusOK},
+		"changePassword": {summary: "Change your own password: the current one and a new one under the sign-up rule; every other login (API and web) ends, this one stays, and a notice is e-mailed (a wrong current password spends the e-mail's login budget)",
+			in: passwordRequest{}, out: endedLogins{}, status: http.StatusOK},
+		"listLogins": {summary: "Your active logins, newest first: API logins (refresh-token families) and web sessions, the one of this request marked current",
+			query: pageParams, out: igny8.Page[igny8.Login]{}},
+		"endLogin": {summary: "End one of your logins; its access tokens or session cookie are refused from the next request (404 for an id that is not one of yours)",
+			status: http.StatusNoContent},
+		"endOtherLogins": {summary: "Log out everywhere else: end every login of yours but this one",
+			out: endedLogins{}, status: http.StatusOK},
+	})
 }
 
 // passwordRequest changes the person's own password.

@@ -31,7 +31,7 @@ const liveWebSessions = `SELECT id, created_at, COALESCE(last_used_at, created_a
 // marked Current; a use buffered and not yet flushed counts in
 // LastUsedAt. Errors: validation_failed (cursor), unauthenticated.
 func (s *Store) Logins(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Login], error) {
-	p, err := self(ctx)
+	p, _, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Store) Logins(ctx context.Context, page igny8.PageRequest) (*igny8.Page
 // it. Errors: not_found (unknown, already ended, or another person's),
 // unauthenticated.
 func (s *Store) EndLogin(ctx context.Context, id string) error {
-	p, err := self(ctx)
+	p, tn, err := self(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Store) EndLogin(ctx context.Context, id string) error {
 		if n == 0 {
 			return igny8.NotFound("Login")
 		}
-		return audit(ctx, tx, p.AccountID, "user.logged_out", "user", p.UserID,
+		return audit(ctx, tx, tn, "user.logged_out", "user", p.UserID,
 			map[string]any{"login_id": id, "kind": string(kind), "current": id == p.SessionID})
 	})
 }
@@ -122,7 +122,7 @@ func (s *Store) EndLogin(ctx context.Context, id string) error {
 // EndOtherLogins ends every login of the person but the one of ctx,
 // audited, and answers how many it ended. Errors: unauthenticated.
 func (s *Store) EndOtherLogins(ctx context.Context) (int, error) {
-	p, err := self(ctx)
+	p, tn, err := self(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -131,7 +131,7 @@ func (s *Store) EndOtherLogins(ctx context.Context) (int, error) {
 		if ended, err = endOtherLogins(ctx, tx, p); err != nil || ended == 0 {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.logged_out_elsewhere", "user", p.UserID, map[string]any{"ended": ended})
+		return audit(ctx, tx, tn, "user.logged_out_elsewhere", "user", p.UserID, map[string]any{"ended": ended})
 	})
 	return ended, err
 }
