@@ -14,9 +14,10 @@ import (
 
 // liveFamilies selects the live refresh token of each active family of a
 // user (unspent, unrevoked, unexpired, in a family none of whose tokens was
-// revoked: what PrincipalForToken accepts), with the family's first
-// token's time.
-const liveFamilies = `SELECT t.family_id, (SELECT MIN(f.created_at) FROM refresh_tokens f WHERE f.family_id = t.family_id),
+// revoked: what PrincipalForToken accepts), with the time of its login
+// (for a family made before that was recorded, its oldest token's).
+const liveFamilies = `SELECT t.family_id,
+	COALESCE(t.login_at, (SELECT MIN(f.created_at) FROM refresh_tokens f WHERE f.family_id = t.family_id)),
 	COALESCE(t.last_used_at, t.created_at), t.client_ip, t.user_agent
 	FROM refresh_tokens t
 	WHERE t.user_id = ? AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > ?

@@ -10,9 +10,9 @@ import (
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
-// TestLoginsClientAndUse: a login keeps the client it was made from
-// (a family carries it through rotation; a login made without one lists
-// none), its use is buffered and shown at once by the store that saw it,
+// TestLoginsClientAndUse: a login keeps the client it was made from and
+// its time (a family carries them through rotation and the purge of its
+// spent tokens; a login made without a client lists none), its use is buffered and shown at once by the store that saw it,
 // written by FlushLoginUse for every other, and an older use never
 // overwrites a newer one.
 func TestLoginsClientAndUse(t *testing.T) {
@@ -62,6 +62,13 @@ func TestLoginsClientAndUse(t *testing.T) {
 		}
 		if !api.CreatedAt.Equal(now.Add(-2*time.Minute)) || !api.LastUsedAt.Equal(now) {
 			t.Fatalf("api login created %v, last used %v: want the login's time and the refresh's", api.CreatedAt, api.LastUsedAt)
+		}
+		// The spent token is purged (it expired): the login keeps its time.
+		if _, err := db.SQL().Exec(db.Rebind(`DELETE FROM refresh_tokens WHERE token_hash = ?`), "rt-1"); err != nil {
+			t.Fatal(err)
+		}
+		if page, err := s.Logins(me, igny8.PageRequest{}); err != nil || !page.Items[1].CreatedAt.Equal(api.CreatedAt) {
+			t.Fatalf("after the purge of its first token: %+v, %v", page, err)
 		}
 
 		// An access token of the family is used: the store that saw it

@@ -18,7 +18,8 @@ var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is i
 func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client igny8.Client) (string, error) {
 	family := newID()
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt, orNull(client.Address), orNull(client.UserAgent))
+		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt,
+			refreshLogin{clientIP: orNull(client.Address), userAgent: orNull(client.UserAgent), at: &tx.now})
 	})
 	if err != nil {
 		return "", err
@@ -26,20 +27,28 @@ func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expi
 	return family, nil
 }
 
-// insertRefreshToken stores a refresh token of family, with the client of
-// the family's login (each token of a family carries it).
-func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time, clientIP, userAgent *string) error {
-	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at, client_ip, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, clientIP, userAgent)
+// refreshLogin is the login a family is: where it came from and when (nil
+// fields for families made before they were recorded). Each token of the
+// family carries it, so that it outlives the purge of the spent ones.
+type refreshLogin struct {
+	clientIP, userAgent *string
+	at                  *time.Time
+}
+
+// insertRefreshToken stores a refresh token of family, with its login.
+func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time, l refreshLogin) error {
+	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at,
+		client_ip, user_agent, login_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, l.clientIP, l.userAgent, l.at)
 	return err
 }
 
 // refreshRow is a stored refresh token as rotation sees it.
 type refreshRow struct {
-	id, family, userID  string
-	expiresAt           time.Time
-	usedAt, revokedAt   *time.Time
-	clientIP, userAgent *string
+	id, family, userID string
+	expiresAt          time.Time
+	usedAt, revokedAt  *time.Time
+	login              refreshLogin
 }
 
 // RotateRefreshToken spends a refresh token and stores its successor in
@@ -53,9 +62,10 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 	var row refreshRow
 	reused := false
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent
+		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent, login_at
 			FROM refresh_tokens WHERE token_hash = ?`+s.db.forUpdate(), oldHash).
-			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt, &row.clientIP, &row.userAgent)
+			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt,
+				&row.login.clientIP, &row.login.userAgent, nullTimestamp{&row.login.at})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadRefresh
 		}
@@ -82,7 +92,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 			reused = true
 			return revokeFamily(ctx, tx, row.family)
 		}
-		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt, row.clientIP, row.userAgent)
+		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt, row.login)
 	})
 	if err != nil {
 		return "", "", err

@@ -2,14 +2,15 @@
 -- list of their own logins (GET /api/v1/auth/sessions, /profile): the
 -- client address and user agent of the request that logged in (NULL for
 -- logins made before they were recorded), copied to each refresh token of
--- a family as it rotates, and the last request made with it, written at
--- most once a minute (internal/sqlstore/logins.go). On refresh_tokens the
--- family's live token carries its last use.
+-- a family as it rotates with the time of the login, and the last request
+-- made with it, written at most once a minute (internal/sqlstore/logins.go).
+-- On refresh_tokens the family's live token carries its last use.
 
 -- +goose Up
 ALTER TABLE refresh_tokens ADD COLUMN client_ip TEXT;
 ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT;
 ALTER TABLE refresh_tokens ADD COLUMN last_used_at TIMESTAMP;
+ALTER TABLE refresh_tokens ADD COLUMN login_at TIMESTAMP;
 ALTER TABLE web_sessions ADD COLUMN client_ip TEXT;
 ALTER TABLE web_sessions ADD COLUMN user_agent TEXT;
 ALTER TABLE web_sessions ADD COLUMN last_used_at TIMESTAMP;
@@ -18,6 +19,7 @@ ALTER TABLE web_sessions ADD COLUMN last_used_at TIMESTAMP;
 ALTER TABLE web_sessions DROP COLUMN last_used_at;
 ALTER TABLE web_sessions DROP COLUMN user_agent;
 ALTER TABLE web_sessions DROP COLUMN client_ip;
+ALTER TABLE refresh_tokens DROP COLUMN login_at;
 ALTER TABLE refresh_tokens DROP COLUMN last_used_at;
 ALTER TABLE refresh_tokens DROP COLUMN user_agent;
 ALTER TABLE refresh_tokens DROP COLUMN client_ip;
