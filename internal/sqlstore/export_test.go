@@ -17,6 +17,8 @@ const (
 	SubscriptionSelect = subscriptionSelect
 	AuditSelect        = auditSelect
 	AdminAuditSelect   = adminAuditSelect
+	LiveFamilies       = liveFamilies
+	LiveWebSessions    = liveWebSessions
 )
 
 // CreditChange exposes creditChange to the external tests.
