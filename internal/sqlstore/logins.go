@@ -31,7 +31,7 @@ const liveWebSessions = `SELECT id, created_at, COALESCE(last_used_at, created_a
 // newest first (ids are UUIDv7: id order is login order), the one of ctx
 // marked Current; a use buffered and not yet flushed counts in
 // LastUsedAt. Errors: validation_failed (cursor), unauthenticated.
-func (s *Store) Logins(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Login], error) {
+func (s *Identity) Logins(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Login], error) {
 	p, _, err := self(ctx)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (s *Store) Logins(ctx context.Context, page igny8.PageRequest) (*igny8.Page
 // access tokens fail from the next request) or a web session, and audits
 // it. Errors: not_found (unknown, already ended, or another person's),
 // unauthenticated.
-func (s *Store) EndLogin(ctx context.Context, id string) error {
+func (s *Identity) EndLogin(ctx context.Context, id string) error {
 	p, tn, err := self(ctx)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (s *Store) EndLogin(ctx context.Context, id string) error {
 
 // EndOtherLogins ends every login of the person but the one of ctx,
 // audited, and answers how many it ended. Errors: unauthenticated.
-func (s *Store) EndOtherLogins(ctx context.Context) (int, error) {
+func (s *Identity) EndOtherLogins(ctx context.Context) (int, error) {
 	p, tn, err := self(ctx)
 	if err != nil {
 		return 0, err
@@ -164,7 +164,7 @@ func endOtherLogins(ctx context.Context, tx *Tx, p *igny8.Principal) (int, error
 // web sessions in one transaction, like FlushAPIKeyUse: every minute and
 // at shutdown, each login at most once per call, an older time never over
 // a newer one. A family's use is written on its live token.
-func (s *Store) FlushLoginUse(ctx context.Context) error {
+func (s *Identity) FlushLoginUse(ctx context.Context) error {
 	pending := s.loginUse.take()
 	if len(pending) == 0 {
 		return nil

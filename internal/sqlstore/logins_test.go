@@ -21,31 +21,31 @@ func TestLoginsClientAndUse(t *testing.T) {
 		db := b.Open(t)
 		now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, _, err := s.Register(ctx, igny8.SignUp{Name: "Logins", Email: "logins@example.com"}, "hash", 14)
+		user, _, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Logins", Email: "logins@example.com"}, "hash", 14)
 		if err != nil {
 			t.Fatal(err)
 		}
-		family, err := s.StartSession(ctx, user.ID, "rt-1", now.Add(24*time.Hour), igny8.NewClient("203.0.113.5", "Publisher/1.0"))
+		family, err := s.Sessions.StartSession(ctx, user.ID, "rt-1", now.Add(24*time.Hour), igny8.NewClient("203.0.113.5", "Publisher/1.0"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(time.Minute)
-		ws, err := s.CreateWebSession(ctx, user.ID, "ws-1", "csrf", time.Hour, igny8.Client{})
+		ws, err := s.WebSessions.CreateWebSession(ctx, user.ID, "ws-1", "csrf", time.Hour, igny8.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, _, _, err := s.WebSessionByHash(ctx, "ws-1")
+		p, _, _, err := s.WebSessions.WebSessionByHash(ctx, "ws-1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		me := igny8.WithPrincipal(ctx, p)
 		now = now.Add(time.Minute)
-		if _, _, err := s.RotateRefreshToken(ctx, "rt-1", "rt-2", now.Add(24*time.Hour), nil); err != nil {
+		if _, _, err := s.Sessions.RotateRefreshToken(ctx, "rt-1", "rt-2", now.Add(24*time.Hour), nil); err != nil {
 			t.Fatal(err)
 		}
-		page, err := s.Logins(me, igny8.PageRequest{})
+		page, err := s.Identity.Logins(me, igny8.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,20 +67,20 @@ func TestLoginsClientAndUse(t *testing.T) {
 		if _, err := db.SQL().Exec(db.Rebind(`DELETE FROM refresh_tokens WHERE token_hash = ?`), "rt-1"); err != nil {
 			t.Fatal(err)
 		}
-		if page, err := s.Logins(me, igny8.PageRequest{}); err != nil || !page.Items[1].CreatedAt.Equal(api.CreatedAt) {
+		if page, err := s.Identity.Logins(me, igny8.PageRequest{}); err != nil || !page.Items[1].CreatedAt.Equal(api.CreatedAt) {
 			t.Fatalf("after the purge of its first token: %+v, %v", page, err)
 		}
 
 		// An access token of the family is used: the store that saw it
 		// shows it at once, another one once it is flushed.
 		now = now.Add(5 * time.Minute)
-		if _, _, err := s.PrincipalForToken(ctx, user.ID, family); err != nil {
+		if _, _, err := s.Sessions.PrincipalForToken(ctx, user.ID, family); err != nil {
 			t.Fatal(err)
 		}
 		used := now
-		lastUse := func(st *sqlstore.Store) time.Time {
+		lastUse := func(st *sqlstore.Services) time.Time {
 			t.Helper()
-			page, err := st.Logins(me, igny8.PageRequest{})
+			page, err := st.Identity.Logins(me, igny8.PageRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,14 +92,14 @@ func TestLoginsClientAndUse(t *testing.T) {
 			t.Fatal("the family is not listed")
 			return time.Time{}
 		}
-		other := sqlstore.NewStore(db)
+		other := sqlstore.New(db, sqlstore.ServiceOptions{})
 		if got := lastUse(s); !got.Equal(used) {
 			t.Fatalf("last use seen by its store: %v, want %v", got, used)
 		}
 		if got := lastUse(other); got.Equal(used) {
 			t.Fatalf("another store sees the use before it is flushed: %v", got)
 		}
-		if err := s.FlushLoginUse(ctx); err != nil {
+		if err := s.Identity.FlushLoginUse(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := lastUse(other); !got.Equal(used) {
@@ -107,13 +107,13 @@ func TestLoginsClientAndUse(t *testing.T) {
 		}
 		// An instance whose use is older writes nothing over it.
 		now = used.Add(-3 * time.Minute)
-		if _, _, err := other.PrincipalForToken(ctx, user.ID, family); err != nil {
+		if _, _, err := other.Sessions.PrincipalForToken(ctx, user.ID, family); err != nil {
 			t.Fatal(err)
 		}
-		if err := other.FlushLoginUse(ctx); err != nil {
+		if err := other.Identity.FlushLoginUse(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := lastUse(sqlstore.NewStore(db)); !got.Equal(used) {
+		if got := lastUse(sqlstore.New(db, sqlstore.ServiceOptions{})); !got.Equal(used) {
 			t.Fatalf("an older use overwrote the newer: %v, want %v", got, used)
 		}
 	})

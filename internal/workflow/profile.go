@@ -46,11 +46,12 @@ func (s *Service) ChangePassword(ctx context.Context, current, password string) 
 		if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
 			return 0, err
 		}
+		// The person is known (logged in): no decoy hides who they are.
+		stored := ""
 		if err == nil && creds.User.ID == user.ID {
-			right = s.Passwords.Check(creds.PasswordHash, current)
-		} else {
-			s.Passwords.CheckNoUser(current)
+			stored = creds.PasswordHash
 		}
+		right = s.Passwords.Check(stored, "", current)
 		if !right {
 			fields = append(fields, igny8.FieldError{Field: "current_password", Message: "is not your current password"})
 		}
