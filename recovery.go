@@ -48,11 +48,13 @@ func (m PasswordResetMail) MailKind() string {
 }
 
 // PasswordChangedMail is the security notice sent when a password was
-// changed through a reset link. It cannot be turned off.
+// changed, through a reset link (Reset) or by the person on the profile
+// page. It cannot be turned off.
 type PasswordChangedMail struct {
 	Name      string
 	Email     string
 	ChangedAt time.Time
+	Reset     bool
 }
 
 // MailKind implements MailContent.

@@ -119,7 +119,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 // workflow let in and makes the token pair answered by register, login and
 // accept-invite.
 func (h *Handler) issue(r *http.Request, a *workflow.Admitted) (*authResponse, error) {
-	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a.User.ID)
+	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a.User.ID, httpx.LoginClient(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return nil, err
 	}

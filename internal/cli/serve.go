@@ -81,6 +81,9 @@ func (s *App) Close() error {
 	if err := s.store.APIKeys.FlushAPIKeyUse(ctx); err != nil {
 		s.log.Warn("flush API key use", "err", err.Error())
 	}
+	if err := s.store.Identity.FlushLoginUse(ctx); err != nil {
+		s.log.Warn("flush login use", "err", err.Error())
+	}
 	var err error
 	if s.throttle != nil {
 		err = s.throttle.Close()
@@ -289,6 +292,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			return
 		case <-use.C:
 			s.job(ctx, "flush API key use", s.store.APIKeys.FlushAPIKeyUse)
+			s.job(ctx, "flush login use", s.store.Identity.FlushLoginUse)
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "remind trials", s.RemindTrials)
@@ -335,6 +339,10 @@ func (s *App) purgeCredentials(ctx context.Context) error {
 // FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
 // it every minute and Close at shutdown).
 func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.APIKeys.FlushAPIKeyUse(ctx) }
+
+// FlushLoginUse writes the buffered use of logins now (tests; the jobs do
+// it every minute and Close at shutdown).
+func (s *App) FlushLoginUse(ctx context.Context) error { return s.store.Identity.FlushLoginUse(ctx) }
 
 // failStaleOperations refunds AI operations left pending by a server that
 // stopped mid-call: anything pending for well over the provider timeout.

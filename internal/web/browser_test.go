@@ -97,6 +97,18 @@ func (b *tab) expect(name, sel, want string) {
 	}
 }
 
+// count returns how many elements match sel, failing like step.
+func (b *tab) count(name, sel string) int {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+	if err != nil {
+		b.t.Fatalf("%s: %s: %v (screenshot: %s)", b.who, name, err, b.screenshot(name))
+	}
+	return n
+}
+
 func (b *tab) path() string {
 	b.t.Helper()
 	loc, err := chromedp.Run(b.ctx, chromedp.Location())
@@ -156,7 +168,8 @@ var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("d
 
 // TestBrowserJourney walks a customer and an administrator through the app
 // in real headless Chromium: sign-up, sites and sectors, the site limit, a
-// bank transfer confirmed by the admin, and a suspension.
+// bank transfer confirmed by the admin, the customer's own profile (name,
+// password, the other browser logged out) and a suspension.
 func TestBrowserJourney(t *testing.T) {
 	root := newChromium(t)
 	e := apptest.New(t, storetest.Backends()[0])
@@ -248,6 +261,39 @@ func TestBrowserJourney(t *testing.T) {
 	owner.expect("plan", `[data-testid=current-plan]`, "Growth")
 	owner.expect("status", `[data-testid=account-status]`, "Active")
 	owner.expect("credits added", `[data-testid=credit-balance]`, "4,000")
+
+	laptop := newTab(t, root, e, "laptop")
+	laptop.step("log in on a second browser",
+		laptop.open("/login"),
+		fill("#f-email", email), fill("#f-password", testPassword),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+	owner.step("open the profile from the navigation",
+		chromedp.Click(css(`nav a[href="/profile"]`)),
+		chromedp.WaitVisible(css(`#name-h`)))
+	owner.step("change the name",
+		fill("#f-name", "Browser Person"),
+		dropNotices,
+		chromedp.Submit(css(`form[action="/profile/name"]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("name saved", `.notice`, "Your name was saved.")
+	if n := owner.count("logins before", `#logins tbody tr`); n != 2 {
+		t.Fatalf("the profile lists %d logins, want this browser and the laptop", n)
+	}
+	owner.step("change the password",
+		fill("#f-current_password", testPassword), fill("#f-password", "a changed long passphrase"),
+		dropNotices,
+		chromedp.Submit(css(`form[action="/profile/password"]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("password changed", `.notice`, "Your password was changed.")
+	if n := owner.count("logins after", `#logins tbody tr`); n != 1 {
+		t.Fatalf("the profile lists %d logins after the change, want this browser alone", n)
+	}
+	owner.expect("this browser kept", `#logins tbody`, "(this one)")
+	laptop.step("the laptop is logged out", laptop.open("/sites"), chromedp.WaitVisible(css(`#f-email`)))
+	if p := laptop.path(); !strings.HasPrefix(p, "/login") {
+		t.Fatalf("the laptop after the password change is at %s, not the login page", p)
+	}
 
 	manage := `form[aria-label="Change the status of Browser Customer"]`
 	admin.step("suspend the account",
