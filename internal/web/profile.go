@@ -22,6 +22,10 @@ type profilePage struct {
 	FormError string
 	// Name is what the name form shows: the user's name, or what was typed.
 	Name string
+	// Logins are the person's active logins, newest first (a page of the
+	// most recent igny8.MaxPageSize); MoreLogins says there are older ones.
+	Logins     []igny8.Login
+	MoreLogins bool
 }
 
 // FailedIn reports whether section's form is the one refused.
@@ -61,6 +65,11 @@ func (h *Handler) renderProfile(w http.ResponseWriter, r *http.Request, v *visit
 	if !pg.FailedIn("name") {
 		pg.Name = user.Name
 	}
+	logins, err := h.Flow.Logins(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	pg.Logins, pg.MoreLogins = logins.Items, logins.NextCursor != nil
 	return h.render(w, r, v, status, "profile", "Your profile", pg)
 }
 
@@ -81,5 +90,42 @@ func (h *Handler) changeName(w http.ResponseWriter, r *http.Request, v *visit) e
 		return h.profileFailed(w, r, v, "name", &profilePage{Name: igny8.TrimName(name)}, err)
 	}
 	http.Redirect(w, r, "/profile?notice=name_saved", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, v *visit) error {
+	// The same workflow as POST /api/v1/auth/me/password: this session is
+	// the login kept.
+	_, err := h.Flow.ChangePassword(r.Context(), r.PostFormValue("current_password"), r.PostFormValue("password"))
+	if err != nil {
+		return h.profileFailed(w, r, v, "password", &profilePage{}, err)
+	}
+	http.Redirect(w, r, "/profile?notice=password_changed", http.StatusSeeOther)
+	return nil
+}
+
+// endLogin logs one of the person's logins out (DELETE
+// /api/v1/auth/sessions/{id}); ending this session's own is logging out.
+func (h *Handler) endLogin(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	if err := h.Flow.EndLogin(r.Context(), id); err != nil {
+		return err
+	}
+	if id == v.Session.ID {
+		h.clearCookie(w, r)
+		http.Redirect(w, r, "/?notice=logged_out", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/profile?notice=login_ended#logins", http.StatusSeeOther)
+	return nil
+}
+
+// endOtherLogins logs out everywhere else (POST
+// /api/v1/auth/sessions/end-others).
+func (h *Handler) endOtherLogins(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if _, err := h.Flow.EndOtherLogins(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/profile?notice=logins_ended#logins", http.StatusSeeOther)
 	return nil
 }
