@@ -20,6 +20,7 @@ import (
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/igny8/igny8/internal/stripepay"
 	"github.com/igny8/igny8/internal/throttle"
+	"github.com/igny8/igny8/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -62,14 +63,19 @@ type App struct {
 	// (messages are kept). outbox is its table.
 	mail   *mail.Worker
 	outbox *sqlstore.Outbox
+	// later runs the work requests leave for after their answer (password
+	// reset requests); wf is the one workflow service of both surfaces.
+	later *workflow.Later
+	wf    *workflow.Service
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close writes what is buffered (API key and login use) and releases the database
-// and the throttle's Redis client.
+// Close finishes the work left by requests, writes what is buffered (API
+// key and login use) and releases the database and the throttle's Redis client.
 func (s *App) Close() error {
+	s.later.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.APIKeys.FlushAPIKeyUse(ctx); err != nil {
@@ -146,6 +152,18 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
+// The queue of work left for after a request's answer: room for bursts of
+// reset requests (each is throttled per address and per e-mail), and a
+// bound on each job.
+const (
+	laterQueue   = 1024
+	laterTimeout = 30 * time.Second
+)
+
+// Settle waits until the work requests left for after their answer has
+// been done (tests read its results).
+func (s *App) Settle() { s.later.Wait() }
+
 // NewApp opens, migrates and seeds the database and makes the services.
 func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	sealer, err := keySealer(cfg.KeyEncryptionKey, kekSetting)
@@ -201,6 +219,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		s.limiter = s.throttle
 		s.reg.MustRegister(s.throttle.Collectors()...)
 	}
+	s.later = workflow.NewLater(log, laterQueue, laterTimeout)
 	return s, nil
 }
 
@@ -276,6 +295,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "flush login use", s.store.Identity.FlushLoginUse)
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
+			s.job(ctx, "remind trials", s.RemindTrials)
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.job(ctx, "purge expired credentials", s.purgeCredentials)
 			s.failStaleOperations(ctx)
@@ -297,6 +317,15 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 	n, err := s.admin.ExpireTrials(igny8.SystemContext(ctx))
 	if n > 0 {
 		s.log.Info("trials expired", "accounts", n)
+	}
+	return err
+}
+
+// RemindTrials e-mails the owners of trials that end within a few days.
+func (s *App) RemindTrials(ctx context.Context) error {
+	n, err := s.admin.RemindTrials(igny8.SystemContext(ctx))
+	if n > 0 {
+		s.log.Info("trial reminders", "accounts", n)
 	}
 	return err
 }

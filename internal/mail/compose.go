@@ -97,6 +97,18 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.paymentRejected(m)
 	case igny8.AccountStatusMail:
 		v = c.accountStatus(m)
+	case igny8.TrialEndingMail:
+		v = c.trialEnding(m)
+	case igny8.TrialEndedMail:
+		v = c.trialEnded(m)
+	case igny8.CreditsLowMail:
+		v = c.creditsLow(m)
+	case igny8.CreditsExhaustedMail:
+		v = c.creditsExhausted(m)
+	case igny8.PastDueMail:
+		v = c.pastDue(m)
+	case igny8.PasswordResetMail:
+		v = c.passwordReset(m)
 	case igny8.PasswordChangedMail:
 		v = c.passwordChanged(m)
 	default:
@@ -166,26 +178,6 @@ func (c *Composer) invitation(m igny8.InvitationMail) view {
 	}
 }
 
-func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
-	greeting := "Hello,"
-	if n := plain(m.Name); n != "" {
-		greeting = "Hello " + n + ","
-	}
-	after := "If you did not change it, someone else knows your password: reset it from the login page now"
-	if c.support != "" {
-		after += " and write to " + plain(c.support)
-	}
-	return view{
-		Subject:  "Your igny8 password was changed",
-		Greeting: greeting,
-		Paragraphs: []string{
-			"The password of your igny8 login was just changed. Every other place you were logged in has been logged out.",
-		},
-		Action: action{Label: "Log in to igny8", URL: c.link("/login", nil)},
-		After:  []string{after + "."},
-	}
-}
-
 func (c *Composer) bankTransfer(m igny8.BankTransferMail) view {
 	acct := plain(m.AccountName)
 	facts := []fact{
@@ -209,12 +201,14 @@ func (c *Composer) bankTransfer(m igny8.BankTransferMail) view {
 }
 
 func (c *Composer) receipt(m igny8.ReceiptMail) view {
+	paras := []string{fmt.Sprintf("We received your payment for %s. Thank you.", plain(m.AccountName))}
+	if m.Reactivated {
+		paras = append(paras, "The account "+plain(m.AccountName)+" is active again: you and your team can sign in and work as before.")
+	}
 	return view{
-		Subject:  "Receipt for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
-		Greeting: "Hello,",
-		Paragraphs: []string{
-			fmt.Sprintf("We received your payment for %s. Thank you.", plain(m.AccountName)),
-		},
+		Subject:    "Receipt for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
+		Greeting:   "Hello,",
+		Paragraphs: paras,
 		Facts: []fact{
 			{"Plan", plain(m.PlanName)},
 			{"Period", day(m.PeriodStart) + " to " + day(m.PeriodEnd)},
@@ -265,5 +259,62 @@ func (c *Composer) accountStatus(m igny8.AccountStatusMail) view {
 		Paragraphs: paras,
 		Action:     action{Label: "See your billing", URL: c.link("/billing", nil)},
 		After:      []string{"To resolve this, write to " + plain(c.support) + "."},
+	}
+}
+
+// greeting is "Hello NAME," or "Hello," without a name.
+func greeting(name string) string {
+	if n := plain(name); n != "" {
+		return "Hello " + n + ","
+	}
+	return "Hello,"
+}
+
+// until says how long a link works: a time of day for the hour-long links,
+// the day for the longer ones.
+func until(t time.Time) string {
+	return t.UTC().Format("15:04 MST on 2 January 2006")
+}
+
+func (c *Composer) passwordReset(m igny8.PasswordResetMail) view {
+	link := c.link("/reset-password", url.Values{"token": {m.Token}})
+	if m.Migration {
+		return view{
+			Subject:  "Choose your password for igny8",
+			Greeting: greeting(m.Name),
+			Paragraphs: []string{
+				"Your account has moved to the new igny8. Your sites, credits and settings came across, but your old password could not, so please choose one.",
+				"Open the link below to choose your password. It works once, until " + day(m.ExpiresAt) + ". After that, use \"Forgot your password?\" on the login page.",
+			},
+			Action: action{Label: "Choose your password", URL: link},
+			After:  []string{"If you did not use igny8 before, you can ignore this message."},
+		}
+	}
+	return view{
+		Subject:  "Reset your igny8 password",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"Someone, probably you, asked to reset the password of the igny8 login for this address.",
+			"Open the link below to choose a new password. It works once, until " + until(m.ExpiresAt) + ". If you asked more than once, only the newest link works.",
+		},
+		Action: action{Label: "Choose a new password", URL: link},
+		After:  []string{"If you did not ask for this, you can ignore this message: your password stays as it is."},
+	}
+}
+
+func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
+	how, after := " with a password reset link.", "Every device that was logged in has been logged out. Log in again with the new password."
+	if m.WhileLoggedIn {
+		how, after = " on your profile.", "Every other device that was logged in has been logged out; the one that changed it stays logged in."
+	}
+	return view{
+		Subject:  "Your igny8 password was changed",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"The password of the igny8 login " + plain(m.Email) + " was changed at " + until(m.ChangedAt) + how,
+			after,
+		},
+		Action: action{Label: "Log in", URL: c.link("/login", nil)},
+		After:  []string{"If you did not do this, reset your password now with \"Forgot your password?\" on the login page and write to " + plain(c.support) + "."},
 	}
 }

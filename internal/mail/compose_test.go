@@ -27,7 +27,17 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.PaymentRejectedMail{AccountName: hostile, PlanName: hostile, Reference: "R", Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile, Suspended: true, Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile},
-		igny8.PasswordChangedMail{Name: hostile},
+		igny8.TrialEndingMail{AccountName: hostile, EndsAt: when, DaysLeft: 3},
+		igny8.TrialEndedMail{AccountName: hostile, EndedAt: when},
+		igny8.CreditsLowMail{AccountName: hostile, PlanName: hostile, Balance: 150, Included: 2000},
+		igny8.CreditsExhaustedMail{AccountName: hostile},
+		igny8.CreditsExhaustedMail{AccountName: hostile, Balance: 5, Required: 10},
+		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when, Suspended: true},
+		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when},
+		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when},
+		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when, Migration: true},
+		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when},
+		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when, WhileLoggedIn: true},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {
@@ -51,9 +61,23 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 			t.Fatalf("%s: no link on the public URL:\n%s", content.MailKind(), m.Text)
 		}
 	}
+	for days, want := range map[int]string{3: "ends in 3 days", 1: "ends tomorrow", 0: "ends today"} {
+		m, _ := c.Compose(igny8.TrialEndingMail{AccountName: "Acme", EndsAt: when, DaysLeft: days})
+		if m.Subject != "Your igny8 trial for Acme "+want || !strings.Contains(m.Text, "1 March 2026") {
+			t.Errorf("%d days left: %q\n%s", days, m.Subject, m.Text)
+		}
+	}
+	low, _ := c.Compose(igny8.CreditsLowMail{AccountName: "Acme", PlanName: "Growth", Balance: 1, Included: 12000})
+	if !strings.Contains(low.Text, "Acme has 1 credit left, less than a tenth of the 12,000 credits the Growth plan includes.") {
+		t.Errorf("credits low:\n%s", low.Text)
+	}
 	inv, _ := c.Compose(igny8.InvitationMail{AccountName: "A", Token: "a&b<c", ExpiresAt: when})
 	if !strings.Contains(inv.Text, "https://app.igny8.test/accept-invite?token=a%26b%3Cc") {
 		t.Fatalf("the token is not URL-encoded in the link:\n%s", inv.Text)
+	}
+	reset, _ := c.Compose(igny8.PasswordResetMail{Token: "a&b<c", ExpiresAt: when.Add(time.Hour)})
+	if !strings.Contains(reset.Text, "https://app.igny8.test/reset-password?token=a%26b%3Cc") || !strings.Contains(reset.Text, "01:00 UTC on 1 March 2026") {
+		t.Fatalf("reset link or its expiry missing:\n%s", reset.Text)
 	}
 }
 

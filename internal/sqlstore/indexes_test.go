@@ -270,8 +270,20 @@ var planCases = []planCase{
 
 	// Background jobs (admin_accounts.go, billing_job.go, admin_operations.go, admin_purge.go, admin_credentials.go).
 	{"ExpireTrials", job, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
-		WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id`,
+		WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id, trial_ends_at`,
 		func(fx *tenantsFx) []any { return []any{"trial_expired", fx.now, fx.now} }},
+	{"RemindTrials", job, `SELECT a.id FROM accounts a WHERE a.status = 'trial' AND a.trial_ends_at > ? AND a.trial_ends_at <= ?
+		AND a.deleted_at IS NULL AND a.notify_trial_reminders = TRUE AND NOT EXISTS (SELECT 1 FROM account_notices n
+		WHERE n.account_id = a.id AND n.kind = ? AND n.created_at > ?)`,
+		func(fx *tenantsFx) []any {
+			return []any{fx.now, fx.now.Add(72 * time.Hour), "trial_ending", fx.now.Add(-72 * time.Hour)}
+		}},
+	{"creditPeriod (notices.go)", lookup, `SELECT current_period_start FROM subscriptions WHERE account_id = ?
+		AND status IN ('active', 'past_due') AND current_period_start IS NOT NULL
+		ORDER BY current_period_start DESC LIMIT 1`,
+		func(fx *tenantsFx) []any { return []any{fx.big.account} }},
+	{"refusedNotice (notices.go)", lookup, `SELECT 1 FROM account_notices WHERE account_id = ? AND kind = ? AND period = ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.account, "credits_exhausted", "trial"} }},
 	{"billing job: ended", job, `SELECT s.id, s.account_id FROM subscriptions s WHERE s.status IN ('active', 'past_due') AND s.cancel_at_period_end = TRUE
 		AND s.current_period_end <= ? ORDER BY s.id`,
 		func(fx *tenantsFx) []any { return []any{fx.now} }},
@@ -298,6 +310,17 @@ var planCases = []planCase{
 		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
 	{"PurgeExpiredCredentials (web sessions)", job, `DELETE FROM web_sessions WHERE expires_at < ?`,
 		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
+	{"PurgeExpiredCredentials (password resets)", job, `DELETE FROM password_resets WHERE expires_at < ?`,
+		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
+	{"ResetPassword (the link)", lookup, `SELECT r.id, r.expires_at, r.used_at, r.revoked_at,
+		u.id, u.email, u.name, u.account_id, u.is_active, u.deleted_at
+		FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?`,
+		func(fx *tenantsFx) []any { return []any{"no-such-hash"} }},
+	{"RequestPasswordReset (the user's other links)", lookup, `UPDATE password_resets SET revoked_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL`,
+		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
+	{"cascade: user's password resets", lookup, `SELECT 1 FROM password_resets WHERE user_id = ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member} }},
 
 	// The lookups the purge's ON DELETE CASCADE and foreign key checks make
 	// for every deleted row (the database runs them; they cannot be
@@ -433,7 +456,7 @@ func planPasses(d sqlstore.Dialect) []planPass {
 	if d == sqlstore.Postgres {
 		return []planPass{
 			{"default costs", []string{`ANALYZE accounts, users, sites, sectors, site_user_access, api_keys, refresh_tokens,
-				web_sessions, invitations, credit_transactions, credit_usage_logs, subscriptions, payments, audit_events`},
+				web_sessions, password_resets, invitations, credit_transactions, credit_usage_logs, subscriptions, payments, audit_events`},
 				func(k planKind, p []string) []string { return pgProblems(k, p, false) }},
 			{"random_page_cost 1.1", []string{`SET random_page_cost = 1.1`},
 				func(k planKind, p []string) []string { return pgProblems(k, p, true) }},

@@ -15,6 +15,8 @@ import (
 //     the account of the person in ctx (none for a developer);
 //   - newTenant, for the account a sign-up transaction creates;
 //   - invitedTenant, for the account whose invitation token was presented,
+//     and resetTenant, for the account of the user a password reset link
+//     names,
 //     and formerTenant, for the account a removed user left when the email
 //     joins another account that way;
 //   - system.reach, the cross-tenant reach of the admin and system side,
@@ -54,6 +56,12 @@ func newTenant() tenant { return tenant{id: newID()} }
 // invitedTenant is the account of an invitation found by the hash of its
 // token: presenting the token is the credential that reaches it.
 func invitedTenant(inv invitationRow) tenant { return tenant{id: inv.accountID} }
+
+// resetTenant is the account of the user a password reset link, or a reset
+// request's e-mail, names: the link (or the mailbox it is sent to) is the
+// credential, and the store writes there only the link's messages and the
+// reset's audit event.
+func resetTenant(accountID string) tenant { return tenant{id: accountID} }
 
 // formerTenant is the account a removed user left, when the user's row is
 // purged because its email joins another account by invitation: the one

@@ -26,6 +26,8 @@ type Services struct {
 	Billing     *Billing     // igny8.BillingService and the card portal
 	Packs       *Packs       // igny8.CreditPackService
 	SigningKeys *SigningKeys // igny8.SigningKeyStore
+	// PasswordResets is igny8.PasswordResetService (password recovery).
+	PasswordResets *PasswordResets
 }
 
 // ServiceOptions configure the services; the zero value is a store with
@@ -60,6 +62,8 @@ func New(db *DB, opt ServiceOptions) *Services {
 		Billing:     &Billing{db: db, payments: pay},
 		Packs:       &Packs{db: db, payments: pay},
 		SigningKeys: NewSigningKeys(db, opt.Sealer),
+
+		PasswordResets: &PasswordResets{db: db},
 	}
 }
 

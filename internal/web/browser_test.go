@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
+	"github.com/igny8/igny8/internal/mail/mailtest"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -311,4 +313,85 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("suspended owner at %s, not /billing", p)
 	}
 	owner.expect("explanation", `[data-testid=suspension]`, "suspended")
+}
+
+// TestBrowserPasswordReset: a person who forgot their password gets back in
+// with nothing but their mailbox, in real headless Chromium with a real
+// SMTP server: the login page's link, the form, the message read over
+// SMTP, the link opened, a new password; the session in the other browser
+// and the API refresh token from before are refused; the new password logs
+// in.
+func TestBrowserPasswordReset(t *testing.T) {
+	root := newChromium(t)
+	smtp := mailtest.Start(t)
+	e := apptest.New(t, storetest.Backends()[0], func(c *config.Config) {
+		c.SMTPURL, c.MailFrom, c.PublicURL = smtp.URL(), "igny8 <no-reply@igny8.test>", "https://app.igny8.test"
+	})
+	u := e.SignUp("Forgetful Browser")
+
+	before := newTab(t, root, e, "old session")
+	before.step("log in with the old password",
+		before.open("/login"),
+		fill("#f-email", u.Email), fill("#f-password", u.Password),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+
+	person := newTab(t, root, e, "person")
+	person.step("ask for a link from the login page",
+		person.open("/login"),
+		chromedp.Click(css(`[data-testid=forgot-password]`)),
+		chromedp.WaitVisible(css(`form[action="/forgot-password"]`)),
+		fill("#f-email", u.Email),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	person.expect("the neutral answer", `.notice`, "a link to choose a new password is on its way")
+
+	e.Settle()
+	if _, err := e.App.DeliverMail(context.Background()); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	got := smtp.To(u.Email)
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "Reset your igny8 password") {
+		t.Fatalf("messages over SMTP: %+v", got)
+	}
+	link := regexp.MustCompile(`https://app\.igny8\.test/reset-password\?token=[A-Za-z0-9_\-%]+`).FindString(got[0].Text)
+	if link == "" || !strings.Contains(got[0].HTML, link) {
+		t.Fatalf("no reset link on the public URL in the message:\n%s", got[0].Text)
+	}
+	path := strings.TrimPrefix(link, "https://app.igny8.test")
+
+	person.step("open the link and choose a new password",
+		person.open(path),
+		chromedp.WaitVisible(css(`form[action="/reset-password"]`)),
+		fill("#f-password", "a brand new and long passphrase"),
+		dropNotices,
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	person.expect("told to log in again", `.notice`, "Your password was changed")
+	if p := person.path(); !strings.HasPrefix(p, "/login") {
+		t.Fatalf("after the reset the person is at %s", p)
+	}
+
+	before.step("the old session is refused", before.open("/sites"), chromedp.WaitVisible(css(`form[action="/login"]`)))
+	if p := before.path(); !strings.HasPrefix(p, "/login") {
+		t.Fatalf("the old session still opens %s", p)
+	}
+	if r := e.Do("POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": u.RefreshToken}); r.Status != 401 {
+		t.Fatalf("the refresh token from before the reset: %s", r)
+	}
+	if r := e.As(u.Token, "GET", "/api/v1/auth/me", nil); r.Status != 401 {
+		t.Fatalf("the access token from before the reset: %s", r)
+	}
+
+	person.step("log in with the new password",
+		fill("#f-email", u.Email), fill("#f-password", "a brand new and long passphrase"),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+	e.Settle()
+	if _, err := e.App.DeliverMail(context.Background()); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	if n := len(smtp.To(u.Email)); n != 2 || !strings.Contains(smtp.To(u.Email)[1].Subject, "password was changed") {
+		t.Fatalf("the security notice: %d messages", n)
+	}
 }

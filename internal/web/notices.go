@@ -1,5 +1,7 @@
 package web
 
+import "github.com/igny8/igny8/internal/workflow"
+
 // notices are the messages a redirect after a successful form may show
 // (?notice=key); only these fixed texts can appear, never text from the URL.
 var notices = map[string]string{
@@ -39,4 +41,6 @@ var notices = map[string]string{
 	"login_ended":        "That login was logged out; it stops working at once.",
 	"logins_ended":       "You were logged out everywhere else.",
 	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
+	"reset_sent":         workflow.ForgotPasswordAnswer,
+	"password_reset":     "Your password was changed and every device that was logged in was logged out. Log in with your new password.",
 }
