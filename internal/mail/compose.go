@@ -409,13 +409,9 @@ func (c *Composer) passwordReset(m igny8.PasswordResetMail) view {
 }
 
 func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
-	how, after := " on the profile page.", "Every other device that was logged in has been logged out; this one stays logged in."
-	if m.Reset {
-		how, after = " with a password reset link.", "Every device that was logged in has been logged out. Log in again with the new password."
-	}
-	tail := "If you did not do this, reset your password now with \"Forgot your password?\" on the login page"
-	if c.support != "" {
-		tail += " and write to " + plain(c.support)
+	how, after := " with a password reset link.", "Every device that was logged in has been logged out. Log in again with the new password."
+	if m.WhileLoggedIn {
+		how, after = " on your profile.", "Every other device that was logged in has been logged out; the one that changed it stays logged in."
 	}
 	return view{
 		Subject:  "Your igny8 password was changed",
@@ -425,6 +421,6 @@ func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
 			after,
 		},
 		Action: action{Label: "Log in", URL: c.link("/login", nil)},
-		After:  []string{tail + "."},
+		After:  []string{"If you did not do this, reset your password now with \"Forgot your password?\" on the login page and write to " + plain(c.support) + "."},
 	}
 }

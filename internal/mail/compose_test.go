@@ -41,8 +41,8 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when},
 		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when},
 		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when, Migration: true},
-		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when, Reset: true},
 		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when},
+		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when, WhileLoggedIn: true},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {
