@@ -25,9 +25,12 @@ type Account struct {
 	TrialEndsAt   *time.Time `json:"trial_ends_at"`
 	PaymentMethod *string    `json:"payment_method"`
 	BillingEmail  string     `json:"billing_email"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	DeletedAt     *time.Time `json:"deleted_at,omitempty"`
+	// RequireSecondFactor: every person of the account must use a second
+	// factor to log in (set by the owner).
+	RequireSecondFactor bool       `json:"require_second_factor"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+	DeletedAt           *time.Time `json:"deleted_at,omitempty"`
 	// LegacyID is the account's id in the Django system it was imported
 	// from (igny8 import django); absent for accounts made here.
 	LegacyID *int64 `json:"legacy_id,omitempty"`
@@ -78,4 +81,7 @@ type AccountService interface {
 type AccountPatch struct {
 	Name         *string `json:"name,omitempty" max:"100"`
 	BillingEmail *string `json:"billing_email,omitempty" max:"254"`
+	// RequireSecondFactor is the owner's alone to change, and only from a
+	// login that used a second factor.
+	RequireSecondFactor *bool `json:"require_second_factor,omitempty"`
 }

@@ -123,7 +123,8 @@ type IdentityService interface {
 type SessionService interface {
 	// StartSession begins a family with its first refresh token (stored as
 	// tokenHash only) and returns the family id.
-	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (familyID string, err error)
+	// secondFactor records that the login proved a second factor.
+	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, secondFactor bool) (familyID string, err error)
 	// RotateRefreshToken spends the refresh token hashed as oldHash and
 	// stores its successor newHash in the same family. approve runs
 	// first, with the token's user and family: when it fails (the account

@@ -11,7 +11,7 @@ func (h *Handler) accountRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/account", summary: "The caller's account with its plan, credits and status", tag: "account",
 			access: tenant, action: igny8.ActReadAccount, suspendedOwner: true, out: igny8.Account{}, h: h.getAccount},
-		{method: "PATCH", path: "/api/v1/account", summary: "Change the account's name or billing email", tag: "account",
+		{method: "PATCH", path: "/api/v1/account", summary: "Change the account's name, billing email, or whether everyone must use two-step login (the owner, from a login that used it)", tag: "account",
 			access: tenant, action: igny8.ActEditAccount, in: igny8.AccountPatch{}, out: igny8.Account{}, h: h.patchAccount},
 	}
 }

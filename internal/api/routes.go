@@ -32,12 +32,16 @@ type route struct {
 	unthrottled bool
 	// suspendedOwner lets the owner of a suspended account through the gate.
 	suspendedOwner bool
-	in             any // request body type, nil for none
-	out            any // success body type, nil for none
-	status         int // success status
-	query          []param
-	headers        []param // documented request headers (Idempotency-Key)
-	h              func(w http.ResponseWriter, r *http.Request) error
+	// enrolment routes stay open to a person who must turn on a second
+	// factor and has not (igny8.Principal.MustEnrol): every other route
+	// answers them mfa_enrolment_required.
+	enrolment bool
+	in        any // request body type, nil for none
+	out       any // success body type, nil for none
+	status    int // success status
+	query     []param
+	headers   []param // documented request headers (Idempotency-Key)
+	h         func(w http.ResponseWriter, r *http.Request) error
 }
 
 // param is a documented query parameter.
@@ -53,6 +57,7 @@ func (h *Handler) allRoutes() []route {
 		h.opsRoutes(),
 		h.catalogueRoutes(),
 		h.authRoutes(),
+		h.mfaRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
 		h.billingRoutes(),

@@ -33,6 +33,9 @@ type Env struct {
 	srv     *httptest.Server
 	client  *http.Client
 
+	// offset moves the clock of the database and the workflows (Advance).
+	offset atomic.Int64
+
 	contractOnce sync.Once
 	contractDoc  *contract
 	contractErr  error
@@ -67,9 +70,11 @@ func NewWithLogger(t testing.TB, b storetest.Backend, log *slog.Logger, opts ...
 		t.Fatalf("start igny8: %v", err)
 	}
 	handler := app.Handler()
+	e := &Env{T: t, App: app, Cfg: cfg, Handler: handler}
+	app.DB().Now = e.now
 	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	e := &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
+	e.URL, e.srv = srv.URL, srv
 	e.client = e.Client()
 	return e
 }
@@ -189,29 +194,6 @@ func (e *Env) SignUp(name string) *User {
 func (e *Env) Login(email, password string) *Response {
 	e.T.Helper()
 	return e.Do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password})
-}
-
-// Developer creates a system administrator through the CLI code path and
-// returns an access token for it.
-func (e *Env) Developer() string {
-	e.T.Helper()
-	n := seq.Add(1)
-	email := fmt.Sprintf("dev-%d@igny8.test", n)
-	var out, errOut bytes.Buffer
-	code := cli.Run(context.Background(), []string{"admin", "create", "--database-url", e.Cfg.DatabaseURL,
-		"--email", email, "--password", "developer password 1"}, func(string) string { return "" }, &out, &errOut)
-	if code != 0 {
-		e.T.Fatalf("admin create: %s", errOut.String())
-	}
-	r := e.Login(email, "developer password 1")
-	if r.Status != http.StatusOK {
-		e.T.Fatalf("developer login: %s", r)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(e.T, &tok)
-	return tok.AccessToken
 }
 
 // CLI runs an igny8 command against this env's database and returns its

@@ -62,6 +62,10 @@ type App struct {
 	// (messages are kept). outbox is its table.
 	mail   *mail.Worker
 	outbox *sqlstore.Outbox
+	// factors keeps second factors (secrets sealed with the key
+	// encryption key); logins counts failed logins and known devices.
+	factors *sqlstore.Factors
+	logins  *sqlstore.Logins
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
@@ -166,6 +170,17 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
+	s.factors, s.logins = sqlstore.NewFactors(db, sealer), sqlstore.NewLogins(db)
+	if sealer != nil {
+		n, err := s.factors.SealFactors(ctx)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("second factors: %w", err)
+		}
+		if n > 0 {
+			log.Info("sealed plaintext TOTP secrets with the key encryption key", "factors", n)
+		}
+	}
 	provider, err := ai.NewProvider(ai.OpenAIConfig{BaseURL: cfg.AIBaseURL, APIKey: cfg.AIAPIKey,
 		Model: cfg.AIModel, Timeout: cfg.AITimeout})
 	if err != nil {
@@ -218,6 +233,8 @@ func (s *App) apiHandler() *api.Handler {
 		Secrets:         secrets{},
 		APIKeys:         s.store,
 		Members:         s.store,
+		Factors:         s.factors,
+		AdminFactors:    s.factors,
 		AdminAccounts:   s.admin,
 		Limiter:         s.limiter,
 		Ready:           s.ready,

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/web"
 	"github.com/igny8/igny8/internal/workflow"
@@ -21,9 +23,14 @@ func (s *App) flow() *workflow.Service {
 		Sessions:    s.store,
 		WebSessions: s.webSessions(),
 		Members:     s.store,
+		Factors:     s.factors,
+		Codes:       codes{},
+		Logins:      s.logins,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,
+		// The database's clock, so that a test that moves one moves both.
+		Now: func() time.Time { return s.db.Now() },
 		Config: workflow.Config{TrialDays: s.cfg.TrialDays, RefreshTTL: s.cfg.RefreshTTL, SupportEmail: s.cfg.SupportEmail,
 			PublicURL: s.cfg.PublicURL},
 	})
@@ -44,6 +51,8 @@ func (s *App) webHandler() *web.Handler {
 		APIKeys:       s.store,
 		Secrets:       secrets{},
 		AdminAccounts: s.admin,
+		Factors:       s.factors,
+		AdminFactors:  s.factors,
 		Ledger:        s.store,
 		Billing:       s.store,
 		AdminBilling:  s.admin,

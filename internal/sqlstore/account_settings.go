@@ -28,8 +28,11 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 	return nil
 }
 
-// UpdateAccount changes the principal's account name and billing email,
-// and audits the change. Errors: unauthenticated, forbidden, validation_failed.
+// UpdateAccount changes the principal's account name, billing email and
+// whether everyone must use a second factor, and audits the change. Only
+// the owner requires a second factor, and only from a login that used
+// one (so that the setting cannot shut them out of their own account).
+// Errors: unauthenticated, forbidden, validation_failed, conflict.
 func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
 	p, err := scope(ctx)
 	if err != nil {
@@ -37,6 +40,15 @@ func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*i
 	}
 	if err := validateAccountPatch(&patch); err != nil {
 		return nil, err
+	}
+	if patch.RequireSecondFactor != nil {
+		if p.Role != igny8.RoleOwner {
+			return nil, igny8.Errorf(igny8.EForbidden, "Only the owner can require two-step login.")
+		}
+		if *patch.RequireSecondFactor && !p.SecondFactor {
+			return nil, igny8.Errorf(igny8.EConflict,
+				"Turn on two-step login for yourself, and log in with it, before you require it of everyone.")
+		}
 	}
 	var acct *igny8.Account
 	err = s.db.InTx(ctx, func(tx *Tx) error {
@@ -50,6 +62,13 @@ func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*i
 		if patch.BillingEmail != nil {
 			details["billing_email"] = *patch.BillingEmail
 			if _, err := tx.exec(ctx, `UPDATE accounts SET billing_email = ?, updated_at = ? WHERE id = ?`, *patch.BillingEmail, tx.now, p.AccountID); err != nil {
+				return err
+			}
+		}
+		if patch.RequireSecondFactor != nil {
+			details["require_second_factor"] = *patch.RequireSecondFactor
+			if _, err := tx.exec(ctx, `UPDATE accounts SET require_second_factor = ?, updated_at = ? WHERE id = ?`,
+				*patch.RequireSecondFactor, tx.now, p.AccountID); err != nil {
 				return err
 			}
 		}

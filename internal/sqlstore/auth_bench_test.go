@@ -32,7 +32,7 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 			if _, err := s.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "bench"}, secret); err != nil {
 				b.Fatal(err)
 			}
-			family, err := s.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour))
+			family, err := s.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour), false)
 			if err != nil {
 				b.Fatal(err)
 			}

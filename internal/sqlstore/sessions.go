@@ -14,11 +14,12 @@ var _ igny8.SessionService = (*Store)(nil)
 var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is invalid, expired or revoked.")
 
 // StartSession begins a refresh-token family for userID (see
-// igny8.SessionService) and returns its id.
-func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (string, error) {
+// igny8.SessionService) and returns its id. secondFactor records that the
+// login proved a second factor; every token of the family carries it.
+func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, secondFactor bool) (string, error) {
 	family := newID()
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt)
+		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt, secondFactor)
 	})
 	if err != nil {
 		return "", err
@@ -26,9 +27,9 @@ func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expi
 	return family, nil
 }
 
-func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now)
+func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time, secondFactor bool) error {
+	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at, second_factor)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, secondFactor)
 	return err
 }
 
@@ -37,6 +38,7 @@ type refreshRow struct {
 	id, family, userID string
 	expiresAt          time.Time
 	usedAt, revokedAt  *time.Time
+	secondFactor       bool
 }
 
 // RotateRefreshToken spends a refresh token and stores its successor in
@@ -50,9 +52,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 	var row refreshRow
 	reused := false
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at
+		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, second_factor
 			FROM refresh_tokens WHERE token_hash = ?`+s.db.forUpdate(), oldHash).
-			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt)
+			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt, &row.secondFactor)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadRefresh
 		}
@@ -79,7 +81,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string,
 			reused = true
 			return revokeFamily(ctx, tx, row.family)
 		}
-		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt)
+		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt, row.secondFactor)
 	})
 	if err != nil {
 		return "", "", err
@@ -118,8 +120,9 @@ func (s *Store) PrincipalForToken(ctx context.Context, userID, familyID string) 
 	if familyID == "" {
 		return nil, igny8.GateInput{}, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
-	p, g, err := s.principalForUser(ctx, ` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
-		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`, userID, familyID)
+	p, g, err := s.principalForUser(ctx, `EXISTS (SELECT 1 FROM refresh_tokens rf WHERE rf.family_id = ? AND rf.second_factor)`,
+		` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`, familyID, userID, familyID)
 	if err != nil {
 		return nil, g, err
 	}

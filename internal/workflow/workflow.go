@@ -46,7 +46,7 @@ type Config struct {
 }
 
 // Service runs the workflows on the domain services. Every field but
-// Limiter (nil turns throttling off) must be set; New fills in the
+// Limiter (nil turns throttling off) and Logins must be set; New fills in the
 // defaults.
 type Service struct {
 	Logger      *slog.Logger
@@ -55,10 +55,16 @@ type Service struct {
 	Sessions    igny8.SessionService
 	WebSessions igny8.WebSessionService
 	Members     igny8.MemberService
-	Passwords   Passwords
-	Secrets     Secrets
-	Limiter     igny8.Limiter
-	Config      Config
+	// Factors keeps second factors, Codes makes and checks their codes.
+	Factors igny8.FactorService
+	Codes   Codes
+	// Logins counts failed logins and remembers devices (nil: no
+	// slow-down of repeated failures).
+	Logins    igny8.LoginGuard
+	Passwords Passwords
+	Secrets   Secrets
+	Limiter   igny8.Limiter
+	Config    Config
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
@@ -90,7 +96,17 @@ type Admitted struct {
 	Account   *igny8.Account
 	Principal *igny8.Principal
 	Refusal   error
+	// SecondFactor: the login proved a second factor (SecondStep, or a
+	// refresh of a login that did).
+	SecondFactor bool
+	// Device is the token of the device cookie the pages set after a
+	// login (protection.go); empty on the API.
+	Device string
 }
+
+// MustEnrol reports whether the person let in must turn on a second
+// factor before anything but enrolment (igny8.Principal.MustEnrol).
+func (a *Admitted) MustEnrol() bool { return a.Principal.MustEnrol() }
 
 // letIn reads the person userID with their account's state and admits
 // them as kind.
