@@ -8,24 +8,25 @@ import (
 	"github.com/igny8/igny8/internal/workflow"
 )
 
-// The second factor: enrolment and turning it off for the person logged
-// in, the second step of a login, and the administrators' reset. The
-// enrolment routes stay open to a person who must enrol (enrolment).
-func (h *Handler) mfaRoutes() []route {
-	return []route{
-		{method: "POST", path: "/api/v1/auth/mfa", summary: "The second step of a login: the challenge the login answered and a current TOTP code or an unused recovery code; answers the token pair", tag: "auth",
-			scope: igny8.ScopeAuth, in: mfaRequest{}, out: authResponse{}, status: http.StatusOK, h: h.secondStep},
-		{method: "GET", path: "/api/v1/auth/mfa", summary: "The caller's second factor: on or off, recovery codes left, whether it is required and whether this login used it", tag: "auth",
-			access: person, suspendedOwner: true, enrolment: true, out: igny8.SecondFactor{}, h: h.mfaStatus},
-		{method: "POST", path: "/api/v1/auth/mfa/totp", summary: "Start turning on two-step login: a new TOTP secret (as text, otpauth URL and QR code), pending until confirmed", tag: "auth",
-			access: person, suspendedOwner: true, enrolment: true, out: totpStartResponse{}, status: http.StatusCreated, h: h.startTOTP},
-		{method: "POST", path: "/api/v1/auth/mfa/totp/confirm", summary: "Confirm two-step login with a current code; answers the ten recovery codes, shown once", tag: "auth",
-			access: person, suspendedOwner: true, enrolment: true, in: codeRequest{}, out: recoveryCodesResponse{}, status: http.StatusOK, h: h.confirmTOTP},
-		{method: "DELETE", path: "/api/v1/auth/mfa/totp", summary: "Turn off two-step login with a current code or an unused recovery code", tag: "auth",
-			access: person, suspendedOwner: true, enrolment: true, in: codeRequest{}, status: http.StatusNoContent, h: h.disableTOTP},
-		{method: "POST", path: "/api/v1/admin/users/{id}/reset-second-factor", summary: "Turn off a person's second factor (a lost device): their logins end, the reset is audited and they are e-mailed", tag: "admin",
-			access: admin, out: igny8.User{}, h: h.adminResetFactor},
-	}
+// The OpenAPI documentation of the second factor's handlers (the rows are
+// in routes.go): enrolment and turning it off for the person logged in
+// (open to a person who must enrol), the second step of a login, and the
+// administrators' reset.
+func init() {
+	document(docs{
+		"secondStep": {summary: "The second step of a login: the challenge the login answered and a current TOTP code or an unused recovery code; answers the token pair",
+			in: mfaRequest{}, out: authResponse{}, status: http.StatusOK},
+		"mfaStatus": {summary: "The caller's second factor: on or off, recovery codes left, whether it is required and whether this login used it",
+			out: igny8.SecondFactor{}},
+		"startTOTP": {summary: "Start turning on two-step login: a new TOTP secret (as text, otpauth URL and QR code), pending until confirmed",
+			out: totpStartResponse{}, status: http.StatusCreated},
+		"confirmTOTP": {summary: "Confirm two-step login with a current code; answers the ten recovery codes, shown once",
+			in: codeRequest{}, out: recoveryCodesResponse{}, status: http.StatusOK},
+		"disableTOTP": {summary: "Turn off two-step login with a current code or an unused recovery code",
+			in: codeRequest{}, status: http.StatusNoContent},
+		"adminResetFactor": {summary: "Turn off a person's second factor (a lost device): their logins end, the reset is audited and they are e-mailed",
+			out: igny8.User{}},
+	})
 }
 
 type mfaRequest struct {

@@ -26,6 +26,7 @@ func (s *App) flow() *workflow.Service {
 		Factors:     s.factors,
 		Codes:       codes{},
 		Logins:      s.logins,
+		Profile:     s.store,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,

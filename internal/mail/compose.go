@@ -278,7 +278,7 @@ func (c *Composer) loginFailures(m igny8.LoginFailuresMail) view {
 			fmt.Sprintf("%d logins with your e-mail and a wrong password failed in a short time. Further attempts from devices you have not logged in from are slowed down; your account is not locked, and you can log in as usual from a device you used before.", m.Failures),
 			"If these were not you, someone may be guessing your password: choose a long password you use nowhere else, and turn on two-step login.",
 		},
-		Action: action{Label: "Turn on two-step login", URL: c.link("/profile/two-step", nil)},
+		Action: action{Label: "Turn on two-step login", URL: c.link("/profile", nil) + "#two-step"},
 		After:  []string{"We send this once for a run of failed logins."},
 	}
 }

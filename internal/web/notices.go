@@ -34,6 +34,7 @@ var notices = map[string]string{
 	"key_revoked":           "The API key was revoked; it stops working at once.",
 	"cancel_scheduled":      "Your subscription will end when the paid period ends.",
 	"resumed":               "Your subscription is no longer set to end; it renews as usual.",
+	"name_saved":            "Your name was saved.",
 	"two_step_off":          "Two-step login is off. A login asks for your password only.",
 	"two_step_required":     "Everyone in the account must now use two-step login; those without it set it up at their next login.",
 	"two_step_not_required": "Two-step login is no longer required in this account; each person may still keep it on.",

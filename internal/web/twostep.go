@@ -9,9 +9,10 @@ import (
 	"github.com/igny8/igny8/internal/workflow"
 )
 
-// enrolPath is the two-step login page: turning a second factor on and
-// off. A person who must enrol reaches only it, and logging out.
-const enrolPath = "/profile/two-step"
+// enrolPath is the profile page, whose two-step login section turns a
+// second factor on and off. A person who must enrol reaches only their
+// profile, enrolment and logging out.
+const enrolPath = "/profile#two-step"
 
 // twoStepPage is the person's second factor: its state, a pending
 // enrolment (QR code and secret), or the recovery codes just made.
@@ -40,21 +41,34 @@ func (pg *twoStepPage) Since() string {
 	return pg.Factor.ConfirmedAt.UTC().Format("2 Jan 2006")
 }
 
+// twoStep is the old address of the section: the profile page.
 func (h *Handler) twoStep(w http.ResponseWriter, r *http.Request, v *visit) error {
-	return h.renderTwoStep(w, r, v, http.StatusOK, &twoStepPage{})
+	http.Redirect(w, r, enrolPath, http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) renderTwoStep(w http.ResponseWriter, r *http.Request, v *visit, status int, pg *twoStepPage) error {
+// renderTwoStep renders the profile page with the two-step section ts.
+func (h *Handler) renderTwoStep(w http.ResponseWriter, r *http.Request, v *visit, status int, ts *twoStepPage) error {
+	return h.renderProfile(w, r, v, status, &profilePage{TwoStep: ts})
+}
+
+// fillTwoStep reads what the two-step section shows: the factor, and a
+// pending enrolment's QR code and key.
+func (h *Handler) fillTwoStep(r *http.Request, pg *profilePage) error {
+	if pg.TwoStep == nil {
+		pg.TwoStep = &twoStepPage{}
+	}
+	ts := pg.TwoStep
 	var err error
-	if pg.Factor, err = h.Factors.SecondFactorOf(r.Context()); err != nil {
+	if ts.Factor, err = h.Factors.SecondFactorOf(r.Context()); err != nil {
 		return err
 	}
-	if !pg.Factor.Enabled {
-		if pg.Pending, err = h.Flow.PendingTOTP(r.Context()); err != nil {
+	if !ts.Factor.Enabled {
+		if ts.Pending, err = h.Flow.PendingTOTP(r.Context()); err != nil {
 			return err
 		}
 	}
-	return h.render(w, r, v, status, "two_step", "Two-step login", pg)
+	return nil
 }
 
 // twoStepFailed shows a refused form of the page at target.
@@ -75,7 +89,7 @@ func (h *Handler) startTwoStep(w http.ResponseWriter, r *http.Request, v *visit)
 	if _, err := h.Flow.StartTOTP(r.Context()); err != nil {
 		return h.twoStepFailed(w, r, v, "start", err)
 	}
-	http.Redirect(w, r, enrolPath+"#confirm", http.StatusSeeOther)
+	http.Redirect(w, r, "/profile#confirm", http.StatusSeeOther)
 	return nil
 }
 
@@ -97,7 +111,7 @@ func (h *Handler) disableTwoStep(w http.ResponseWriter, r *http.Request, v *visi
 		}
 		return h.twoStepFailed(w, r, v, "disable", err)
 	}
-	http.Redirect(w, r, enrolPath+"?notice=two_step_off", http.StatusSeeOther)
+	http.Redirect(w, r, "/profile?notice=two_step_off#two-step", http.StatusSeeOther)
 	return nil
 }
 
