@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
 	"time"
 
 	"github.com/igny8/igny8/internal/cli"
@@ -51,9 +56,8 @@ func (f *Factor) Code() string {
 
 // Recovery spends one of the factor's recovery codes (the test's copy).
 func (f *Factor) Recovery() string {
-	f.e.T.Helper()
 	if len(f.RecoveryCodes) == 0 {
-		f.e.T.Fatal("no recovery codes left")
+		panic("apptest: no recovery codes left")
 	}
 	c := f.RecoveryCodes[0]
 	f.RecoveryCodes = f.RecoveryCodes[1:]
@@ -150,4 +154,34 @@ func (e *Env) NewDeveloper() *Dev {
 func (e *Env) Developer() string {
 	e.T.Helper()
 	return e.NewDeveloper().Token
+}
+
+var challengeField = regexp.MustCompile(`name="challenge" value="([^"]*)"`)
+
+// LogInOnPages logs in on the pages with client c: the login form and,
+// when the login asks for a second factor, the code form with a recovery
+// code of f (a TOTP code would move the clock). It returns the last
+// answer, its body read and closed.
+func (e *Env) LogInOnPages(tb testing.TB, c *http.Client, email, password string, f *Factor) (*http.Response, string) {
+	tb.Helper()
+	resp, body := postForm(tb, e, c, "/login", url.Values{"email": {email}, "password": {password}})
+	m := challengeField.FindStringSubmatch(body)
+	if m == nil || resp.StatusCode != http.StatusOK {
+		return resp, body
+	}
+	if f == nil {
+		tb.Fatalf("the login of %s asks for a second factor", email)
+	}
+	return postForm(tb, e, c, "/login/code", url.Values{"challenge": {html.UnescapeString(m[1])}, "code": {f.Recovery()}})
+}
+
+func postForm(tb testing.TB, e *Env, c *http.Client, path string, form url.Values) (*http.Response, string) {
+	tb.Helper()
+	resp, err := c.PostForm(e.URL+path, form)
+	if err != nil {
+		tb.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, string(raw)
 }
