@@ -35,6 +35,9 @@ type Env struct {
 
 	// offset moves the clock of the database and the workflows (Advance).
 	offset atomic.Int64
+	// frozen, when not zero, is the clock's base in Unix nanoseconds
+	// (Freeze).
+	frozen atomic.Int64
 
 	contractOnce sync.Once
 	contractDoc  *contract

@@ -31,9 +31,19 @@ type Factor struct {
 // d: a TOTP code is accepted once, so a second code needs the next step.
 func (e *Env) Advance(d time.Duration) { e.offset.Add(int64(d)) }
 
-// now is the env's clock.
+// Freeze stops the env's clock at t (Advance still moves it), for tests
+// of what depends on the time step.
+func (e *Env) Freeze(t time.Time) { e.frozen.Store(t.UnixNano()) }
+
+// Now is the env's clock: the database's and the workflows'.
+func (e *Env) Now() time.Time { return e.now() }
+
 func (e *Env) now() time.Time {
-	return time.Now().Add(time.Duration(e.offset.Load())).UTC().Truncate(time.Microsecond)
+	base := time.Now()
+	if f := e.frozen.Load(); f != 0 {
+		base = time.Unix(0, f)
+	}
+	return base.Add(time.Duration(e.offset.Load())).UTC().Truncate(time.Microsecond)
 }
 
 // CodeAt is the factor's TOTP code at t, made by pquerna/otp as an
