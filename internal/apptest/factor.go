@@ -27,6 +27,10 @@ type Factor struct {
 	RecoveryCodes []string
 }
 
+// FactorOf is the factor of a secret read elsewhere (from a page), to
+// make its codes.
+func (e *Env) FactorOf(secret string) *Factor { return &Factor{e: e, Secret: secret} }
+
 // Advance moves the env's clock (the database's and the workflows') by
 // d: a TOTP code is accepted once, so a second code needs the next step.
 func (e *Env) Advance(d time.Duration) { e.offset.Add(int64(d)) }

@@ -79,8 +79,8 @@ func (h *Handler) twoStepFailed(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	msg := igny8.ErrorMessage(err)
-	if fe, _ := fieldErrors(err); fe["code"] != "" {
-		msg = "The code " + fe["code"] + "."
+	if m := fieldMessage(err, "code"); m != "" {
+		msg = "The code " + m + "."
 	}
 	return h.renderTwoStep(w, r, v, statusFor(err), &twoStepPage{FormError: msg, ErrorFor: target})
 }

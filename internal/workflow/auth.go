@@ -67,7 +67,7 @@ func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, in Login
 	}
 	known := false
 	if creds != nil {
-		if known, err = s.knownDevice(ctx, creds.User.ID, in.Address, in.Device); err != nil {
+		if known, err = s.knownDevice(ctx, kind, creds.User.ID, in.Address, in.Device); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -51,23 +51,27 @@ func (s *Service) deviceHashes(addr, device string) []string {
 	return hs
 }
 
-// knownDevice reports whether userID completed a login from the device
-// recently: the pages by the device cookie alone (an address is shared by
-// everyone behind it), the API by the client address.
-func (s *Service) knownDevice(ctx context.Context, userID, addr, device string) (bool, error) {
+// knownDevice reports whether userID completed a login as kind from the
+// device recently: on the pages by the device cookie alone (an address is
+// shared by everyone behind it, and a browser can carry the cookie), on
+// the API by the client address (an API client keeps no cookie).
+func (s *Service) knownDevice(ctx context.Context, kind igny8.CredentialKind, userID, addr, device string) (bool, error) {
 	if s.Logins == nil {
 		return false, nil
 	}
-	var hs []string
-	if device != "" {
-		hs = s.deviceHashes("", device)
-	} else {
-		hs = s.deviceHashes(addr, "")
-	}
+	hs := s.loginDevices(kind, addr, device)
 	if len(hs) == 0 {
 		return false, nil
 	}
 	return s.Logins.KnownDevice(ctx, userID, hs, s.Now().Add(-KnownDeviceTTL))
+}
+
+// loginDevices is what identifies the device of a login as kind.
+func (s *Service) loginDevices(kind igny8.CredentialKind, addr, device string) []string {
+	if kind == igny8.CredentialSession {
+		return s.deviceHashes("", device)
+	}
+	return s.deviceHashes(addr, "")
 }
 
 // guardEmail spends an attempt of email's auth budget and refuses the
@@ -109,11 +113,12 @@ func (s *Service) finishLogin(ctx context.Context, a *Admitted, userID, addr, de
 	if s.Logins == nil {
 		return nil
 	}
-	if a.Principal.Kind == igny8.CredentialSession && device == "" {
-		device, _ = s.Secrets.NewToken()
-	}
-	if a.Principal.Kind == igny8.CredentialSession {
+	kind := a.Principal.Kind
+	if kind == igny8.CredentialSession {
+		if device == "" {
+			device, _ = s.Secrets.NewToken()
+		}
 		a.Device = device
 	}
-	return s.Logins.RememberDevices(ctx, userID, s.deviceHashes(addr, device))
+	return s.Logins.RememberDevices(ctx, userID, s.loginDevices(kind, addr, device))
 }

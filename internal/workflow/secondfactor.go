@@ -97,7 +97,7 @@ func (s *Service) SecondStep(ctx context.Context, kind igny8.CredentialKind, in 
 	if err != nil {
 		return nil, err
 	}
-	known, err := s.knownDevice(ctx, userID, in.Address, in.Device)
+	known, err := s.knownDevice(ctx, kind, userID, in.Address, in.Device)
 	if err != nil {
 		return nil, err
 	}
