@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/pquerna/otp/totp"
 	"github.com/igny8/igny8/internal/apptest"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
+	"github.com/pquerna/otp/totp"
 )
 
 // ChromiumEnv names the variable that turns the browser tests on; CI sets
