@@ -20,6 +20,7 @@ import (
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/igny8/igny8/internal/stripepay"
 	"github.com/igny8/igny8/internal/throttle"
+	"github.com/igny8/igny8/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -291,6 +292,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.job(ctx, "purge expired credentials", s.purgeCredentials)
+			s.job(ctx, "purge login records", s.purgeLoginRecords)
 			s.failStaleOperations(ctx)
 			s.runBillingJob(ctx)
 			s.purge(ctx)
@@ -317,6 +319,14 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 // purgeCredentials deletes long-expired refresh tokens and invitations.
 func (s *App) purgeCredentials(ctx context.Context) error {
 	_, err := s.admin.PurgeExpiredCredentials(igny8.SystemContext(ctx))
+	return err
+}
+
+// purgeLoginRecords deletes failed-login counts and login challenges a
+// day old and devices unused for longer than they are remembered.
+func (s *App) purgeLoginRecords(ctx context.Context) error {
+	now := s.db.Now()
+	_, err := s.logins.PurgeLoginRecords(ctx, now.Add(-24*time.Hour), now.Add(-workflow.KnownDeviceTTL))
 	return err
 }
 

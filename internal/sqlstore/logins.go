@@ -98,14 +98,29 @@ func (l *Logins) RecordLoginFailure(ctx context.Context, email, userID string, p
 	})
 }
 
-// PurgeLoginFailures deletes the counts whose last failure is older than
-// before, and returns how many.
-func (l *Logins) PurgeLoginFailures(ctx context.Context, before time.Time) (int64, error) {
-	res, err := l.db.write.ExecContext(ctx, l.db.rebind(`DELETE FROM login_failures WHERE last_at < ?`), before.UTC())
-	if err != nil {
-		return 0, translate(err)
+// PurgeLoginRecords deletes what login protection and the second step no
+// longer need: failure counts whose last failure is older than
+// failuresBefore (a day is well past any episode), login challenges
+// expired before then, and devices not logged in from since
+// devicesBefore. It returns how many rows it deleted.
+func (l *Logins) PurgeLoginRecords(ctx context.Context, failuresBefore, devicesBefore time.Time) (int64, error) {
+	var n int64
+	for _, q := range []struct {
+		sql    string
+		before time.Time
+	}{
+		{`DELETE FROM login_failures WHERE last_at < ?`, failuresBefore},
+		{`DELETE FROM login_challenges WHERE expires_at < ?`, failuresBefore},
+		{`DELETE FROM known_devices WHERE last_login_at < ?`, devicesBefore},
+	} {
+		res, err := l.db.write.ExecContext(ctx, l.db.rebind(q.sql), q.before.UTC())
+		if err != nil {
+			return n, translate(err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // KnownDevice reports whether userID logged in from one of hashes since
