@@ -33,8 +33,8 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 // the owner requires a second factor, and only from a login that used
 // one (so that the setting cannot shut them out of their own account).
 // Errors: unauthenticated, forbidden, validation_failed, conflict.
-func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
-	p, err := scope(ctx)
+func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*i
 			}
 		}
 		if len(details) > 0 {
-			if err := audit(ctx, tx, p.AccountID, "account.updated", "account", p.AccountID, details); err != nil {
+			if err := audit(ctx, tx, tn, "account.updated", "account", p.AccountID, details); err != nil {
 				return err
 			}
 		}

@@ -31,18 +31,9 @@ func NewFactors(db *DB, sealer igny8.KeySealer) *Factors { return &Factors{db: d
 // another row does not open.
 func sealID(userID string) string { return "totp:" + userID }
 
-// person returns the logged-in person of ctx.
-func person(ctx context.Context) (*igny8.Principal, error) {
-	p := igny8.PrincipalFrom(ctx)
-	if p == nil || p.UserID == "" || !p.IsPerson() {
-		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
-	}
-	return p, nil
-}
-
 // SecondFactorOf describes the factor of the person in ctx.
 func (f *Factors) SecondFactorOf(ctx context.Context) (*igny8.SecondFactor, error) {
-	p, err := person(ctx)
+	p, _, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +55,7 @@ func (f *Factors) SecondFactorOf(ctx context.Context) (*igny8.SecondFactor, erro
 // BeginTOTP stores secret as the pending factor of the person in ctx.
 // Errors: unauthenticated, conflict.
 func (f *Factors) BeginTOTP(ctx context.Context, secret []byte) error {
-	p, err := person(ctx)
+	p, _, err := self(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,7 +105,7 @@ func (f *Factors) TOTP(ctx context.Context, userID string) (*igny8.TOTPFactor, e
 // ConfirmTOTP turns on the pending factor of the person in ctx (see
 // igny8.FactorService). Errors: unauthenticated, not_found, conflict.
 func (f *Factors) ConfirmTOTP(ctx context.Context, step int64, recoveryHashes []string) error {
-	p, err := person(ctx)
+	p, tn, err := self(ctx)
 	if err != nil {
 		return err
 	}
@@ -147,7 +138,7 @@ func (f *Factors) ConfirmTOTP(ctx context.Context, step int64, recoveryHashes []
 		if err := markLoginFactor(ctx, tx, p); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.second_factor_enabled", "user", p.UserID, map[string]any{"method": "totp"})
+		return audit(ctx, tx, tn, "user.second_factor_enabled", "user", p.UserID, map[string]any{"method": "totp"})
 	})
 }
 
@@ -203,7 +194,7 @@ func (f *Factors) UseRecoveryCode(ctx context.Context, userID, hash string) (boo
 // DisableTOTP turns off the factor of the person in ctx. Errors:
 // unauthenticated, not_found.
 func (f *Factors) DisableTOTP(ctx context.Context) error {
-	p, err := person(ctx)
+	p, tn, err := self(ctx)
 	if err != nil {
 		return err
 	}
@@ -215,7 +206,7 @@ func (f *Factors) DisableTOTP(ctx context.Context) error {
 		if n == 0 {
 			return igny8.Errorf(igny8.ENotFound, "Two-step login is not on.")
 		}
-		return audit(ctx, tx, p.AccountID, "user.second_factor_disabled", "user", p.UserID, nil)
+		return audit(ctx, tx, tn, "user.second_factor_disabled", "user", p.UserID, nil)
 	})
 }
 
@@ -241,11 +232,12 @@ func deleteFactor(ctx context.Context, tx *Tx, userID string) (int64, error) {
 // the reset is audited in their account and they are e-mailed.
 // Errors: unauthenticated, forbidden, not_found.
 func (f *Factors) ResetSecondFactor(ctx context.Context, userID string) (*igny8.User, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var user *igny8.User
-	err := f.db.InTx(ctx, func(tx *Tx) error {
+	err = f.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		if user, err = userByID(ctx, tx.conn, userID); err != nil {
 			return err
@@ -264,14 +256,16 @@ func (f *Factors) ResetSecondFactor(ctx context.Context, userID string) (*igny8.
 			tx.now, userID); err != nil {
 			return err
 		}
-		acct := ""
+		// The reset is audited in the person's account (none for a
+		// developer), where its owner reads it.
+		tn := noTenant
 		if user.AccountID != nil {
-			acct = *user.AccountID
+			tn = sys.reach(*user.AccountID)
 		}
-		if err := audit(ctx, tx, acct, "user.second_factor_reset", "user", userID, map[string]any{"email": user.Email}); err != nil {
+		if err := audit(ctx, tx, tn, "user.second_factor_reset", "user", userID, map[string]any{"email": user.Email}); err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, acct, igny8.FactorResetMail{Name: user.Name}, user.Email)
+		return enqueue(ctx, tx, tn, igny8.FactorResetMail{Name: user.Name}, user.Email)
 	})
 	if err != nil {
 		return nil, err
@@ -333,7 +327,7 @@ func (f *Factors) SealFactors(ctx context.Context, previous ...igny8.KeySealer) 
 	if f.sealer == nil {
 		return 0, errors.New("seal second factors: no key encryption key")
 	}
-	s := &Store{db: f.db, sealer: f.sealer}
+	s := &SigningKeys{db: f.db, sealer: f.sealer} // the same opening of sealed values
 	var n int
 	err := f.db.InTx(ctx, func(tx *Tx) error {
 		n = 0

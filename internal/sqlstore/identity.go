@@ -11,7 +11,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.IdentityService = (*Store)(nil)
+var _ igny8.IdentityService = (*Identity)(nil)
 
 // NormalizeEmail trims and lowercases an email address; emails are unique
 // case-insensitively.
@@ -29,7 +29,7 @@ func validateSignUp(in *igny8.SignUp) error {
 
 // Register runs the free-trial sign-up in one transaction (see
 // igny8.IdentityService). Errors: validation_failed, conflict.
-func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int) (*igny8.User, *igny8.Account, error) {
+func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int) (*igny8.User, *igny8.Account, error) {
 	if err := validateSignUp(&in); err != nil {
 		return nil, nil, err
 	}
@@ -40,7 +40,7 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		if err != nil {
 			return err
 		}
-		accountID, userID := newID(), newID()
+		tn, userID := newTenant(), newID()
 		trialEnds := tx.now.Add(time.Duration(trialDays) * 24 * time.Hour)
 		slug := slugify(in.Name)
 		if slug == "" {
@@ -49,7 +49,7 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		slug += "-" + strings.ToLower(newID()[len(newID())-6:])
 		if _, err := tx.exec(ctx, `INSERT INTO accounts (id, name, slug, plan_id, credits, status, trial_ends_at,
 			billing_email, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 'trial', ?, ?, ?, ?)`,
-			accountID, in.Name, slug, plan.ID, trialEnds, in.Email, tx.now, tx.now); err != nil {
+			tn.id, in.Name, slug, plan.ID, trialEnds, in.Email, tx.now, tx.now); err != nil {
 			return err
 		}
 		if s.afterAccountInsert != nil {
@@ -59,19 +59,19 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO users (id, email, name, password_hash, role, account_id, is_active,
 			created_at, updated_at) VALUES (?, ?, ?, ?, 'owner', ?, TRUE, ?, ?)`,
-			userID, in.Email, in.Name, passwordHash, accountID, tx.now, tx.now); err != nil {
+			userID, in.Email, in.Name, passwordHash, tn.id, tx.now, tx.now); err != nil {
 			if IsConstraint(err, "unique") {
 				return igny8.Errorf(igny8.EConflict, "An account with this email already exists.")
 			}
 			return err
 		}
 		if plan.IncludedCredits > 0 {
-			if _, _, err := applyCredit(ctx, tx, accountID, creditChange{Type: igny8.TxTrialGrant, Amount: plan.IncludedCredits,
+			if _, _, err := applyCredit(ctx, tx, tn, creditChange{Type: igny8.TxTrialGrant, Amount: plan.IncludedCredits,
 				Description: "Free trial credits", ReferenceType: "plan", ReferenceID: plan.Slug, Actor: "system"}); err != nil {
 				return err
 			}
 		}
-		if acct, err = accountByID(ctx, tx.conn, accountID); err != nil {
+		if acct, err = accountByID(ctx, tx.conn, tn.id); err != nil {
 			return err
 		}
 		user, err = userByID(ctx, tx.conn, userID)
@@ -103,7 +103,7 @@ func userByID(ctx context.Context, c conn, id string) (*igny8.User, error) {
 
 // CredentialsByEmail finds a live, active user by email for login.
 // Errors: not_found.
-func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*igny8.Credentials, error) {
+func (s *Identity) CredentialsByEmail(ctx context.Context, email string) (*igny8.Credentials, error) {
 	var c igny8.Credentials
 	err := scanUser(s.db.reader().queryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u
 		WHERE u.email = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`, NormalizeEmail(email)), &c.User, &c.PasswordHash)
@@ -113,12 +113,32 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*igny8.Cr
 	return &c, translate(err)
 }
 
+// LegacyPasswordHash returns the password hash of one live, active user
+// that is usable and in a format igny8 does not make (an imported Django
+// hash its user has not yet replaced by logging in), "" when none remain:
+// the cost workflow.Login makes every failed login spend, so that the
+// time of a login does not tell whom its e-mail names.
+func (s *Identity) LegacyPasswordHash(ctx context.Context) (string, error) {
+	var hash string
+	err := s.db.reader().queryRow(ctx, legacyPasswordQuery).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return hash, translate(err)
+}
+
+// legacyPasswordQuery reads through the partial index users_imported_password
+// (migration 00170), whose condition it repeats.
+const legacyPasswordQuery = `SELECT u.password_hash FROM users u WHERE u.is_active = TRUE
+	AND u.deleted_at IS NULL AND u.password_hash NOT LIKE '$argon2id$%' AND u.password_hash NOT LIKE '!%' AND u.password_hash <> ''
+	LIMIT 1`
+
 // PrincipalForUser resolves a verified user id into its principal and its
 // account's gate input, reading role and status fresh so that a removed
 // user or a changed role takes effect on the next request.
 // Errors: unauthenticated.
-func (s *Store) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
-	return s.principalForUser(ctx, `FALSE`, ``, userID)
+func (s *Identity) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
+	return principalForUser(ctx, s.db, `FALSE`, ``, userID)
 }
 
 // factorColumns read, after a principal's gate input, whether the person
@@ -138,7 +158,7 @@ const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.
 // principalForUser reads the principal of a user; loginFactor is an SQL
 // boolean (its arguments first in args) saying whether the login used a
 // second factor.
-func (s *Store) principalForUser(ctx context.Context, loginFactor, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
+func principalForUser(ctx context.Context, db *DB, loginFactor, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
 	var p igny8.Principal
 	var g igny8.GateInput
 	var accountID, status, reason *string
@@ -146,7 +166,7 @@ func (s *Store) principalForUser(ctx context.Context, loginFactor, extra string,
 	var deleted *time.Time
 	var rate *int
 	var hasFactor, usedFactor bool
-	err := s.db.reader().queryRow(ctx, fmt.Sprintf(principalQuery, loginFactor)+extra, args...).
+	err := db.reader().queryRow(ctx, fmt.Sprintf(principalQuery, loginFactor)+extra, args...).
 		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted,
 			&p.FactorRequired, &hasFactor, &usedFactor)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -165,7 +185,7 @@ func (s *Store) principalForUser(ctx context.Context, loginFactor, extra string,
 
 // CurrentUser returns the user of the principal in ctx.
 // Errors: unauthenticated (no principal, or a principal that is no person).
-func (s *Store) CurrentUser(ctx context.Context) (*igny8.User, error) {
+func (s *Identity) CurrentUser(ctx context.Context) (*igny8.User, error) {
 	p := igny8.PrincipalFrom(ctx)
 	if p == nil || p.UserID == "" {
 		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
@@ -174,7 +194,7 @@ func (s *Store) CurrentUser(ctx context.Context) (*igny8.User, error) {
 }
 
 // RecordLogin stamps the user's last login time.
-func (s *Store) RecordLogin(ctx context.Context, userID string) error {
+func (s *Identity) RecordLogin(ctx context.Context, userID string) error {
 	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE users SET last_login_at = ? WHERE id = ?`), s.db.Now(), userID)
 	return translate(err)
 }
@@ -185,7 +205,7 @@ func (s *Store) RecordLogin(ctx context.Context, userID string) error {
 // salt, so it names one user; should two rows hold it, both verify the
 // same password and both get a hash of it. A hash replaced meanwhile (a
 // password change, a concurrent login) is left alone.
-func (s *Store) ReplacePasswordHash(ctx context.Context, oldHash, newHash string) error {
+func (s *Identity) ReplacePasswordHash(ctx context.Context, oldHash, newHash string) error {
 	if oldHash == "" || newHash == "" {
 		return igny8.Errorf(igny8.EValidation, "A password hash is required.")
 	}

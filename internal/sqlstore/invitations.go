@@ -12,8 +12,8 @@ import (
 // accepted, revoked or expired, and not to an email that has since become
 // a live user's, which cannot be accepted and takes no seat, as
 // seatsTaken counts), oldest first. Errors: unauthenticated, forbidden.
-func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.Invitation], error) {
-	p, err := scope(ctx)
+func (s *Members) ListInvitations(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.Invitation], error) {
+	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.Invitation]{}, err
 	}
@@ -36,8 +36,8 @@ func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (ig
 
 // RevokeInvitation withdraws a pending invitation of the account; its link
 // stops working and its seat is free. Errors: not_found.
-func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
-	p, err := scope(ctx)
+func (s *Members) RevokeInvitation(ctx context.Context, id string) error {
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return igny8.NotFound("Invitation")
 		}
-		return audit(ctx, tx, p.AccountID, "user.invitation_revoked", "invitation", id, nil)
+		return audit(ctx, tx, tn, "user.invitation_revoked", "invitation", id, nil)
 	})
 }
 
@@ -60,14 +60,14 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 // old link cannot be sent again). An expired invitation may be resent: its
 // seat was counted while it was pending and is counted again. Errors:
 // not_found, plan_limit_reached (an expired invitation whose seat is gone).
-func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash string) (*igny8.Invitation, error) {
-	p, err := scope(ctx)
+func (s *Members) ResendInvitation(ctx context.Context, id, token, tokenHash string) (*igny8.Invitation, error) {
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var inv igny8.Invitation
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		max, err := accountMaxUsers(ctx, tx, p.AccountID)
+		max, err := accountMaxUsers(ctx, tx, tn)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 			return translate(err)
 		}
 		if !inv.ExpiresAt.After(tx.now) {
-			if n, err := seatsTaken(ctx, tx, p.AccountID, ""); err != nil {
+			if n, err := seatsTaken(ctx, tx, tn, ""); err != nil {
 				return err
 			} else if n >= max {
 				return errSeats
@@ -92,10 +92,10 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 			tokenHash, inv.ExpiresAt, p.AccountID, id); err != nil {
 			return err
 		}
-		if err := invitationMail(ctx, tx, p.AccountID, &inv, token); err != nil {
+		if err := invitationMail(ctx, tx, tn, &inv, token); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.invitation_resent", "invitation", id, map[string]any{"email": inv.Email})
+		return audit(ctx, tx, tn, "user.invitation_resent", "invitation", id, map[string]any{"email": inv.Email})
 	})
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 
 // PreviewInvitation describes an invitation by its token for the accept
 // page (see igny8.MemberService); the token is the credential.
-func (s *Store) PreviewInvitation(ctx context.Context, tokenHash string) (*igny8.InvitationPreview, error) {
+func (s *Members) PreviewInvitation(ctx context.Context, tokenHash string) (*igny8.InvitationPreview, error) {
 	var pv igny8.InvitationPreview
 	var used, withdrawn, taken int
 	var inviter, inviterEmail sql.NullString

@@ -90,11 +90,9 @@ func (l *Logins) RecordLoginFailure(ctx context.Context, email, userID string, p
 		if err != nil {
 			return err
 		}
-		acct := ""
-		if user.AccountID != nil {
-			acct = *user.AccountID
-		}
-		return enqueue(ctx, tx, acct, igny8.LoginFailuresMail{Name: user.Name, Failures: failures}, user.Email)
+		// The message is the person's, sent to them alone on a failed
+		// login (no principal): it names no account.
+		return enqueue(ctx, tx, noTenant, igny8.LoginFailuresMail{Name: user.Name, Failures: failures}, user.Email)
 	})
 }
 

@@ -20,9 +20,9 @@ func TestLoginFailureEpisodes(t *testing.T) {
 		db := b.Open(t)
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, _, err := s.Register(ctx, igny8.SignUp{Name: "Guarded", Email: "guarded@example.com"}, "hash", 14)
+		user, _, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Guarded", Email: "guarded@example.com"}, "hash", 14)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ type invitationRow struct {
 // AcceptInvitation turns a pending invitation into a user of its account
 // (see igny8.MemberService). The token is the credential, so no principal
 // is needed. Errors: not_found, conflict, plan_limit_reached, validation_failed.
-func (s *Store) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string) (*igny8.User, error) {
+func (s *Members) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string) (*igny8.User, error) {
 	name = igny8.TrimName(name)
 	if msg := igny8.NameFault(name, igny8.MaxNameLen); name != "" && msg != "" {
 		return nil, igny8.InvalidField("name", msg)
@@ -43,12 +43,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash, name, passwordH
 	return user, err
 }
 
-func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (*igny8.User, error) {
-	max, err := accountMaxUsers(ctx, tx, inv.accountID)
+func (s *Members) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (*igny8.User, error) {
+	tn := invitedTenant(inv)
+	max, err := accountMaxUsers(ctx, tx, tn)
 	if err != nil {
 		return nil, err
 	}
-	if n, err := seatsTaken(ctx, tx, inv.accountID, inv.id); err != nil {
+	if n, err := seatsTaken(ctx, tx, tn, inv.id); err != nil {
 		return nil, err
 	} else if n >= max {
 		return nil, errSeats
@@ -75,7 +76,7 @@ func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRo
 		}
 	}
 	actor := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: id, AccountID: inv.accountID})
-	if err := audit(actor, tx, inv.accountID, "user.joined", "user", id,
+	if err := audit(actor, tx, tn, "user.joined", "user", id,
 		map[string]any{"invitation_id": inv.id, "role": inv.role, "restored": restored}); err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ var errEmailTaken = emailConflict("A user with this email already exists.")
 // inviter grants sites anew); it answers that user's id. A user removed
 // from another account is purged now, as retention would later, so that
 // the person can join; it answers "". A live user is a conflict.
-func (s *Store) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (string, bool, error) {
+func (s *Members) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (string, bool, error) {
 	var prevID string
 	var prevAccount sql.NullString
 	var deletedAt sql.NullString
@@ -116,15 +117,15 @@ func (s *Store) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow,
 	if _, err := tx.exec(ctx, `DELETE FROM users WHERE id = ? AND deleted_at IS NOT NULL`, prevID); err != nil {
 		return "", false, err
 	}
-	return "", false, audit(ctx, tx, prevAccount.String, "user.purged", "user", prevID,
+	return "", false, audit(ctx, tx, formerTenant(prevAccount.String), "user.purged", "user", prevID,
 		map[string]any{"reason": "the email joined another account"})
 }
 
 // memberRole locks and reads the role of a live member of the account.
-func memberRole(ctx context.Context, tx *Tx, accountID, userID string) (igny8.Role, error) {
+func memberRole(ctx context.Context, tx *Tx, tn tenant, userID string) (igny8.Role, error) {
 	var role igny8.Role
 	err := tx.queryRow(ctx, `SELECT role FROM users WHERE account_id = ? AND id = ? AND deleted_at IS NULL`+tx.db.forUpdate(),
-		accountID, userID).Scan(&role)
+		tn.id, userID).Scan(&role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", igny8.NotFound("User")
 	}
@@ -136,8 +137,8 @@ var errOwnerFixed = igny8.Errorf(igny8.EForbidden, "The owner cannot be demoted 
 // UpdateUser changes a member's name or role. Nobody changes the owner's
 // role and nobody is made owner here (see TransferOwnership); role changes
 // are audited. Errors: not_found, forbidden, validation_failed.
-func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch) (*igny8.User, error) {
-	p, err := scope(ctx)
+func (s *Members) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch) (*igny8.User, error) {
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +147,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch
 	}
 	var user *igny8.User
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		role, err := memberRole(ctx, tx, p.AccountID, id)
+		role, err := memberRole(ctx, tx, tn, id)
 		if err != nil {
 			return err
 		}
@@ -158,7 +159,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch
 				*patch.Role, tx.now, p.AccountID, id); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, p.AccountID, "user.role_changed", "user", id,
+			if err := audit(ctx, tx, tn, "user.role_changed", "user", id,
 				map[string]any{"from": role, "to": *patch.Role}); err != nil {
 				return err
 			}
@@ -200,13 +201,13 @@ func validateUserPatch(patch *igny8.UserPatch) error {
 // and revokes their sessions; their access tokens fail from the next
 // request since every request reads the user fresh. Errors: not_found,
 // forbidden (the owner).
-func (s *Store) RemoveUser(ctx context.Context, id string) error {
-	p, err := scope(ctx)
+func (s *Members) RemoveUser(ctx context.Context, id string) error {
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		role, err := memberRole(ctx, tx, p.AccountID, id)
+		role, err := memberRole(ctx, tx, tn, id)
 		if err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 			return errOwnerFixed
 		}
 		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = ?, purge_after = ?, updated_at = ?
-			WHERE account_id = ? AND id = ?`, tx.now, tx.now.Add(s.retentionPeriod()), tx.now, p.AccountID, id); err != nil {
+			WHERE account_id = ? AND id = ?`, tx.now, tx.now.Add(s.retention.period()), tx.now, p.AccountID, id); err != nil {
 			return err
 		}
 		if err := revokeUserSessions(ctx, tx, id); err != nil {
@@ -224,15 +225,15 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 			tx.now, id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.removed", "user", id, map[string]any{"role": role})
+		return audit(ctx, tx, tn, "user.removed", "user", id, map[string]any{"role": role})
 	})
 }
 
 // TransferOwnership makes userID the owner and the calling owner an admin,
 // in one transaction. Errors: forbidden (caller is not the owner, or not a
 // person), not_found, validation_failed (already the owner).
-func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
-	p, err := scope(ctx)
+func (s *Members) TransferOwnership(ctx context.Context, userID string) error {
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
@@ -243,10 +244,10 @@ func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
 		return igny8.InvalidField("user_id", "is already the owner")
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		if _, err := accountMaxUsers(ctx, tx, p.AccountID); err != nil {
+		if _, err := accountMaxUsers(ctx, tx, tn); err != nil {
 			return err
 		}
-		role, err := memberRole(ctx, tx, p.AccountID, userID)
+		role, err := memberRole(ctx, tx, tn, userID)
 		if err != nil {
 			return err
 		}
@@ -262,7 +263,7 @@ func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
 			tx.now, p.AccountID, userID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "account.ownership_transferred", "user", userID,
+		return audit(ctx, tx, tn, "account.ownership_transferred", "user", userID,
 			map[string]any{"from": p.UserID, "previous_role": role})
 	})
 }

@@ -50,7 +50,7 @@ type LoginAttempt struct {
 // Login checks email and password for a login as kind. Unless the device
 // is known (protection.go) the email's auth budget is spent and repeated
 // failures slow the attempt; the password is checked (an unknown email
-// costs the same time and looks the same) and a failure counted. A
+// costs the same work and looks the same) and a failure counted. A
 // person with a second factor gets a Challenge for SecondStep and no
 // login; anyone else passes the account gate (the owner of a suspended
 // account or of one on a retired plan may still log in, to reach
@@ -76,13 +76,19 @@ func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, in Login
 			return nil, nil, err
 		}
 	}
-	if creds == nil {
-		s.Passwords.CheckNoUser(in.Password)
-		s.loginFailed(ctx, in.Email, "")
-		return nil, nil, errBadLogin
+	// An unknown e-mail, an unusable password and a wrong one cost the
+	// same work (docs/design.md, "Login timing"): the decoy is read and the
+	// check run whoever the e-mail names.
+	decoy, err := s.Identity.LegacyPasswordHash(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	if !s.Passwords.Check(creds.PasswordHash, in.Password) {
-		s.loginFailed(ctx, in.Email, creds.User.ID)
+	stored, userID := "", ""
+	if creds != nil {
+		stored, userID = creds.PasswordHash, creds.User.ID
+	}
+	if !s.Passwords.Check(stored, decoy, in.Password) {
+		s.loginFailed(ctx, in.Email, userID)
 		return nil, nil, errBadLogin
 	}
 	f, err := s.Factors.TOTP(ctx, creds.User.ID)
@@ -136,7 +142,8 @@ func (s *Service) ConfirmPassword(ctx context.Context, password string) (*igny8.
 	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
 		return nil, err
 	}
-	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, password) {
+	// The person is known (logged in): no decoy hides who they are.
+	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, "", password) {
 		return nil, igny8.InvalidField("password", "is not your password")
 	}
 	return user, nil
