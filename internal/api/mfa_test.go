@@ -394,3 +394,27 @@ func TestRepeatedFailuresSlowWithoutLockingOut(t *testing.T) {
 		}
 	})
 }
+
+// TestImportedUserTakesTheSecondStep: a password brought from Django
+// verifies through the same login, which then asks for the second factor
+// like any other; the hash is replaced only once the login completes its
+// first step.
+func TestImportedUserTakesTheSecondStep(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		u := e.SignUp("Django Person")
+		f := e.EnrolFactor(u.Token)
+		// Django 3.2's pbkdf2_sha256 of "correct horse 1" (1000 iterations).
+		e.Exec(`UPDATE users SET password_hash = 'pbkdf2_sha256$1000$saltsalt$x74/eLoFuG1b9SwCoUbGr8vyg2cKlbteE/sweaLyNOQ=' WHERE id = ?`, u.ID)
+		u.Password = "correct horse 1"
+		ch := challenge(t, e, u)
+		if r := secondStep(e, ch, f.Recovery()); r.Status != http.StatusOK || tokensOf(t, r).AccessToken == "" {
+			t.Fatalf("imported user's second step: %s", r)
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM users WHERE id = ? AND password_hash LIKE '$argon2id$%'`, u.ID); n != 1 {
+			t.Fatal("the Django hash was not replaced")
+		}
+		challenge(t, e, u) // the argon2id hash asks for the factor too
+	})
+}
