@@ -25,6 +25,11 @@ type Account struct {
 	TrialEndsAt   *time.Time `json:"trial_ends_at"`
 	PaymentMethod *string    `json:"payment_method"`
 	BillingEmail  string     `json:"billing_email"`
+	// NotifyLowCredits and NotifyTrialReminders are the owner's choice of
+	// the optional notices ("credits low", "trial ends in 3 days"); the
+	// others (billing, account status, credits exhausted) are always sent.
+	NotifyLowCredits     bool `json:"notify_low_credits"`
+	NotifyTrialReminders bool `json:"notify_trial_reminders"`
 	// RequireSecondFactor: every person of the account must use a second
 	// factor to log in (set by the owner).
 	RequireSecondFactor bool       `json:"require_second_factor"`
@@ -72,8 +77,9 @@ type User struct {
 type AccountService interface {
 	// CurrentAccount returns the principal's account with its plan.
 	CurrentAccount(ctx context.Context) (*Account, error)
-	// UpdateAccount changes the account's settings (name, billing email).
-	// Errors: validation_failed.
+	// UpdateAccount changes the account's settings (name, billing email,
+	// and, for the owner only, the optional notices). Errors:
+	// validation_failed, forbidden (notices changed by another role).
 	UpdateAccount(ctx context.Context, patch AccountPatch) (*Account, error)
 }
 
@@ -81,6 +87,10 @@ type AccountService interface {
 type AccountPatch struct {
 	Name         *string `json:"name,omitempty" max:"100"`
 	BillingEmail *string `json:"billing_email,omitempty" max:"254"`
+	// NotifyLowCredits and NotifyTrialReminders turn the optional notices
+	// on or off. They are the owner's to choose (ActEditNotices).
+	NotifyLowCredits     *bool `json:"notify_low_credits,omitempty"`
+	NotifyTrialReminders *bool `json:"notify_trial_reminders,omitempty"`
 	// RequireSecondFactor is the owner's alone to change, and only from a
 	// login that used a second factor.
 	RequireSecondFactor *bool `json:"require_second_factor,omitempty"`

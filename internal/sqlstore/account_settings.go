@@ -28,11 +28,13 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 	return nil
 }
 
-// UpdateAccount changes the principal's account name, billing email and
-// whether everyone must use a second factor, and audits the change. Only
-// the owner requires a second factor, and only from a login that used
-// one (so that the setting cannot shut them out of their own account).
-// Errors: unauthenticated, forbidden, validation_failed, conflict.
+// UpdateAccount changes the principal's account name and billing email,
+// the optional notices when the principal is the owner (who receives
+// them), and whether everyone must use a second factor, and audits the
+// change. Only the owner requires a second factor, and only from a login
+// that used one (so that the setting cannot shut them out of their own
+// account). Errors: unauthenticated, forbidden (the notices or the
+// requirement, by another role), validation_failed, conflict.
 func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
@@ -50,6 +52,11 @@ func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) 
 				"Turn on two-step login for yourself, and log in with it, before you require it of everyone.")
 		}
 	}
+	if patch.NotifyLowCredits != nil || patch.NotifyTrialReminders != nil {
+		if err := igny8.Authorize(p, igny8.ActEditNotices); err != nil {
+			return nil, igny8.Errorf(igny8.EForbidden, "Only the owner, who receives them, can choose the e-mail notices.")
+		}
+	}
 	var acct *igny8.Account
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		details := map[string]any{}
@@ -65,10 +72,13 @@ func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) 
 				return err
 			}
 		}
-		if patch.RequireSecondFactor != nil {
-			details["require_second_factor"] = *patch.RequireSecondFactor
-			if _, err := tx.exec(ctx, `UPDATE accounts SET require_second_factor = ?, updated_at = ? WHERE id = ?`,
-				*patch.RequireSecondFactor, tx.now, p.AccountID); err != nil {
+		for col, v := range map[string]*bool{"notify_low_credits": patch.NotifyLowCredits,
+			"notify_trial_reminders": patch.NotifyTrialReminders, "require_second_factor": patch.RequireSecondFactor} {
+			if v == nil {
+				continue
+			}
+			details[col] = *v
+			if _, err := tx.exec(ctx, `UPDATE accounts SET `+col+` = ?, updated_at = ? WHERE id = ?`, *v, tx.now, tn.id); err != nil {
 				return err
 			}
 		}
