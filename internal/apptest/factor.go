@@ -39,8 +39,9 @@ func (e *Env) Advance(d time.Duration) { e.offset.Add(int64(d)) }
 // of what depends on the time step.
 func (e *Env) Freeze(t time.Time) { e.frozen.Store(t.UnixNano()) }
 
-// Now is the env's clock: the database's and the workflows'.
-func (e *Env) Now() time.Time { return e.now() }
+// Now is the server's clock: the database's and the workflows' (the
+// env's, or one a test put in its place).
+func (e *Env) Now() time.Time { return e.App.DB().Now() }
 
 func (e *Env) now() time.Time {
 	base := time.Now()
@@ -65,7 +66,7 @@ func (f *Factor) CodeAt(t time.Time) string {
 // code of that step: one no login or confirmation has used.
 func (f *Factor) Code() string {
 	f.e.Advance(30 * time.Second)
-	return f.CodeAt(f.e.now())
+	return f.CodeAt(f.e.Now())
 }
 
 // Recovery spends one of the factor's recovery codes (the test's copy).
@@ -92,7 +93,7 @@ func (e *Env) EnrolFactor(token string) *Factor {
 	}
 	r.JSON(e.T, &start)
 	f := &Factor{e: e, Secret: start.Secret}
-	r = e.As(token, "POST", "/api/v1/auth/mfa/totp/confirm", map[string]string{"code": f.CodeAt(e.now())})
+	r = e.As(token, "POST", "/api/v1/auth/mfa/totp/confirm", map[string]string{"code": f.CodeAt(e.Now())})
 	if r.Status != http.StatusOK {
 		e.T.Fatalf("confirm two-step login: %s", r)
 	}
