@@ -117,6 +117,10 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.passwordReset(m)
 	case igny8.PasswordChangedMail:
 		v = c.passwordChanged(m)
+	case igny8.FactorResetMail:
+		v = c.factorReset(m)
+	case igny8.LoginFailuresMail:
+		v = c.loginFailures(m)
 	default:
 		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
 	}
@@ -422,5 +426,31 @@ func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
 		},
 		Action: action{Label: "Log in", URL: c.link("/login", nil)},
 		After:  []string{"If you did not do this, reset your password now with \"Forgot your password?\" on the login page and write to " + plain(c.support) + "."},
+	}
+}
+
+func (c *Composer) factorReset(m igny8.FactorResetMail) view {
+	return view{
+		Subject:  "Your igny8 two-step login was turned off",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"An igny8 administrator turned off two-step login for you, as asked for a lost device. Your logins were ended: log in again with your password.",
+			"Turn two-step login on again with your new device after you log in.",
+		},
+		Action: action{Label: "Log in", URL: c.link("/login", nil)},
+		After:  []string{"If you did not ask for this, write to " + plain(c.support) + " at once."},
+	}
+}
+
+func (c *Composer) loginFailures(m igny8.LoginFailuresMail) view {
+	return view{
+		Subject:  "Many failed logins to your igny8 account",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			fmt.Sprintf("%d logins with your e-mail and a wrong password failed in a short time. Further attempts from devices you have not logged in from are slowed down; your account is not locked, and you can log in as usual from a device you used before.", m.Failures),
+			"If these were not you, someone may be guessing your password: choose a long password you use nowhere else, and turn on two-step login.",
+		},
+		Action: action{Label: "Turn on two-step login", URL: c.link("/profile", nil) + "#two-step"},
+		After:  []string{"We send this once for a run of failed logins."},
 	}
 }

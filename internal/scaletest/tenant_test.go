@@ -9,6 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 )
 
 const password = "scale test passphrase"
@@ -70,6 +73,23 @@ func developer(t *testing.T, dbURL, base string) string {
 	tok, err := login(t, base, email, password)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Administrators must have a second factor: turn it on in this login
+	// (the secret answered, a code made from it as an app would).
+	r := call(context.Background(), base, "POST", "/api/v1/auth/mfa/totp", tok, nil)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("start two-step login: %s", r)
+	}
+	var start struct {
+		Secret string `json:"secret"`
+	}
+	r.decode(t, &start)
+	code, err := totp.GenerateCode(start.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := call(context.Background(), base, "POST", "/api/v1/auth/mfa/totp/confirm", tok, map[string]string{"code": code}); r.Status != http.StatusOK {
+		t.Fatalf("confirm two-step login: %s", r)
 	}
 	return tok
 }

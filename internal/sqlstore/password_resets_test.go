@@ -80,10 +80,10 @@ func TestPasswordResetLinks(t *testing.T) {
 		if err := s.CheckPasswordReset(ctx, "h2"); !tokenErr(err, "replaced") {
 			t.Fatalf("the older link: %v", err)
 		}
-		if _, err := svc.Sessions.StartSession(ctx, user.ID, "refresh-1", now.Add(time.Hour), igny8.Client{}); err != nil {
+		if _, err := svc.Sessions.StartSession(ctx, user.ID, "refresh-1", now.Add(time.Hour), igny8.Client{}, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.WebSessions.CreateWebSession(ctx, user.ID, "web-1", "csrf", time.Hour, igny8.Client{}); err != nil {
+		if _, err := svc.WebSessions.CreateWebSession(ctx, user.ID, "web-1", "csrf", time.Hour, igny8.Client{}, false); err != nil {
 			t.Fatal(err)
 		}
 

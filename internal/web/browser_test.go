@@ -15,6 +15,7 @@ import (
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/mail/mailtest"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
+	"github.com/pquerna/otp/totp"
 )
 
 // ChromiumEnv names the variable that turns the browser tests on; CI sets
@@ -242,10 +243,44 @@ func TestBrowserJourney(t *testing.T) {
 	if code, _, errOut := e.CLI("admin", "create", "--email", adminEmail, "--password", testPassword); code != 0 {
 		t.Fatalf("admin create: %s", errOut)
 	}
-	admin.step("admin logs in",
+	// An administrator must have a second factor: their first login
+	// reaches only enrolment, /admin included.
+	admin.step("admin logs in with a password",
 		admin.open("/login"),
 		fill("#f-email", adminEmail), fill("#f-password", testPassword),
 		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=enrolment-required]`)))
+	admin.step("the console sends them to enrolment", admin.open("/admin"), chromedp.WaitVisible(css(`[data-testid=enrolment-required]`)))
+	if p := admin.path(); !strings.HasPrefix(p, "/profile") {
+		t.Fatalf("an administrator without a second factor at %s", p)
+	}
+	admin.step("set up two-step login",
+		chromedp.Click(css(`form[action="/profile/two-step/start"] button`)),
+		chromedp.WaitVisible(css(`[data-testid=totp-secret]`)))
+	if ok, err := chromedp.Run(admin.ctx, chromedp.Evaluate[bool](
+		`(() => { const i = document.querySelector("[data-testid=totp-qr]"); return i.complete && i.naturalWidth > 0 })()`)); err != nil || !ok {
+		t.Fatalf("the QR code is not shown (%v): %s", err, admin.screenshot("qr"))
+	}
+	secret := admin.text("secret", `[data-testid=totp-secret]`)
+	code, err := totp.GenerateCode(secret, e.Now())
+	if err != nil {
+		t.Fatalf("code of the secret shown %q: %v", secret, err)
+	}
+	admin.step("confirm with the app's code",
+		fill("#f-confirm-code", code),
+		chromedp.Click(css(`form[action="/profile/two-step/confirm"] button`)),
+		chromedp.WaitVisible(css(`[data-testid=recovery-codes]`)))
+	recovery := strings.Fields(admin.text("recovery codes", `[data-testid=recovery-codes]`))
+	if len(recovery) != 10 {
+		t.Fatalf("recovery codes shown: %q", recovery)
+	}
+	admin.step("log out", chromedp.Click(css(`form[action="/logout"] button`)), chromedp.WaitVisible(css(`.notice`)))
+	admin.step("log in in two steps",
+		admin.open("/login"),
+		fill("#f-email", adminEmail), fill("#f-password", testPassword),
+		chromedp.Click(css(`main button[type=submit]`)),
+		fill("#f-code", recovery[0]),
+		chromedp.Click(css(`form[action="/login/code"] button[type=submit]`)),
 		chromedp.WaitVisible(css(`form[role=search]`)))
 	confirm := `form[aria-label="Confirm payment ` + ref + `"]`
 	admin.step("confirm the transfer",

@@ -26,6 +26,8 @@ type profilePage struct {
 	// most recent igny8.MaxPageSize); MoreLogins says there are older ones.
 	Logins     []igny8.Login
 	MoreLogins bool
+	// TwoStep is the two-step login section (twostep.go).
+	TwoStep *twoStepPage
 }
 
 // FailedIn reports whether section's form is the one refused.
@@ -70,6 +72,9 @@ func (h *Handler) renderProfile(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	pg.Logins, pg.MoreLogins = logins.Items, logins.NextCursor != nil
+	if err := h.fillTwoStep(r, pg); err != nil {
+		return err
+	}
 	return h.render(w, r, v, status, "profile", "Your profile", pg)
 }
 
