@@ -49,6 +49,9 @@ type Principal struct {
 	// SessionID identifies the JWT refresh family or web session, when any.
 	SessionID string
 	Email     string
+	// EmailVerified is the person's users.email_verified_at being set,
+	// read with the credential on every request (RequireVerifiedEmail).
+	EmailVerified bool
 }
 
 // IsPerson reports whether the principal is a logged-in person rather than

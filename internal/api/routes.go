@@ -53,6 +53,7 @@ func (h *Handler) allRoutes() []route {
 		h.opsRoutes(),
 		h.catalogueRoutes(),
 		h.authRoutes(),
+		h.emailRoutes(),
 		h.accountRoutes(),
 		h.creditRoutes(),
 		h.billingRoutes(),

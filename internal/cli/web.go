@@ -21,6 +21,7 @@ func (s *App) flow() *workflow.Service {
 		Sessions:    s.store,
 		WebSessions: s.webSessions(),
 		Members:     s.store,
+		Email:       s.store,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,

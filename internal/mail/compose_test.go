@@ -27,6 +27,9 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.PaymentRejectedMail{AccountName: hostile, PlanName: hostile, Reference: "R", Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile, Suspended: true, Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile},
+		igny8.EmailVerificationMail{Name: hostile, Email: hostile, Token: "a&b<c", ExpiresAt: when},
+		igny8.EmailVerificationMail{Name: hostile, Email: hostile, Change: true, Token: "a&b<c", ExpiresAt: when},
+		igny8.EmailChangedMail{Name: hostile, OldEmail: hostile, NewEmail: hostile},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {

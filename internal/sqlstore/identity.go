@@ -27,8 +27,9 @@ func validateSignUp(in *igny8.SignUp) error {
 }
 
 // Register runs the free-trial sign-up in one transaction (see
-// igny8.IdentityService). Errors: validation_failed, conflict.
-func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int) (*igny8.User, *igny8.Account, error) {
+// igny8.IdentityService), with the link that verifies the owner's address
+// and its message. Errors: validation_failed, conflict.
+func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int, verify igny8.EmailToken) (*igny8.User, *igny8.Account, error) {
 	if err := validateSignUp(&in); err != nil {
 		return nil, nil, err
 	}
@@ -73,7 +74,10 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		if acct, err = accountByID(ctx, tx.conn, accountID); err != nil {
 			return err
 		}
-		user, err = userByID(ctx, tx.conn, userID)
+		if user, err = userByID(ctx, tx.conn, userID); err != nil {
+			return err
+		}
+		_, err = sendEmailLink(ctx, tx, user, user.Email, verify)
 		return err
 	})
 	if err != nil {
@@ -83,11 +87,11 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 }
 
 // userColumns selects the timestamps as siteColumns does.
-const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active,
+const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active, u.email_verified_at IS NOT NULL,
 	COALESCE(u.last_login_at, NULL), COALESCE(u.created_at, NULL), COALESCE(u.updated_at, NULL)`
 
 func scanUser(row scanner, u *igny8.User, extra ...any) error {
-	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive,
+	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive, &u.EmailVerified,
 		nullTimestamp{&u.LastLoginAt}, timestamp{&u.CreatedAt}, timestamp{&u.UpdatedAt}}, extra...)...)
 }
 
@@ -122,7 +126,7 @@ func (s *Store) PrincipalForUser(ctx context.Context, userID string) (*igny8.Pri
 
 // principalQuery reads a live user with its account's gate input; callers
 // may add conditions after the WHERE clause.
-const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
+const principalQuery = `SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
 	p.is_active, p.api_requests_per_minute, a.deleted_at
 	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
 	WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`
@@ -135,7 +139,7 @@ func (s *Store) principalForUser(ctx context.Context, extra string, args ...any)
 	var deleted *time.Time
 	var rate *int
 	err := s.db.reader().queryRow(ctx, principalQuery+extra, args...).
-		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted)
+		Scan(&p.UserID, &p.Email, &p.EmailVerified, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}

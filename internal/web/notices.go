@@ -34,5 +34,7 @@ var notices = map[string]string{
 	"key_revoked":        "The API key was revoked; it stops working at once.",
 	"cancel_scheduled":   "Your subscription will end when the paid period ends.",
 	"resumed":            "Your subscription is no longer set to end; it renews as usual.",
+	"verification_sent":  "We sent you a new link; it works for 3 days. Earlier links no longer work.",
+	"already_verified":   "Your e-mail address is already confirmed.",
 	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
 }

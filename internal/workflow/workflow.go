@@ -55,6 +55,7 @@ type Service struct {
 	Sessions    igny8.SessionService
 	WebSessions igny8.WebSessionService
 	Members     igny8.MemberService
+	Email       igny8.EmailService
 	Passwords   Passwords
 	Secrets     Secrets
 	Limiter     igny8.Limiter
