@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -153,8 +154,9 @@ var dropNotices = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".
 var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => d.open = true)`)
 
 // TestBrowserJourney walks a customer and an administrator through the app
-// in real headless Chromium: sign-up, sites and sectors, the site limit, a
-// bank transfer confirmed by the admin, and a suspension.
+// in real headless Chromium: sign-up, sites and sectors, the site limit,
+// checkout refused until the address is confirmed through the e-mailed
+// link, a bank transfer confirmed by the admin, and a suspension.
 func TestBrowserJourney(t *testing.T) {
 	root := newChromium(t)
 	e := apptest.New(t, storetest.Backends()[0])
@@ -209,6 +211,23 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Submit(css(`form[action="/sites"]`)),
 		chromedp.WaitVisible(css(`[data-testid=site-error]`)))
 	owner.expect("site limit message", `[data-testid=site-error]`, "Your plan allows 1 site")
+
+	owner.step("checkout needs a confirmed address",
+		owner.open("/billing"),
+		chromedp.Click(css(`button[aria-label="Pay for Growth by bank transfer"]`)),
+		chromedp.WaitVisible(css(`main .error`)))
+	owner.expect("unverified refusal", `main .error`, "Confirm your e-mail address first")
+	owner.step("send the link again from the banner",
+		dropNotices,
+		chromedp.Click(css(`[data-testid=unverified-banner] button`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("link sent", `.notice`, "We sent you a new link")
+	owner.step("open the link of the message and confirm",
+		owner.open("/verify-email?token="+url.QueryEscape(e.VerificationToken(email))),
+		chromedp.WaitVisible(css(`[data-testid=verify-confirm]`)),
+		chromedp.Click(css(`[data-testid=verify-confirm]`)),
+		chromedp.WaitVisible(css(`[data-testid=verify-done]`)))
+	owner.expect("address confirmed", `[data-testid=verify-done]`, email)
 
 	owner.step("start a bank transfer",
 		owner.open("/billing"),
