@@ -7,13 +7,12 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-func (h *Handler) accountRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/account", summary: "The caller's account with its plan, credits and status", tag: "account",
-			access: tenant, action: igny8.ActReadAccount, suspendedOwner: true, out: igny8.Account{}, h: h.getAccount},
-		{method: "PATCH", path: "/api/v1/account", summary: "Change the account's name or billing email", tag: "account",
-			access: tenant, action: igny8.ActEditAccount, in: igny8.AccountPatch{}, out: igny8.Account{}, h: h.patchAccount},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"getAccount":   {summary: "The caller's account with its plan, credits and status", out: igny8.Account{}},
+		"patchAccount": {summary: "Change the account's name or billing email", in: igny8.AccountPatch{}, out: igny8.Account{}},
+	})
 }
 
 func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) error {

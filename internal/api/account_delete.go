@@ -7,18 +7,17 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-// accountDeletionRoutes are the owner's deletion of the whole account and
-// the admin's undo within retention.
-func (h *Handler) accountDeletionRoutes() []route {
-	return []route{
-		{method: "DELETE", path: "/api/v1/account", summary: "Delete the account with everything it owns (owner, confirming with the password)",
-			tag: "account", access: tenant, action: igny8.ActBilling, suspendedOwner: true, in: deleteAccountRequest{},
-			status: http.StatusNoContent, h: h.deleteAccount},
-		{method: "GET", path: "/api/v1/admin/accounts/deleted", summary: "Accounts their owners deleted that can still be restored",
-			tag: "admin", access: admin, query: pageParams, out: igny8.Page[igny8.DeletedAccount]{}, h: h.listDeletedAccounts},
-		{method: "POST", path: "/api/v1/admin/accounts/{id}/restore", summary: "Restore an account its owner deleted, within retention",
-			tag: "admin", access: admin, out: igny8.Account{}, h: h.restoreAccount},
-	}
+// The owner's deletion of the whole account and the admin's undo within
+// retention: the OpenAPI documentation of their handlers (the rows are in
+// routes.go).
+func init() {
+	document(docs{
+		"deleteAccount": {summary: "Delete the account with everything it owns (owner, confirming with the password)",
+			in: deleteAccountRequest{}, status: http.StatusNoContent},
+		"listDeletedAccounts": {summary: "Accounts their owners deleted that can still be restored",
+			out: igny8.Page[igny8.DeletedAccount]{}, query: pageParams},
+		"restoreAccount": {summary: "Restore an account its owner deleted, within retention", out: igny8.Account{}},
+	})
 }
 
 type deleteAccountRequest struct {

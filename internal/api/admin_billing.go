@@ -7,29 +7,24 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-// adminBillingRoutes are the system administrators' billing endpoints:
-// the payment queue and its decisions, plan management and the audit log.
-func (h *Handler) adminBillingRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/admin/payments", summary: "Payments across accounts with account, plan, amount, reference and age",
-			tag: "admin", access: admin, out: igny8.Page[igny8.AdminPayment]{}, h: h.adminPayments,
-			query: append([]param{{"status", "pending, confirmed or rejected"}, {"account_id", "one account's payments"},
-				{"reference", "the reference quoted on a transfer"}}, pageParams...)},
-		{method: "POST", path: "/api/v1/admin/payments/{id}/confirm", summary: "Confirm a received payment: activates the subscription and grants the plan's credits once",
-			tag: "admin", access: admin, in: igny8.PaymentConfirmation{}, out: igny8.PaymentResult{}, h: h.confirmPayment},
-		{method: "POST", path: "/api/v1/admin/payments/{id}/reject", summary: "Reject a pending payment; the account stays as it was",
-			tag: "admin", access: admin, in: igny8.PaymentRejection{}, out: igny8.PaymentResult{}, h: h.rejectPayment},
-		{method: "GET", path: "/api/v1/admin/plans", summary: "Every plan, active or not", tag: "admin", access: admin,
-			out: igny8.Page[igny8.Plan]{}, h: h.adminPlans},
-		{method: "POST", path: "/api/v1/admin/plans", summary: "Add a plan", tag: "admin", access: admin,
-			in: igny8.Plan{}, out: igny8.Plan{}, status: http.StatusCreated, h: h.createPlan},
-		{method: "PATCH", path: "/api/v1/admin/plans/{slug}", summary: "Change a plan; is_active false takes it off sale and fails its accounts' gate",
-			tag: "admin", access: admin, in: igny8.PlanPatch{}, out: igny8.Plan{}, h: h.updatePlan},
-		{method: "GET", path: "/api/v1/admin/audit", summary: "Audit events, newest first, with the names of their account, actor and target",
-			tag: "admin", access: admin,
-			query: append([]param{{"account_id", "one account's events"}, {"action", "one action's events, such as payment.confirmed"}}, pageParams...),
-			out:   igny8.Page[igny8.AdminAuditEvent]{}, h: h.adminAudit},
-	}
+// The system administrators' billing endpoints: the payment queue and its
+// decisions, plan management and the audit log; the OpenAPI documentation
+// of their handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"adminPayments": {summary: "Payments across accounts with account, plan, amount, reference and age",
+			out: igny8.Page[igny8.AdminPayment]{}, query: append([]param{{"status", "pending, confirmed or rejected"}, {"account_id", "one account's payments"}, {"reference", "the reference quoted on a transfer"}}, pageParams...)},
+		"confirmPayment": {summary: "Confirm a received payment: activates the subscription and grants the plan's credits once",
+			in: igny8.PaymentConfirmation{}, out: igny8.PaymentResult{}},
+		"rejectPayment": {summary: "Reject a pending payment; the account stays as it was",
+			in: igny8.PaymentRejection{}, out: igny8.PaymentResult{}},
+		"adminPlans": {summary: "Every plan, active or not", out: igny8.Page[igny8.Plan]{}},
+		"createPlan": {summary: "Add a plan", in: igny8.Plan{}, out: igny8.Plan{}, status: http.StatusCreated},
+		"updatePlan": {summary: "Change a plan; is_active false takes it off sale and fails its accounts' gate",
+			in: igny8.PlanPatch{}, out: igny8.Plan{}},
+		"adminAudit": {summary: "Audit events, newest first, with the names of their account, actor and target",
+			out: igny8.Page[igny8.AdminAuditEvent]{}, query: append([]param{{"account_id", "one account's events"}, {"action", "one action's events, such as payment.confirmed"}}, pageParams...)},
+	})
 }
 
 func (h *Handler) adminPayments(w http.ResponseWriter, r *http.Request) error {

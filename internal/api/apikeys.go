@@ -9,17 +9,17 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-func (h *Handler) apiKeyRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/api-keys", summary: "The account's API keys (prefix, name, site, role, created, last used, expiry)", tag: "api-keys",
-			access: tenant, action: igny8.ActManageAPIKeys, query: pageParams, out: igny8.Page[igny8.APIKey]{}, h: h.listAPIKeys},
-		{method: "POST", path: "/api/v1/api-keys", summary: "Create an API key; its secret is answered once", tag: "api-keys",
-			access: tenant, action: igny8.ActManageAPIKeys, in: igny8.NewAPIKey{}, out: createdAPIKey{}, status: http.StatusCreated, h: h.createAPIKey},
-		{method: "DELETE", path: "/api/v1/api-keys/{id}", summary: "Revoke an API key at once", tag: "api-keys",
-			access: tenant, action: igny8.ActManageAPIKeys, status: http.StatusNoContent, h: h.revokeAPIKey},
-		{method: "POST", path: "/api/v1/api-keys/{id}/rotate", summary: "Give an API key a new secret; the old one works for a grace window (default 24 h)", tag: "api-keys",
-			access: tenant, action: igny8.ActManageAPIKeys, in: rotateRequest{}, out: createdAPIKey{}, h: h.rotateAPIKey},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"listAPIKeys": {summary: "The account's API keys (prefix, name, site, role, created, last used, expiry)",
+			out: igny8.Page[igny8.APIKey]{}, query: pageParams},
+		"createAPIKey": {summary: "Create an API key; its secret is answered once",
+			in: igny8.NewAPIKey{}, out: createdAPIKey{}, status: http.StatusCreated},
+		"revokeAPIKey": {summary: "Revoke an API key at once", status: http.StatusNoContent},
+		"rotateAPIKey": {summary: "Give an API key a new secret; the old one works for a grace window (default 24 h)",
+			in: rotateRequest{}, out: createdAPIKey{}},
+	})
 }
 
 // createdAPIKey is a key with its secret, answered only at creation and

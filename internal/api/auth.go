@@ -8,21 +8,20 @@ import (
 	"github.com/igny8/igny8/internal/workflow"
 )
 
-func (h *Handler) authRoutes() []route {
-	return []route{
-		{method: "POST", path: "/api/v1/auth/register", summary: "Free-trial sign-up: name, email and password", tag: "auth",
-			scope: igny8.ScopeAuth, in: igny8.SignUp{}, out: authResponse{}, status: http.StatusCreated, h: h.register},
-		{method: "POST", path: "/api/v1/auth/login", summary: "Log in with email and password", tag: "auth",
-			scope: igny8.ScopeAuth, in: loginRequest{}, out: authResponse{}, status: http.StatusOK, h: h.login},
-		{method: "GET", path: "/api/v1/auth/me", summary: "The logged-in user and their account (an API key gets 403 forbidden: it has no login)", tag: "auth",
-			access: person, suspendedOwner: true, out: meResponse{}, h: h.me},
-		{method: "POST", path: "/api/v1/auth/refresh", summary: "Exchange a refresh token for a new token pair (rotation; reuse revokes the family)", tag: "auth",
-			scope: igny8.ScopeAuth, in: refreshRequest{}, out: authResponse{}, status: http.StatusOK, h: h.refresh},
-		{method: "POST", path: "/api/v1/auth/logout", summary: "Revoke this login's refresh tokens and access tokens (an API key gets 403 forbidden: it has no login)", tag: "auth",
-			access: person, suspendedOwner: true, status: http.StatusNoContent, h: h.logout},
-		{method: "POST", path: "/api/v1/auth/accept-invite", summary: "Accept an invitation: create the invited user and log in", tag: "auth",
-			scope: igny8.ScopeAuth, in: acceptInviteRequest{}, out: authResponse{}, status: http.StatusCreated, h: h.acceptInvite},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"register": {summary: "Free-trial sign-up: name, email and password",
+			in: igny8.SignUp{}, out: authResponse{}, status: http.StatusCreated},
+		"login": {summary: "Log in with email and password", in: loginRequest{}, out: authResponse{}, status: http.StatusOK},
+		"me":    {summary: "The logged-in user and their account (an API key gets 403 forbidden: it has no login)", out: meResponse{}},
+		"refresh": {summary: "Exchange a refresh token for a new token pair (rotation; reuse revokes the family)",
+			in: refreshRequest{}, out: authResponse{}, status: http.StatusOK},
+		"logout": {summary: "Revoke this login's refresh tokens and access tokens (an API key gets 403 forbidden: it has no login)",
+			status: http.StatusNoContent},
+		"acceptInvite": {summary: "Accept an invitation: create the invited user and log in",
+			in: acceptInviteRequest{}, out: authResponse{}, status: http.StatusCreated},
+	})
 }
 
 type loginRequest struct {

@@ -7,31 +7,22 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-// billingRoutes are the owner's billing endpoints. The owner of a suspended
-// account still reaches them (suspendedOwner), so that they can pay.
-func (h *Handler) billingRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/billing/subscription", summary: "The current subscription; to the owner also the payment awaiting confirmation (reference, bank instructions), null for other roles and API keys",
-			tag: "billing", access: tenant, action: igny8.ActReadAccount, suspendedOwner: true,
-			out: igny8.BillingSummary{}, h: h.billingSummary},
-		{method: "POST", path: "/api/v1/billing/checkout", summary: "Start paying for a plan; bank transfers answer the instructions and reference " +
+// The owner's billing endpoints (the owner of a suspended account still
+// reaches them, gate suspendedOwner, so that they can pay): the OpenAPI
+// documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"billingSummary": {summary: "The current subscription; to the owner also the payment awaiting confirmation (reference, bank instructions), null for other roles and API keys",
+			out: igny8.BillingSummary{}},
+		"checkout": {summary: "Start paying for a plan; bank transfers answer the instructions and reference " +
 			"(and replaced_reference, the earlier transfer not to pay any more); stripe answers checkout_url, Stripe's page to pay on, " +
 			"which returns to /billing; the Free plan is active at once, with payment null",
-			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
-			in: igny8.Checkout{}, out: igny8.CheckoutResult{}, status: http.StatusCreated, h: h.checkout},
-		{method: "GET", path: "/api/v1/billing/payments", summary: "The account's payments, newest first", tag: "billing",
-			access: tenant, action: igny8.ActBilling, suspendedOwner: true, query: pageParams,
-			out: igny8.Page[igny8.Payment]{}, h: h.listPayments},
-		{method: "POST", path: "/api/v1/billing/cancel", summary: "Cancel the subscription at the end of the paid period",
-			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
-			out: igny8.Subscription{}, h: h.cancelSubscription},
-		{method: "POST", path: "/api/v1/billing/resume", summary: "Undo a cancellation at period end: the subscription renews again",
-			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
-			out: igny8.Subscription{}, h: h.resumeSubscription},
-		{method: "GET", path: "/api/v1/account/audit", summary: "The account's audit events, newest first", tag: "account",
-			access: tenant, action: igny8.ActEditAccount, query: pageParams,
-			out: igny8.Page[igny8.AuditEvent]{}, h: h.accountAudit},
-	}
+			in: igny8.Checkout{}, out: igny8.CheckoutResult{}, status: http.StatusCreated},
+		"listPayments":       {summary: "The account's payments, newest first", out: igny8.Page[igny8.Payment]{}, query: pageParams},
+		"cancelSubscription": {summary: "Cancel the subscription at the end of the paid period", out: igny8.Subscription{}},
+		"resumeSubscription": {summary: "Undo a cancellation at period end: the subscription renews again", out: igny8.Subscription{}},
+		"accountAudit":       {summary: "The account's audit events, newest first", out: igny8.Page[igny8.AuditEvent]{}, query: pageParams},
+	})
 }
 
 func (h *Handler) billingSummary(w http.ResponseWriter, r *http.Request) error {

@@ -42,19 +42,17 @@ type WebhookAck struct {
 // maxWebhookBody bounds a webhook body; Stripe's events are far smaller.
 const maxWebhookBody = 1 << 20
 
-func (h *Handler) cardRoutes() []route {
-	return []route{
-		{method: "POST", path: "/api/v1/webhooks/stripe", summary: "Stripe's events (signed with Stripe-Signature): paid checkouts and invoices " +
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"stripeWebhook": {summary: "Stripe's events (signed with Stripe-Signature): paid checkouts and invoices " +
 			"confirm payments, failed invoices and deleted subscriptions follow the billing rules, refunds and disputes are recorded; " +
 			"each event is processed once; other types answer 200 and change nothing",
-			tag: "billing", access: public, scope: igny8.ScopeWebhook,
-			headers: []param{{"Stripe-Signature", "Stripe's signature of the raw body"}},
-			out:     WebhookAck{}, h: h.stripeWebhook},
-		{method: "POST", path: "/api/v1/billing/portal", summary: "A link to Stripe's customer portal (card, invoices, cancellation), " +
+			out: WebhookAck{}, headers: []param{{"Stripe-Signature", "Stripe's signature of the raw body"}}},
+		"billingPortal": {summary: "A link to Stripe's customer portal (card, invoices, cancellation), " +
 			"returning to /billing; for accounts that have paid by card",
-			tag: "billing", access: tenant, action: igny8.ActBilling, suspendedOwner: true,
-			out: igny8.BillingPortal{}, h: h.billingPortal},
-	}
+			out: igny8.BillingPortal{}},
+	})
 }
 
 // stripeWebhook checks the signature on the raw body before anything else:

@@ -7,13 +7,12 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-func (h *Handler) catalogueRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/plans", summary: "The active plans with their prices and limits", tag: "catalogue",
-			out: igny8.Page[igny8.Plan]{}, h: h.listPlans},
-		{method: "GET", path: "/api/v1/industries", summary: "Industries, each with its sectors", tag: "catalogue",
-			out: igny8.Page[igny8.Industry]{}, h: h.listIndustries},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"listPlans":      {summary: "The active plans with their prices and limits", out: igny8.Page[igny8.Plan]{}},
+		"listIndustries": {summary: "Industries, each with its sectors", out: igny8.Page[igny8.Industry]{}},
+	})
 }
 
 func (h *Handler) listPlans(w http.ResponseWriter, r *http.Request) error {

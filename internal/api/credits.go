@@ -21,30 +21,23 @@ var rangeParams = []param{
 	{"to", "end, exclusive: RFC 3339 time, or YYYY-MM-DD for the end of that day (UTC)"},
 }
 
-func (h *Handler) creditRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/credits/balance", summary: "The account's credit balance", tag: "credits",
-			access: tenant, action: igny8.ActReadAccount, out: igny8.CreditBalance{}, h: h.creditBalance},
-		{method: "GET", path: "/api/v1/credits/transactions", summary: "The account's credit transactions, newest first", tag: "credits",
-			access: tenant, action: igny8.ActReadAccount, out: igny8.Page[igny8.CreditTransaction]{}, h: h.creditTransactions,
-			query: append(append([]param{{"type", "trial_grant, subscription, purchase, deduction, refund or adjustment"}},
-				rangeParams...), pageParams...)},
-		{method: "GET", path: "/api/v1/credits/usage", summary: "AI usage sums and counts, grouped by operation, day or site", tag: "credits",
-			access: tenant, action: igny8.ActReadAccount, out: igny8.UsageSummary{}, h: h.creditUsage,
-			query: append([]param{{"group_by", "operation (default), day or site"}}, rangeParams...)},
-		{method: "GET", path: "/api/v1/credits/costs", summary: "What each AI operation costs in credits", tag: "credits",
-			access: tenant, action: igny8.ActReadAccount, out: igny8.Page[igny8.CreditCost]{}, h: h.creditCosts},
-		{method: "POST", path: "/api/v1/ai/operations", summary: "Run a metered AI operation", tag: "credits",
-			access: tenant, action: igny8.ActRunAI, scope: igny8.ScopeAI, in: igny8.OperationRequest{},
-			out: igny8.OperationResult{}, status: http.StatusCreated, headers: idempotencyParams, h: h.runOperation},
-		{method: "GET", path: "/api/v1/admin/credit-costs", summary: "The credit cost table with who changed it", tag: "admin",
-			access: admin, out: igny8.Page[igny8.CreditCost]{}, h: h.adminCreditCosts},
-		{method: "PUT", path: "/api/v1/admin/credit-costs", summary: "Set the credit cost of the listed operations", tag: "admin",
-			access: admin, in: igny8.Page[igny8.CreditCost]{}, out: igny8.Page[igny8.CreditCost]{}, h: h.putCreditCosts},
-		{method: "POST", path: "/api/v1/admin/accounts/{id}/credits", summary: "Adjust an account's credits (audited)",
-			tag: "admin", access: admin, in: igny8.CreditAdjustment{}, out: igny8.CreditTransaction{},
-			status: http.StatusCreated, headers: idempotencyParams, h: h.adjustCredits},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"creditBalance": {summary: "The account's credit balance", out: igny8.CreditBalance{}},
+		"creditTransactions": {summary: "The account's credit transactions, newest first",
+			out: igny8.Page[igny8.CreditTransaction]{}, query: append(append([]param{{"type", "trial_grant, subscription, purchase, deduction, refund or adjustment"}}, rangeParams...), pageParams...)},
+		"creditUsage": {summary: "AI usage sums and counts, grouped by operation, day or site",
+			out: igny8.UsageSummary{}, query: append([]param{{"group_by", "operation (default), day or site"}}, rangeParams...)},
+		"creditCosts": {summary: "What each AI operation costs in credits", out: igny8.Page[igny8.CreditCost]{}},
+		"runOperation": {summary: "Run a metered AI operation",
+			in: igny8.OperationRequest{}, out: igny8.OperationResult{}, status: http.StatusCreated, headers: idempotencyParams},
+		"adminCreditCosts": {summary: "The credit cost table with who changed it", out: igny8.Page[igny8.CreditCost]{}},
+		"putCreditCosts": {summary: "Set the credit cost of the listed operations",
+			in: igny8.Page[igny8.CreditCost]{}, out: igny8.Page[igny8.CreditCost]{}},
+		"adjustCredits": {summary: "Adjust an account's credits (audited)",
+			in: igny8.CreditAdjustment{}, out: igny8.CreditTransaction{}, status: http.StatusCreated, headers: idempotencyParams},
+	})
 }
 
 func (h *Handler) creditBalance(w http.ResponseWriter, r *http.Request) error {

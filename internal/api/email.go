@@ -9,19 +9,19 @@ import (
 
 // E-mail verification and change of address (docs/design.md section 3);
 // the workflows are internal/workflow/email.go, shared with the pages.
-func (h *Handler) emailRoutes() []route {
-	return []route{
-		{method: "POST", path: "/api/v1/auth/email/verify", summary: "Confirm an e-mail address with the token of the link we sent " +
+func init() {
+	document(docs{
+		"verifyEmail": {summary: "Confirm an e-mail address with the token of the link we sent " +
 			"(valid 3 days, once; a newer link replaces it): the address is verified, or becomes the login for a change of address " +
-			"(the old address is told). 404 not_found for an unknown, used, replaced or expired token; 409 conflict when the new address was taken meanwhile", tag: "auth",
-			in: verifyEmailRequest{}, out: igny8.EmailConfirmed{}, h: h.verifyEmail},
-		{method: "POST", path: "/api/v1/auth/email/resend", summary: "E-mail a new link for the caller's address awaiting confirmation (a pending change, else their own), " +
-			"replacing the earlier link; 3 an hour per person (429 rate_limited with Retry-After); 409 conflict when nothing awaits confirmation (an API key gets 403 forbidden)", tag: "auth",
-			access: person, suspendedOwner: true, out: igny8.PendingEmail{}, status: http.StatusAccepted, h: h.resendVerification},
-		{method: "POST", path: "/api/v1/auth/me/email", summary: "Change the caller's e-mail address (the current password required): a link goes to the new address, " +
-			"which becomes the login only when it is opened; 409 conflict for an address in use; spends the same budget as resend (an API key gets 403 forbidden)", tag: "auth",
-			access: person, suspendedOwner: true, in: changeEmailRequest{}, out: igny8.PendingEmail{}, status: http.StatusAccepted, h: h.changeEmail},
-	}
+			"(the old address is told). 404 not_found for an unknown, used, replaced or expired token; 409 conflict when the new address was taken meanwhile",
+			in: verifyEmailRequest{}, out: igny8.EmailConfirmed{}, status: http.StatusOK},
+		"resendVerification": {summary: "E-mail a new link for the caller's address awaiting confirmation (a pending change, else their own), " +
+			"replacing the earlier link; 3 an hour per person (429 rate_limited with Retry-After); 409 conflict when nothing awaits confirmation (an API key gets 403 forbidden)",
+			out: igny8.PendingEmail{}, status: http.StatusAccepted},
+		"changeEmail": {summary: "Change the caller's e-mail address (the current password required): a link goes to the new address, " +
+			"which becomes the login only when it is opened; 409 conflict for an address in use; spends the same budget as resend (an API key gets 403 forbidden)",
+			in: changeEmailRequest{}, out: igny8.PendingEmail{}, status: http.StatusAccepted},
+	})
 }
 
 type verifyEmailRequest struct {

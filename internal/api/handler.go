@@ -70,7 +70,7 @@ type Deps struct {
 	// transfer, the workflows the pages share (internal/workflow).
 	Flow *workflow.Service
 	// Packs and AdminPacks sell credit packs (optional: without them the
-	// pack routes are not served).
+	// pack routes answer not_found).
 	Packs      igny8.CreditPackService
 	AdminPacks igny8.AdminCreditPackService
 	// Card is the card provider's webhook and portal (optional: without it
@@ -115,7 +115,11 @@ func NewHandler(deps Deps) *Handler {
 		deps.Logger = slog.Default()
 	}
 	h := &Handler{Deps: deps, mux: http.NewServeMux()}
-	h.routes = h.allRoutes()
+	rs, err := resolve(h.table(), handlerDocs)
+	if err != nil {
+		panic("api: the route table (routes.go): " + err.Error())
+	}
+	h.routes = rs
 	h.Register(h.mux)
 	return h
 }

@@ -50,14 +50,14 @@ func (h *Handler) wrap(rt route) http.Handler {
 }
 
 func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *http.Request) error {
-	if h.Limiter != nil && !rt.unthrottled {
+	if h.Limiter != nil && !rt.noThrottle {
 		// Every budget the request spends, here or in a workflow, is
 		// answered in the RateLimit headers.
 		r = r.WithContext(workflow.WithRateReport(r.Context(), func(d igny8.RateDecision) { setRateHeaders(w, d) }))
 	}
 	var p *igny8.Principal
 	var gate igny8.GateInput
-	if rt.access != public {
+	if rt.access != accessPublic {
 		var err error
 		if p, gate, err = h.authenticate(r); err != nil {
 			return err
@@ -75,15 +75,15 @@ func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *htt
 		return err
 	}
 	switch rt.access {
-	case person:
+	case accessPerson:
 		if !p.IsPerson() {
 			return errNoLogin
 		}
-	case admin:
+	case accessAdmin:
 		if err := igny8.Authorize(p, igny8.ActAdmin); err != nil {
 			return err
 		}
-	case tenant:
+	case accessTenant:
 		if err := igny8.Authorize(p, rt.action); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) 
 		return nil
 	}
 	err := h.Flow.Refusal(gate)
-	if err != nil && rt.suspendedOwner && igny8.OwnerMayPay(p, err) {
+	if err != nil && rt.passSuspendedOwner && igny8.OwnerMayPay(p, err) {
 		return nil
 	}
 	return err
@@ -121,10 +121,10 @@ func (h *Handler) checkGate(rt route, p *igny8.Principal, gate igny8.GateInput) 
 // It sets the RateLimit headers and answers 429 rate_limited when the
 // budget is spent.
 func (h *Handler) throttle(rt route, w http.ResponseWriter, r *http.Request, p *igny8.Principal, gate igny8.GateInput) error {
-	if h.Limiter == nil || rt.unthrottled {
+	if h.Limiter == nil || rt.noThrottle {
 		return nil
 	}
-	if rt.scope == igny8.ScopeAuth {
+	if rt.throttleScope == igny8.ScopeAuth {
 		return h.Flow.ChargeAddress(r.Context(), httpx.ClientIP(r, h.Config.TrustProxyHeaders))
 	}
 	key, rate := h.budget(rt, r, p, gate)
@@ -150,13 +150,13 @@ func setRateHeaders(w http.ResponseWriter, d igny8.RateDecision) {
 // an account shares the account's budget per scope.
 func (h *Handler) budget(rt route, r *http.Request, p *igny8.Principal, gate igny8.GateInput) (key string, rate igny8.Rate) {
 	switch {
-	case rt.scope == igny8.ScopeWebhook:
+	case rt.throttleScope == igny8.ScopeWebhook:
 		return igny8.IPKey(igny8.ScopeWebhook, httpx.ClientIP(r, h.Config.TrustProxyHeaders)), igny8.RateFor(igny8.ScopeWebhook, 0)
 	case p == nil:
 		return igny8.IPKey(igny8.ScopeAnon, httpx.ClientIP(r, h.Config.TrustProxyHeaders)), igny8.RateFor(igny8.ScopeAnon, 0)
 	case p.AccountID == "":
 		return igny8.Key(igny8.ScopeAdmin, igny8.KindUser, p.UserID), igny8.RateFor(igny8.ScopeAdmin, 0)
-	case rt.scope == igny8.ScopeAI:
+	case rt.throttleScope == igny8.ScopeAI:
 		return igny8.Key(igny8.ScopeAI, igny8.KindAccount, p.AccountID), igny8.RateFor(igny8.ScopeAI, gate.APIRequestsPerMinute)
 	default:
 		return igny8.Key(igny8.ScopeAPI, igny8.KindAccount, p.AccountID), igny8.RateFor(igny8.ScopeAPI, gate.APIRequestsPerMinute)

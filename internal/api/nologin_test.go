@@ -10,7 +10,7 @@ import (
 )
 
 // TestAPIKeysHaveNoLogin: an API key (account-wide or site-bound, either
-// header) calling /auth/me or /auth/logout is a valid credential with no
+// header) calling /auth/me, /auth/logout or the profile's routes is a valid credential with no
 // login behind it: 403 forbidden, not 401, and the owner's login stays.
 func TestAPIKeysHaveNoLogin(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
@@ -23,8 +23,14 @@ func TestAPIKeysHaveNoLogin(t *testing.T) {
 		for _, hdr := range [][]string{
 			{"X-API-Key", account}, {"Authorization", "Bearer " + account}, {"X-API-Key", bound},
 		} {
-			for _, call := range []struct{ method, path string }{{"GET", "/api/v1/auth/me"}, {"POST", "/api/v1/auth/logout"}} {
-				r := e.Do(call.method, call.path, nil, hdr...)
+			for _, call := range []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/v1/auth/me", nil}, {"POST", "/api/v1/auth/logout", nil},
+				{"PATCH", "/api/v1/auth/me", map[string]string{"name": "Key"}},
+			} {
+				r := e.Do(call.method, call.path, call.body, hdr...)
 				var p struct{ Code, Detail string }
 				r.JSON(t, &p)
 				if r.Status != http.StatusForbidden || p.Code != "forbidden" || !strings.Contains(p.Detail, "API keys have no login") {

@@ -34,7 +34,7 @@ func (h *Handler) OpenAPI() map[string]any {
 			"tags":        []string{rt.tag},
 			"responses":   responses(rt, schemas),
 		}
-		if rt.access != public {
+		if rt.access != accessPublic {
 			op["security"] = []map[string][]string{{"bearer": {}}, {"apiKey": {}}, {"session": {}}}
 		} else {
 			op["security"] = []map[string][]string{}

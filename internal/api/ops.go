@@ -9,14 +9,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-func (h *Handler) opsRoutes() []route {
-	return []route{
-		{method: "GET", path: "/healthz", summary: "Liveness: the process is up (never throttled)", tag: "ops", out: health{}, unthrottled: true, h: h.healthz},
-		{method: "GET", path: "/readyz", summary: "Readiness: the database answers; component details (never throttled)", tag: "ops", out: health{}, unthrottled: true, h: h.readyz},
-		{method: "GET", path: "/metrics", summary: "Prometheus metrics (never throttled)", tag: "ops", unthrottled: true, h: h.metrics},
-		{method: "GET", path: "/.well-known/jwks.json", summary: "Public keys that verify access tokens", tag: "auth", h: h.jwks},
-		{method: "GET", path: "/api/v1/openapi.json", summary: "This API's OpenAPI 3.1 document", tag: "ops", h: h.openapi},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"healthz": {summary: "Liveness: the process is up (never throttled)", out: health{}},
+		"readyz":  {summary: "Readiness: the database answers; component details (never throttled)", out: health{}},
+		"metrics": {summary: "Prometheus metrics (never throttled)"},
+		"jwks":    {summary: "Public keys that verify access tokens"},
+		"openapi": {summary: "This API's OpenAPI 3.1 document"},
+	})
 }
 
 type health struct {

@@ -7,34 +7,35 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-// packRoutes sell credit packs: one-off purchases of credits, by bank
-// transfer or card, credited once on confirmation.
-func (h *Handler) packRoutes() []route {
-	if h.Packs == nil || h.AdminPacks == nil {
-		return nil
-	}
-	return []route{
-		{method: "GET", path: "/api/v1/credits/packs", summary: "The credit packs on sale (credits, price): a price list anyone may read, like the plans",
-			tag: "credits", access: public, out: igny8.Page[igny8.CreditPack]{}, h: h.creditPacks},
-		{method: "POST", path: "/api/v1/credits/packs/checkout", summary: "Buy a credit pack: bank_transfer answers the reference and " +
+// Credit packs: one-off purchases of credits, by bank transfer or card,
+// credited once on confirmation; the OpenAPI documentation of their
+// handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"creditPacks": {summary: "The credit packs on sale (credits, price): a price list anyone may read, like the plans",
+			out: igny8.Page[igny8.CreditPack]{}},
+		"buyCredits": {summary: "Buy a credit pack: bank_transfer answers the reference and " +
 			"instructions (credited when an administrator confirms the transfer); stripe answers checkout_url, Stripe's page to pay on " +
 			"(credited when Stripe says it is paid); the credits arrive once, as one purchase entry",
-			tag: "credits", access: tenant, action: igny8.ActBilling, in: igny8.PackCheckout{}, out: igny8.PackCheckoutResult{},
-			status: http.StatusCreated, h: h.buyCredits},
-		{method: "GET", path: "/api/v1/admin/credit-packs", summary: "Every credit pack, on sale or not", tag: "admin", access: admin,
-			out: igny8.Page[igny8.CreditPack]{}, h: h.adminCreditPacks},
-		{method: "PATCH", path: "/api/v1/admin/credit-packs/{slug}", summary: "Change a credit pack's size, price or sale; purchases made keep theirs",
-			tag: "admin", access: admin, in: igny8.CreditPackPatch{}, out: igny8.CreditPack{}, h: h.updateCreditPack},
-		{method: "GET", path: "/api/v1/admin/credit-purchases", summary: "Credit pack purchases across accounts, newest first",
-			tag: "admin", access: admin, query: append([]param{{"status", "pending, confirmed or rejected"}}, pageParams...),
-			out: igny8.Page[igny8.CreditPurchase]{}, h: h.adminCreditPurchases},
-		{method: "POST", path: "/api/v1/admin/credit-purchases/{id}/confirm", summary: "Confirm a received transfer for a credit pack: " +
-			"its credits are granted once", tag: "admin", access: admin, in: igny8.PaymentConfirmation{}, out: igny8.CreditPurchase{},
-			h: h.confirmCreditPurchase},
-	}
+			in: igny8.PackCheckout{}, out: igny8.PackCheckoutResult{}, status: http.StatusCreated},
+		"adminCreditPacks": {summary: "Every credit pack, on sale or not", out: igny8.Page[igny8.CreditPack]{}},
+		"updateCreditPack": {summary: "Change a credit pack's size, price or sale; purchases made keep theirs",
+			in: igny8.CreditPackPatch{}, out: igny8.CreditPack{}},
+		"adminCreditPurchases": {summary: "Credit pack purchases across accounts, newest first",
+			out: igny8.Page[igny8.CreditPurchase]{}, query: append([]param{{"status", "pending, confirmed or rejected"}}, pageParams...)},
+		"confirmCreditPurchase": {summary: "Confirm a received transfer for a credit pack: " +
+			"its credits are granted once",
+			in: igny8.PaymentConfirmation{}, out: igny8.CreditPurchase{}},
+	})
 }
 
+// errNoPacks answers the pack routes of a deployment that sells none.
+var errNoPacks = igny8.Errorf(igny8.ENotFound, "Credit packs are not sold here.")
+
 func (h *Handler) creditPacks(w http.ResponseWriter, r *http.Request) error {
+	if h.Packs == nil {
+		return errNoPacks
+	}
 	packs, err := h.Packs.CreditPacks(r.Context())
 	if err != nil {
 		return err
@@ -47,6 +48,9 @@ func (h *Handler) buyCredits(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
+	if h.Packs == nil {
+		return errNoPacks
+	}
 	in.ReturnURL = h.origin(r) + "/credits"
 	res, err := h.Packs.BuyCredits(r.Context(), in)
 	if err != nil {
@@ -57,6 +61,9 @@ func (h *Handler) buyCredits(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) adminCreditPacks(w http.ResponseWriter, r *http.Request) error {
+	if h.AdminPacks == nil {
+		return errNoPacks
+	}
 	packs, err := h.AdminPacks.AdminCreditPacks(r.Context())
 	if err != nil {
 		return err
@@ -69,6 +76,9 @@ func (h *Handler) updateCreditPack(w http.ResponseWriter, r *http.Request) error
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
+	if h.AdminPacks == nil {
+		return errNoPacks
+	}
 	res, err := h.AdminPacks.UpdateCreditPack(r.Context(), r.PathValue("slug"), in)
 	if err != nil {
 		return err
@@ -80,6 +90,9 @@ func (h *Handler) adminCreditPurchases(w http.ResponseWriter, r *http.Request) e
 	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
+	}
+	if h.AdminPacks == nil {
+		return errNoPacks
 	}
 	res, err := h.AdminPacks.ListCreditPurchases(r.Context(), r.URL.Query().Get("status"), page)
 	if err != nil {
@@ -97,6 +110,9 @@ func (h *Handler) confirmCreditPurchase(w http.ResponseWriter, r *http.Request) 
 		if err := httpx.Decode(w, r, &in); err != nil {
 			return err
 		}
+	}
+	if h.AdminPacks == nil {
+		return errNoPacks
 	}
 	res, err := h.AdminPacks.ConfirmCreditPurchase(r.Context(), r.PathValue("id"), in)
 	if err != nil {

@@ -8,44 +8,37 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-// siteRoutes are the sites, their sectors and who may see them. The role
-// check is the route's action; which sites a principal sees is the
-// store's business (igny8.SiteScope), so another account's or an ungranted
-// site answers not_found.
-func (h *Handler) siteRoutes() []route {
-	siteFilters := append([]param{{"is_active", "true or false"}, {"industry_id", "only sites of this industry"},
-		{"legacy_id", "only the site imported from the Django site of this id (igny8 import django)"},
-		{"q", "text in the name or domain"}, {"deleted", "true: the deleted sites that can still be restored (owners and admins)"}}, pageParams...)
-	return []route{
-		{method: "GET", path: "/api/v1/sites", summary: "The sites the caller may see, oldest first", tag: "sites",
-			access: tenant, action: igny8.ActReadSites, query: siteFilters, out: igny8.Page[igny8.Site]{}, h: h.listSites},
-		{method: "POST", path: "/api/v1/sites", summary: "Create a site (within the plan's max_sites)", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, in: igny8.SiteCreate{}, out: igny8.Site{}, status: http.StatusCreated, h: h.createSite},
-		{method: "GET", path: "/api/v1/sites/{id}", summary: "One site", tag: "sites",
-			access: tenant, action: igny8.ActReadSites, out: igny8.Site{}, h: h.getSite},
-		{method: "PATCH", path: "/api/v1/sites/{id}", summary: "Change a site (an empty industry_id clears it)", tag: "sites",
-			access: tenant, action: igny8.ActEditSites, in: igny8.SitePatch{}, out: igny8.Site{}, h: h.patchSite},
-		{method: "DELETE", path: "/api/v1/sites/{id}", summary: "Delete a site with its sectors; restorable during retention", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, status: http.StatusNoContent, h: h.deleteSite},
-		{method: "POST", path: "/api/v1/sites/{id}/restore", summary: "Restore a deleted site with the sectors deleted with it", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, out: igny8.Site{}, h: h.restoreSite},
-		{method: "GET", path: "/api/v1/sites/{id}/sectors", summary: "A site's sectors, oldest first", tag: "sites",
-			access: tenant, action: igny8.ActReadSites, query: pageParams, out: igny8.Page[igny8.Sector]{}, h: h.listSectors},
-		{method: "POST", path: "/api/v1/sites/{id}/sectors", summary: "Add a sector (within the plan's max_sectors_per_site)", tag: "sites",
-			access: tenant, action: igny8.ActEditSites, in: igny8.SectorCreate{}, out: igny8.Sector{}, status: http.StatusCreated, h: h.createSector},
-		{method: "PATCH", path: "/api/v1/sectors/{id}", summary: "Rename or (de)activate a sector", tag: "sites",
-			access: tenant, action: igny8.ActEditSites, in: igny8.SectorPatch{}, out: igny8.Sector{}, h: h.patchSector},
-		{method: "DELETE", path: "/api/v1/sectors/{id}", summary: "Delete a sector; restorable during retention", tag: "sites",
-			access: tenant, action: igny8.ActEditSites, status: http.StatusNoContent, h: h.deleteSector},
-		{method: "POST", path: "/api/v1/sectors/{id}/restore", summary: "Restore a sector deleted on its own", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, out: igny8.Sector{}, h: h.restoreSector},
-		{method: "GET", path: "/api/v1/sites/{id}/access", summary: "Who was granted a site", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, query: pageParams, out: igny8.Page[igny8.SiteAccess]{}, h: h.listSiteAccess},
-		{method: "POST", path: "/api/v1/sites/{id}/access", summary: "Grant a member (editor or viewer) a site", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, in: igny8.SiteAccessGrant{}, out: igny8.SiteAccess{}, status: http.StatusCreated, h: h.grantSiteAccess},
-		{method: "DELETE", path: "/api/v1/sites/{id}/access/{user_id}", summary: "Revoke a member's grant", tag: "sites",
-			access: tenant, action: igny8.ActManageSites, status: http.StatusNoContent, h: h.revokeSiteAccess},
-	}
+// The sites, their sectors and who may see them. The role check is the
+// route's action; which sites a principal sees is the store's business
+// (igny8.SiteScope), so another account's or an ungranted site answers
+// not_found.
+
+// siteFilters are the query parameters of the site list.
+var siteFilters = append([]param{{"is_active", "true or false"}, {"industry_id", "only sites of this industry"},
+	{"legacy_id", "only the site imported from the Django site of this id (igny8 import django)"},
+	{"q", "text in the name or domain"}, {"deleted", "true: the deleted sites that can still be restored (owners and admins)"}}, pageParams...)
+
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"listSites": {summary: "The sites the caller may see, oldest first", out: igny8.Page[igny8.Site]{}, query: siteFilters},
+		"createSite": {summary: "Create a site (within the plan's max_sites)",
+			in: igny8.SiteCreate{}, out: igny8.Site{}, status: http.StatusCreated},
+		"getSite":     {summary: "One site", out: igny8.Site{}},
+		"patchSite":   {summary: "Change a site (an empty industry_id clears it)", in: igny8.SitePatch{}, out: igny8.Site{}},
+		"deleteSite":  {summary: "Delete a site with its sectors; restorable during retention", status: http.StatusNoContent},
+		"restoreSite": {summary: "Restore a deleted site with the sectors deleted with it", out: igny8.Site{}},
+		"listSectors": {summary: "A site's sectors, oldest first", out: igny8.Page[igny8.Sector]{}, query: pageParams},
+		"createSector": {summary: "Add a sector (within the plan's max_sectors_per_site)",
+			in: igny8.SectorCreate{}, out: igny8.Sector{}, status: http.StatusCreated},
+		"patchSector":    {summary: "Rename or (de)activate a sector", in: igny8.SectorPatch{}, out: igny8.Sector{}},
+		"deleteSector":   {summary: "Delete a sector; restorable during retention", status: http.StatusNoContent},
+		"restoreSector":  {summary: "Restore a sector deleted on its own", out: igny8.Sector{}},
+		"listSiteAccess": {summary: "Who was granted a site", out: igny8.Page[igny8.SiteAccess]{}, query: pageParams},
+		"grantSiteAccess": {summary: "Grant a member (editor or viewer) a site",
+			in: igny8.SiteAccessGrant{}, out: igny8.SiteAccess{}, status: http.StatusCreated},
+		"revokeSiteAccess": {summary: "Revoke a member's grant", status: http.StatusNoContent},
+	})
 }
 
 func (h *Handler) listSites(w http.ResponseWriter, r *http.Request) error {

@@ -8,27 +8,26 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-func (h *Handler) userRoutes() []route {
-	return []route{
-		{method: "GET", path: "/api/v1/account/users", summary: "The account's users; deleted=true: the removed users that can still be restored", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, query: userFilters, out: igny8.Page[igny8.User]{}, h: h.listUsers},
-		{method: "POST", path: "/api/v1/account/users", summary: "Invite a person (not a live user's email): answers a one-time link valid 7 days; accepting restores a user removed from this account, or replaces one removed from another", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, in: igny8.NewInvitation{}, out: invitationResponse{}, status: http.StatusCreated, h: h.inviteUser},
-		{method: "PATCH", path: "/api/v1/account/users/{id}", summary: "Change a user's name or role (never the owner's)", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, in: igny8.UserPatch{}, out: igny8.User{}, h: h.updateUser},
-		{method: "DELETE", path: "/api/v1/account/users/{id}", summary: "Remove a user (never the owner); their tokens stop at once; restorable during retention", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.removeUser},
-		{method: "POST", path: "/api/v1/account/users/{id}/restore", summary: "Restore a removed user within retention, with their role and site grants (within the plan's max_users)", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, out: igny8.User{}, h: h.restoreUser},
-		{method: "GET", path: "/api/v1/account/invitations", summary: "The account's pending invitations: those that can still be accepted (not expired, not to an e-mail that has become a live user's)", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, query: pageParams, out: igny8.Page[igny8.Invitation]{}, h: h.listInvitations},
-		{method: "POST", path: "/api/v1/account/invitations/{id}/resend", summary: "E-mail a pending invitation again, with a new link valid 7 days (the earlier link stops working); answers the link once, as a fallback", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, out: invitationResponse{}, h: h.resendInvitation},
-		{method: "DELETE", path: "/api/v1/account/invitations/{id}", summary: "Withdraw a pending invitation, freeing its seat", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, status: http.StatusNoContent, h: h.revokeInvitation},
-		{method: "POST", path: "/api/v1/account/transfer-ownership", summary: "The owner hands ownership to another user and becomes an admin", tag: "account",
-			access: tenant, action: igny8.ActManageUsers, in: transferRequest{}, status: http.StatusNoContent, h: h.transferOwnership},
-	}
+// The OpenAPI documentation of this file's handlers (the rows are in routes.go).
+func init() {
+	document(docs{
+		"listUsers": {summary: "The account's users; deleted=true: the removed users that can still be restored",
+			out: igny8.Page[igny8.User]{}, query: userFilters},
+		"inviteUser": {summary: "Invite a person (not a live user's email): answers a one-time link valid 7 days; accepting restores a user removed from this account, or replaces one removed from another",
+			in: igny8.NewInvitation{}, out: invitationResponse{}, status: http.StatusCreated},
+		"updateUser": {summary: "Change a user's name or role (never the owner's)", in: igny8.UserPatch{}, out: igny8.User{}},
+		"removeUser": {summary: "Remove a user (never the owner); their tokens stop at once; restorable during retention",
+			status: http.StatusNoContent},
+		"restoreUser": {summary: "Restore a removed user within retention, with their role and site grants (within the plan's max_users)",
+			out: igny8.User{}},
+		"listInvitations": {summary: "The account's pending invitations: those that can still be accepted (not expired, not to an e-mail that has become a live user's)",
+			out: igny8.Page[igny8.Invitation]{}, query: pageParams},
+		"resendInvitation": {summary: "E-mail a pending invitation again, with a new link valid 7 days (the earlier link stops working); answers the link once, as a fallback",
+			out: invitationResponse{}},
+		"revokeInvitation": {summary: "Withdraw a pending invitation, freeing its seat", status: http.StatusNoContent},
+		"transferOwnership": {summary: "The owner hands ownership to another user and becomes an admin",
+			in: transferRequest{}, status: http.StatusNoContent},
+	})
 }
 
 // invitationResponse is a new invitation with its one-time token and link,

@@ -22,6 +22,7 @@ func (s *App) flow() *workflow.Service {
 		WebSessions: s.webSessions(),
 		Members:     s.store,
 		Email:       s.store,
+		Profile:     s.store,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,

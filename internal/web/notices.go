@@ -3,7 +3,7 @@ package web
 // notices are the messages a redirect after a successful form may show
 // (?notice=key); only these fixed texts can appear, never text from the URL.
 var notices = map[string]string{
-	"welcome":            "Welcome to igny8! Your free trial has started.",
+	"welcome":            "Welcome to igny8! Your free trial has started. We sent you a link to confirm your e-mail address.",
 	"logged_out":         "You have logged out.",
 	"site_created":       "The site was created.",
 	"site_saved":         "The site was saved.",
@@ -35,6 +35,8 @@ var notices = map[string]string{
 	"cancel_scheduled":   "Your subscription will end when the paid period ends.",
 	"resumed":            "Your subscription is no longer set to end; it renews as usual.",
 	"verification_sent":  "We sent you a new link; it works for 3 days. Earlier links no longer work.",
+	"email_change_sent":  "We sent a link to your new address. Open it to make the change; until then you log in with your current address.",
 	"already_verified":   "Your e-mail address is already confirmed.",
+	"name_saved":         "Your name was saved.",
 	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
 }

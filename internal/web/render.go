@@ -15,13 +15,15 @@ import (
 	"github.com/igny8/igny8/internal/httpx"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/*/*.html
 var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
 
-// pages holds one parsed template set per page: the layout plus the page.
+// pages holds one parsed template set per page: the layout, the page and
+// the partials of its folder, when it has one (templates/profile/*.html
+// are the sections of templates/profile.html).
 type pages struct {
 	byName map[string]*template.Template
 }
@@ -37,8 +39,12 @@ func mustParsePages() *pages {
 		if base == "layout" {
 			continue
 		}
+		parts, err := fs.Glob(templateFS, "templates/"+base+"/*.html")
+		if err != nil {
+			panic(err)
+		}
 		t := template.New(base).Funcs(funcs)
-		ps.byName[base] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
+		ps.byName[base] = template.Must(t.ParseFS(templateFS, append([]string{"templates/layout.html", n}, parts...)...))
 	}
 	return ps
 }

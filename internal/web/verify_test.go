@@ -81,3 +81,39 @@ func TestVerifyEmailPages(t *testing.T) {
 		mustContain(t, r, "already confirmed")
 	})
 }
+
+// TestProfileChangeEmail: the profile's E-mail address section asks for
+// the current password, refuses a taken address in the form, shows the
+// pending address until its link is opened, and then the new one.
+func TestProfileChangeEmail(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, be storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, be)
+		other := e.SignUp("Taken")
+		owner := newBrowser(t, e)
+		email := owner.signUp("Profile Mover")
+		r := owner.get("/profile")
+		mustContain(t, r, "E-mail address", "You log in with <strong>"+email+"</strong> (confirmed)")
+		newAddr := "profile-new-" + email
+		r = owner.post("/profile/email", url.Values{"email": {newAddr}, "current_password": {"not my password at all"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong password: %d", r.Status)
+		}
+		mustContain(t, r, `id="e-current_password"`, "not your password", `value="`+newAddr+`"`)
+		r = owner.post("/profile/email", url.Values{"email": {other.Email}, "current_password": {testPassword}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("taken address: %d", r.Status)
+		}
+		mustContain(t, r, "used by another igny8 account")
+		r = owner.post("/profile/email", url.Values{"email": {newAddr}, "current_password": {testPassword}})
+		mustContain(t, r, "We sent a link to your new address", `data-testid="email-pending"`, newAddr)
+		owner.get("/verify-email?token=" + url.QueryEscape(e.VerificationToken(newAddr)))
+		r = owner.post("/verify-email", url.Values{"token": {e.VerificationToken(newAddr)}})
+		mustContain(t, r, "Your e-mail address is now", newAddr, "We told "+email)
+		r = owner.get("/profile")
+		mustContain(t, r, "You log in with <strong>"+newAddr+"</strong> (confirmed)")
+		if strings.Contains(r.Body, `data-testid="email-pending"`) {
+			t.Fatal("the change is still shown as pending")
+		}
+	})
+}

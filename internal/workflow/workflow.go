@@ -1,6 +1,7 @@
 // Package workflow holds the ways in and out of igny8 that the JSON API
 // (internal/api) and the pages (internal/web) both offer: sign-up, login,
-// refresh, logout, accepting an invitation and handing over ownership.
+// refresh, logout, accepting an invitation, handing over ownership and
+// the person's own profile (name, password, active logins).
 // Each is written once here, with its checks in one order (throttle,
 // input rule, credentials, account gate, record); the API turns what they
 // return into token pairs and JSON, the pages into sessions and
@@ -56,6 +57,7 @@ type Service struct {
 	WebSessions igny8.WebSessionService
 	Members     igny8.MemberService
 	Email       igny8.EmailService
+	Profile     igny8.ProfileService
 	Passwords   Passwords
 	Secrets     Secrets
 	Limiter     igny8.Limiter

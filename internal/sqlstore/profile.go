@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/igny8/igny8"
+)
+
+// The logged-in person's own profile (igny8.ProfileService): every method
+// acts on the user of the principal in ctx alone.
+
+var _ igny8.ProfileService = (*Store)(nil)
+
+// self is the person of ctx: a user logged in with an access token or a
+// web session. Errors: unauthenticated.
+func self(ctx context.Context) (*igny8.Principal, error) {
+	p := igny8.PrincipalFrom(ctx)
+	if p == nil || p.UserID == "" || !p.IsPerson() {
+		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	return p, nil
+}
+
+// Rename sets the person's own name, audited in their account (or outside
+// any account, for a developer). Errors: validation_failed,
+// unauthenticated.
+func (s *Store) Rename(ctx context.Context, name string) (*igny8.User, error) {
+	p, err := self(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name = igny8.TrimName(name)
+	if msg := igny8.NameFault(name, igny8.MaxNameLen); msg != "" {
+		return nil, igny8.Invalid("The name "+msg+".", igny8.FieldError{Field: "name", Message: msg})
+	}
+	var user *igny8.User
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		before, err := userByID(ctx, tx.conn, p.UserID)
+		if igny8.ErrorCode(err) == igny8.ENotFound {
+			return igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+		}
+		if err != nil {
+			return err
+		}
+		if before.Name == name {
+			user = before
+			return nil
+		}
+		if _, err := tx.exec(ctx, `UPDATE users SET name = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
+			name, tx.now, p.UserID); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, p.AccountID, "user.renamed", "user", p.UserID, nil); err != nil {
+			return err
+		}
+		user, err = userByID(ctx, tx.conn, p.UserID)
+		return err
+	})
+	return user, err
+}
