@@ -64,14 +64,13 @@ func FreeTrialPlan() Plan {
 		IsActive: true, Features: []string{"ai_operations", "wordpress"}}
 }
 
-// PlanService reads and maintains the plan catalogue.
+// PlanService reads the plan catalogue. Changing it is the admin side's
+// (AdminPlanService and the seeding of the store's Admin).
 type PlanService interface {
 	// ListPlans returns the plans, only active ones unless all is set.
 	ListPlans(ctx context.Context, all bool) ([]Plan, error)
 	// PlanBySlug returns one plan or not_found.
 	PlanBySlug(ctx context.Context, slug string) (*Plan, error)
-	// UpsertPlan creates the plan with p.Slug or updates it to p; idempotent.
-	UpsertPlan(ctx context.Context, p Plan) (*Plan, error)
 }
 
 // Industry is reference data: a line of business with its sectors.

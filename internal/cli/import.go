@@ -36,7 +36,7 @@ func (e *env) importCmd() *cobra.Command {
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
 			// igny8's own catalogue first, as serve's first start makes it, so
 			// that the dump's plans and industries meet igny8's.
-			if err := sqlstore.NewStore(db).SeedIfEmpty(cmd.Context()); err != nil {
+			if err := sqlstore.NewAdmin(db).SeedIfEmpty(igny8.SystemContext(cmd.Context())); err != nil {
 				return err
 			}
 			rep, err := djangoimport.Run(igny8.SystemContext(cmd.Context()), db, f, opt)

@@ -91,17 +91,17 @@ func (e *env) plansCmd() *cobra.Command {
 	seed.RunE = func(cmd *cobra.Command, _ []string) error {
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
 			ctx := igny8.SystemContext(cmd.Context())
-			s := sqlstore.NewStore(db)
+			s, admin := sqlstore.NewStore(db), sqlstore.NewAdmin(db)
 			state := map[string]string{}
 			if *reset {
-				if err := s.ResetPlans(ctx); err != nil {
+				if err := admin.ResetPlans(ctx); err != nil {
 					return err
 				}
 				for _, p := range igny8.DefaultPlans() {
 					state[p.Slug] = "reset to the default"
 				}
 			} else {
-				created, err := s.SeedPlans(ctx)
+				created, err := admin.SeedPlans(ctx)
 				if err != nil {
 					return err
 				}
@@ -109,7 +109,7 @@ func (e *env) plansCmd() *cobra.Command {
 					state[slug] = "created"
 				}
 			}
-			if err := s.SeedIndustries(ctx); err != nil {
+			if err := admin.SeedIndustries(ctx); err != nil {
 				return err
 			}
 			plans, err := s.ListPlans(ctx, true)
@@ -155,15 +155,15 @@ func (e *env) freeTrialPlanCmd() *cobra.Command {
 	reset := cmd.Flags().Bool("reset", false, "bring an existing free-trial plan back to its defaults (undoes edits)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
-			ctx, s := igny8.SystemContext(cmd.Context()), sqlstore.NewStore(db)
+			ctx, admin := igny8.SystemContext(cmd.Context()), sqlstore.NewAdmin(db)
 			var p *igny8.Plan
 			var err error
 			did := "reset to the default"
 			if *reset {
-				p, err = s.ResetPlan(ctx, igny8.FreeTrialPlan())
+				p, err = admin.ResetPlan(ctx, igny8.FreeTrialPlan())
 			} else {
 				var created bool
-				p, created, err = s.CreatePlanIfMissing(ctx, igny8.FreeTrialPlan())
+				p, created, err = admin.CreatePlanIfMissing(ctx, igny8.FreeTrialPlan())
 				did = "exists, kept as it is (--reset restores the defaults)"
 				if created {
 					did = "created"

@@ -158,7 +158,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	s.passwords = &passwords{Hasher: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB,
 		Time: cfg.Argon2Time, Threads: 1}}, store: s.store, log: log}
 	s.store.SetRetention(cfg.Retention)
-	if err := s.store.SeedIfEmpty(ctx); err != nil {
+	if err := s.admin.SeedIfEmpty(igny8.SystemContext(ctx)); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -25,7 +25,7 @@ const siteAccessFrom = ` FROM site_user_access g JOIN users u ON u.id = g.user_i
 // ListSiteAccess pages through the grants of a live site, ordered by user
 // id. Errors: see igny8.SiteService.
 func (s *Store) ListSiteAccess(ctx context.Context, siteID string, pr igny8.PageRequest) (*igny8.Page[igny8.SiteAccess], error) {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, _, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (s *Store) ListSiteAccess(ctx context.Context, siteID string, pr igny8.Page
 // site; granting again keeps the first grant. Errors: see
 // igny8.SiteService.
 func (s *Store) GrantSiteAccess(ctx context.Context, siteID string, in igny8.SiteAccessGrant) (*igny8.SiteAccess, error) {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Store) GrantSiteAccess(ctx context.Context, siteID string, in igny8.Sit
 			return err
 		}
 		if added, _ := res.RowsAffected(); added > 0 {
-			if err := audit(ctx, tx, p.AccountID, "site_access.granted", "site", site.ID, map[string]any{"user_id": userID}); err != nil {
+			if err := audit(ctx, tx, tn, "site_access.granted", "site", site.ID, map[string]any{"user_id": userID}); err != nil {
 				return err
 			}
 		}
@@ -93,7 +93,7 @@ func (s *Store) GrantSiteAccess(ctx context.Context, siteID string, in igny8.Sit
 // RevokeSiteAccess removes a user's grant on a live site. Errors: see
 // igny8.SiteService.
 func (s *Store) RevokeSiteAccess(ctx context.Context, siteID, userID string) error {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return err
 	}
@@ -114,6 +114,6 @@ func (s *Store) RevokeSiteAccess(ctx context.Context, siteID, userID string) err
 		if n == 0 {
 			return igny8.NotFound("Site access")
 		}
-		return audit(ctx, tx, p.AccountID, "site_access.revoked", "site", site.ID, map[string]any{"user_id": userID})
+		return audit(ctx, tx, tn, "site_access.revoked", "site", site.ID, map[string]any{"user_id": userID})
 	})
 }

@@ -21,7 +21,7 @@ const ReasonAccountDeleted = igny8.ReasonAccountDeleted
 // in as a person, may do it (the caller checks the password).
 // Errors: unauthenticated, forbidden.
 func (s *Store) DeleteAccount(ctx context.Context) error {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (s *Store) DeleteAccount(ctx context.Context) error {
 		return igny8.Errorf(igny8.EForbidden, "Only the account owner, logged in, can delete the account.")
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		if _, err := lockAccountPlan(ctx, tx, p.AccountID); err != nil {
+		if _, err := lockAccountPlan(ctx, tx, tn); err != nil {
 			return err
 		}
 		purge := tx.now.Add(s.retentionPeriod())
@@ -44,7 +44,7 @@ func (s *Store) DeleteAccount(ctx context.Context) error {
 				return err
 			}
 		}
-		return audit(ctx, tx, p.AccountID, "account.deleted", "account", p.AccountID, map[string]any{"purge_after": purge})
+		return audit(ctx, tx, tn, "account.deleted", "account", p.AccountID, map[string]any{"purge_after": purge})
 	})
 }
 
@@ -52,11 +52,12 @@ func (s *Store) DeleteAccount(ctx context.Context) error {
 // account gets back the status it had, and the sites and sectors deleted
 // with it come back. Errors: forbidden, not_found.
 func (a *Admin) RestoreAccount(ctx context.Context, accountID string) (*igny8.Account, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var acct *igny8.Account
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		var id string
 		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ? AND deleted_at IS NOT NULL AND purge_after > ?`+tx.db.forNoKeyUpdate(),
 			accountID, tx.now).Scan(&id)
@@ -79,7 +80,7 @@ func (a *Admin) RestoreAccount(ctx context.Context, accountID string) (*igny8.Ac
 			WHERE id = ?`, tx.now, id); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, id, "account.restored", "account", id, nil); err != nil {
+		if err := audit(ctx, tx, sys.reach(id), "account.restored", "account", id, nil); err != nil {
 			return err
 		}
 		acct, err = accountByID(ctx, tx.conn, id)

@@ -31,7 +31,7 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 // UpdateAccount changes the principal's account name and billing email,
 // and audits the change. Errors: unauthenticated, forbidden, validation_failed.
 func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*i
 			}
 		}
 		if len(details) > 0 {
-			if err := audit(ctx, tx, p.AccountID, "account.updated", "account", p.AccountID, details); err != nil {
+			if err := audit(ctx, tx, tn, "account.updated", "account", p.AccountID, details); err != nil {
 				return err
 			}
 		}

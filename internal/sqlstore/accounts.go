@@ -45,7 +45,7 @@ func accountByID(ctx context.Context, c conn, id string) (*igny8.Account, error)
 // its members see it (Account.ForMembers: no operator's note).
 // Errors: unauthenticated, forbidden (no account), not_found (deleted).
 func (s *Store) CurrentAccount(ctx context.Context) (*igny8.Account, error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,20 +54,4 @@ func (s *Store) CurrentAccount(ctx context.Context) (*igny8.Account, error) {
 		return nil, err
 	}
 	return a.ForMembers(), nil
-}
-
-// AccountGate returns the gate's view of an account, for the
-// authentication middleware; it is keyed by the id a credential resolved
-// to, never by request input.
-func (s *Store) AccountGate(ctx context.Context, accountID string) (igny8.GateInput, error) {
-	var g igny8.GateInput
-	var deleted *string
-	err := s.db.reader().queryRow(ctx, `SELECT a.status, a.status_reason, a.trial_ends_at, p.is_active, CAST(a.deleted_at AS TEXT)
-		FROM accounts a JOIN plans p ON p.id = a.plan_id WHERE a.id = ?`, accountID).
-		Scan(&g.Status, &g.StatusReason, &g.TrialEndsAt, &g.PlanActive, &deleted)
-	if errors.Is(err, sql.ErrNoRows) {
-		return g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
-	}
-	g.Deleted = deleted != nil
-	return g, translate(err)
 }

@@ -41,7 +41,7 @@ func (a *Admin) CreateDeveloper(ctx context.Context, email, name, passwordHash s
 			}
 			return err
 		}
-		if err := audit(ctx, tx, "", "user.developer_created", "user", id, map[string]any{"email": email}); err != nil {
+		if err := audit(ctx, tx, noTenant, "user.developer_created", "user", id, map[string]any{"email": email}); err != nil {
 			return err
 		}
 		var err error

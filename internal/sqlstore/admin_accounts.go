@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -81,7 +83,8 @@ func (a *Admin) CancelAccount(ctx context.Context, id, reason string) (*igny8.Ac
 }
 
 func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusChange) (*igny8.Account, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -89,7 +92,7 @@ func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusCha
 		return nil, igny8.InvalidField("reason", "must be at most 500 characters")
 	}
 	var acct *igny8.Account
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		before, err := accountByID(ctx, tx.conn, id)
 		if err != nil {
 			return err
@@ -107,12 +110,12 @@ func (a *Admin) changeStatus(ctx context.Context, id, reason string, c statusCha
 		if err := guardedStatus(ctx, tx, id, to, reason, before.Status, c.from); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, id, c.action, "account", id,
+		if err := audit(ctx, tx, sys.reach(id), c.action, "account", id,
 			map[string]any{"from": before.Status, "to": to, "reason": reason}); err != nil {
 			return err
 		}
 		if c.action == suspendChange.action || c.action == reactivateChange.action {
-			if err := accountStatusMail(ctx, tx, id, c.action == suspendChange.action, reason); err != nil {
+			if err := accountStatusMail(ctx, tx, sys.reach(id), c.action == suspendChange.action, reason); err != nil {
 				return err
 			}
 		}
@@ -148,11 +151,12 @@ func guardedStatus(ctx context.Context, tx *Tx, id, to, reason, current string, 
 // instances running it together move (and audit) each account once.
 // Errors: forbidden.
 func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return 0, err
 	}
 	var ids []string
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		ids, err = queryAll(ctx, tx.conn, func(row scanner) (*string, error) {
 			var id string
@@ -164,7 +168,7 @@ func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, id := range ids {
-			if err := audit(ctx, tx, id, "account.suspended", "account", id,
+			if err := audit(ctx, tx, sys.reach(id), "account.suspended", "account", id,
 				map[string]any{"from": igny8.StatusTrial, "to": igny8.StatusSuspended, "reason": igny8.ReasonTrialExpired}); err != nil {
 				return err
 			}
@@ -172,4 +176,25 @@ func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 		return nil
 	})
 	return len(ids), err
+}
+
+// AccountGate returns the gate's view of account accountID (what
+// igny8.CheckGate decides on), for the admin and system side: the
+// principal lookups of the request path read the same state with the
+// principal. Errors: unauthenticated (also for an unknown account),
+// forbidden (neither a developer nor the system).
+func (a *Admin) AccountGate(ctx context.Context, accountID string) (igny8.GateInput, error) {
+	var g igny8.GateInput
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return g, err
+	}
+	var deleted *string
+	err := a.db.reader().queryRow(ctx, `SELECT a.status, a.status_reason, a.trial_ends_at, p.is_active, CAST(a.deleted_at AS TEXT)
+		FROM accounts a JOIN plans p ON p.id = a.plan_id WHERE a.id = ?`, accountID).
+		Scan(&g.Status, &g.StatusReason, &g.TrialEndsAt, &g.PlanActive, &deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+	}
+	g.Deleted = deleted != nil
+	return g, translate(err)
 }

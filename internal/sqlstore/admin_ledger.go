@@ -15,7 +15,7 @@ const maxAdjustment = 1_000_000_000
 // unauthenticated, forbidden, not_found, validation_failed,
 // insufficient_credits (the balance would go below zero).
 func (a *Admin) AdjustCredits(ctx context.Context, accountID string, in igny8.CreditAdjustment) (*igny8.CreditTransaction, error) {
-	p, err := igny8.AdminPrincipal(ctx)
+	sys, err := asSystem(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -28,9 +28,9 @@ func (a *Admin) AdjustCredits(ctx context.Context, accountID string, in igny8.Cr
 	}
 	ch := creditChange{Type: igny8.TxAdjustment, Amount: in.Amount, Description: desc,
 		ReferenceType: igny8.RefAccount, ReferenceID: accountID,
-		IdempotencyKey: in.IdempotencyKey, Actor: p.ActorID()}
-	t, _, err := a.db.applyCreditOnce(ctx, accountID, ch, func(tx *Tx, t *igny8.CreditTransaction) error {
-		return audit(ctx, tx, accountID, "credits.adjusted", "credit_transaction", t.ID,
+		IdempotencyKey: in.IdempotencyKey, Actor: sys.p.ActorID()}
+	t, _, err := a.db.applyCreditOnce(ctx, sys.reach(accountID), ch, func(tx *Tx, t *igny8.CreditTransaction) error {
+		return audit(ctx, tx, sys.reach(accountID), "credits.adjusted", "credit_transaction", t.ID,
 			map[string]any{"amount": t.Amount, "balance_after": t.BalanceAfter, "description": desc})
 	})
 	return t, err

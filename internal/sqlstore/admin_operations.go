@@ -17,7 +17,8 @@ const abandonedError = "abandoned: no outcome was recorded (the server stopped w
 // Pass a cutoff well beyond the provider timeout; a periodic job calls it.
 // It returns how many it failed. Errors: unauthenticated, forbidden.
 func (a *Admin) FailStaleOperations(ctx context.Context, cutoff time.Time) (int, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return 0, err
 	}
 	type stale struct {
@@ -35,7 +36,7 @@ func (a *Admin) FailStaleOperations(ctx context.Context, cutoff time.Time) (int,
 	failed := 0
 	for _, s := range list {
 		err := a.db.InTx(ctx, func(tx *Tx) error {
-			_, err := failOperation(ctx, tx, s.accountID, s.id, igny8.Operation(s.op), s.cost, "system", abandonedError, 0)
+			_, err := failOperation(ctx, tx, sys.reach(s.accountID), s.id, igny8.Operation(s.op), s.cost, "system", abandonedError, 0)
 			return err
 		})
 		switch {

@@ -45,7 +45,7 @@ func (a *Admin) Purge(ctx context.Context) (igny8.PurgeReport, error) {
 		if rep == (igny8.PurgeReport{}) {
 			return nil
 		}
-		return audit(ctx, tx, "", "retention.purged", "", "", map[string]any{"accounts": rep.Accounts,
+		return audit(ctx, tx, noTenant, "retention.purged", "", "", map[string]any{"accounts": rep.Accounts,
 			"sites": rep.Sites, "sectors": rep.Sectors, "users": rep.Users})
 	})
 	return rep, err

@@ -50,7 +50,7 @@ func validateNewAPIKey(in *igny8.NewAPIKey, now time.Time) error {
 // igny8.APIKeyService). A site-bound key's site must be a live site of the
 // same account. Errors: validation_failed, not_found, forbidden.
 func (s *Store) CreateAPIKey(ctx context.Context, in igny8.NewAPIKey, secret igny8.APIKeySecret) (*igny8.APIKey, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, in igny8.NewAPIKey, secret ign
 	var key *igny8.APIKey
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if in.SiteID != nil {
-			if err := liveSiteOf(ctx, tx.conn, p.AccountID, *in.SiteID); err != nil {
+			if err := liveSiteOf(ctx, tx.conn, tn, *in.SiteID); err != nil {
 				return err
 			}
 		}
@@ -78,10 +78,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, in igny8.NewAPIKey, secret ign
 		if in.SiteID != nil {
 			details["site_id"] = *in.SiteID
 		}
-		if err := audit(ctx, tx, p.AccountID, "api_key.created", "api_key", id, details); err != nil {
+		if err := audit(ctx, tx, tn, "api_key.created", "api_key", id, details); err != nil {
 			return err
 		}
-		key, err = apiKeyByID(ctx, tx.conn, p.AccountID, id)
+		key, err = apiKeyByID(ctx, tx.conn, tn, id)
 		return err
 	})
 	return key, err
@@ -89,19 +89,19 @@ func (s *Store) CreateAPIKey(ctx context.Context, in igny8.NewAPIKey, secret ign
 
 // liveSiteOf checks that site is a live site of account; another account's
 // site is not_found, like a missing one.
-func liveSiteOf(ctx context.Context, c conn, accountID, siteID string) error {
+func liveSiteOf(ctx context.Context, c conn, tn tenant, siteID string) error {
 	var id string
 	err := c.queryRow(ctx, `SELECT id FROM sites WHERE account_id = ? AND id = ? AND deleted_at IS NULL`,
-		accountID, siteID).Scan(&id)
+		tn.id, siteID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return igny8.NotFound("Site")
 	}
 	return translate(err)
 }
 
-func apiKeyByID(ctx context.Context, c conn, accountID, id string) (*igny8.APIKey, error) {
+func apiKeyByID(ctx context.Context, c conn, tn tenant, id string) (*igny8.APIKey, error) {
 	k, err := scanAPIKey(c.queryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys k
-		WHERE k.account_id = ? AND k.id = ? AND k.revoked_at IS NULL`, accountID, id))
+		WHERE k.account_id = ? AND k.id = ? AND k.revoked_at IS NULL`, tn.id, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("API key")
 	}
@@ -111,7 +111,7 @@ func apiKeyByID(ctx context.Context, c conn, accountID, id string) (*igny8.APIKe
 // ListAPIKeys pages through the account's unrevoked keys, oldest first.
 // Errors: unauthenticated, forbidden, validation_failed (cursor).
 func (s *Store) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.APIKey], error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.APIKey]{}, err
 	}
@@ -130,7 +130,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.
 
 // RevokeAPIKey revokes a key of the account at once. Errors: not_found.
 func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
@@ -143,14 +143,14 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return igny8.NotFound("API key")
 		}
-		return audit(ctx, tx, p.AccountID, "api_key.revoked", "api_key", id, nil)
+		return audit(ctx, tx, tn, "api_key.revoked", "api_key", id, nil)
 	})
 }
 
 // RotateAPIKey replaces a key's secret hash; the previous secret keeps
 // working until now+grace. Errors: not_found, validation_failed.
 func (s *Store) RotateAPIKey(ctx context.Context, id, newHash string, grace time.Duration) (*igny8.APIKey, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +168,11 @@ func (s *Store) RotateAPIKey(ctx context.Context, id, newHash string, grace time
 		if n, _ := res.RowsAffected(); n != 1 {
 			return igny8.NotFound("API key")
 		}
-		if err := audit(ctx, tx, p.AccountID, "api_key.rotated", "api_key", id,
+		if err := audit(ctx, tx, tn, "api_key.rotated", "api_key", id,
 			map[string]any{"previous_expires_at": graceEnd}); err != nil {
 			return err
 		}
-		key, err = apiKeyByID(ctx, tx.conn, p.AccountID, id)
+		key, err = apiKeyByID(ctx, tx.conn, tn, id)
 		return err
 	})
 	return key, err

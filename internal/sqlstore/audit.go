@@ -9,7 +9,7 @@ import (
 
 // audit appends one audit event in tx, naming the principal of ctx as the
 // actor. accountID is empty for events outside any account.
-func audit(ctx context.Context, tx *Tx, accountID, action, targetType, targetID string, details map[string]any) error {
+func audit(ctx context.Context, tx *Tx, tn tenant, action, targetType, targetID string, details map[string]any) error {
 	actor := "system"
 	if p := igny8.PrincipalFrom(ctx); p != nil {
 		actor = p.ActorID()
@@ -22,8 +22,8 @@ func audit(ctx context.Context, tx *Tx, accountID, action, targetType, targetID 
 		return err
 	}
 	var acct any
-	if accountID != "" {
-		acct = accountID
+	if tn.id != "" {
+		acct = tn.id
 	}
 	_, err = tx.exec(ctx, `INSERT INTO audit_events (id, account_id, actor, action, target_type, target_id, details, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newID(), acct, actor, action, targetType, targetID, string(raw), tx.now)

@@ -31,7 +31,7 @@ func auditID(e *igny8.AuditEvent) string { return e.ID }
 // first. It needs ActEditAccount (owners and admins). Errors:
 // unauthenticated, forbidden, validation_failed (cursor).
 func (s *Store) AccountAudit(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.AuditEvent], error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}

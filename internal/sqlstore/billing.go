@@ -44,8 +44,8 @@ func subscriptionWhere(ctx context.Context, c conn, where string, args ...any) (
 }
 
 // subscriptionByID reads one subscription of an account; not_found when absent.
-func subscriptionByID(ctx context.Context, c conn, accountID, id string) (*igny8.Subscription, error) {
-	s, err := subscriptionWhere(ctx, c, `s.account_id = ? AND s.id = ?`, accountID, id)
+func subscriptionByID(ctx context.Context, c conn, tn tenant, id string) (*igny8.Subscription, error) {
+	s, err := subscriptionWhere(ctx, c, `s.account_id = ? AND s.id = ?`, tn.id, id)
 	if err == nil && s == nil {
 		return nil, igny8.NotFound("Subscription")
 	}
@@ -53,18 +53,18 @@ func subscriptionByID(ctx context.Context, c conn, accountID, id string) (*igny8
 }
 
 // currentSubscription is the account's active or past-due subscription, or nil.
-func currentSubscription(ctx context.Context, c conn, accountID string) (*igny8.Subscription, error) {
-	return subscriptionWhere(ctx, c, `s.account_id = ? AND s.status IN ('active', 'past_due')`, accountID)
+func currentSubscription(ctx context.Context, c conn, tn tenant) (*igny8.Subscription, error) {
+	return subscriptionWhere(ctx, c, `s.account_id = ? AND s.status IN ('active', 'past_due')`, tn.id)
 }
 
 // latestSubscription is the current subscription, else the newest one, or
 // nil. A checkout that was never paid (a cancelled subscription without a
 // period: superseded or rejected) is no subscription the customer had, so
 // a trial account never shows one as cancelled.
-func latestSubscription(ctx context.Context, c conn, accountID string) (*igny8.Subscription, error) {
+func latestSubscription(ctx context.Context, c conn, tn tenant) (*igny8.Subscription, error) {
 	return subscriptionWhere(ctx, c, `s.account_id = ? AND (s.status <> 'cancelled' OR s.current_period_start IS NOT NULL)
 		ORDER BY CASE WHEN s.status IN ('active', 'past_due') THEN 0
-		WHEN s.status = 'pending_payment' THEN 1 ELSE 2 END, s.id DESC LIMIT 1`, accountID)
+		WHEN s.status = 'pending_payment' THEN 1 ELSE 2 END, s.id DESC LIMIT 1`, tn.id)
 }
 
 // paymentSelect reads payments (alias y) with their plan's slug and name.
@@ -103,15 +103,15 @@ func optionalRow[T any](v *T, err error) (*T, error) {
 }
 
 // paymentResult reads a payment and its subscription.
-func paymentResult(ctx context.Context, c conn, accountID, paymentID string) (*igny8.PaymentResult, error) {
-	y, err := paymentWhere(ctx, c, `y.account_id = ? AND y.id = ?`, accountID, paymentID)
+func paymentResult(ctx context.Context, c conn, tn tenant, paymentID string) (*igny8.PaymentResult, error) {
+	y, err := paymentWhere(ctx, c, `y.account_id = ? AND y.id = ?`, tn.id, paymentID)
 	if err != nil {
 		return nil, err
 	}
 	if y == nil {
 		return nil, igny8.NotFound("Payment")
 	}
-	s, err := subscriptionByID(ctx, c, accountID, y.SubscriptionID)
+	s, err := subscriptionByID(ctx, c, tn, y.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -125,12 +125,12 @@ func paymentResult(ctx context.Context, c conn, accountID, paymentID string) (*i
 // viewers, every API key) PendingPayment is nil and only the subscription,
 // its plan and status, are shown. Errors: unauthenticated, forbidden.
 func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c := s.db.reader()
-	sub, err := latestSubscription(ctx, c, p.AccountID)
+	sub, err := latestSubscription(ctx, c, tn)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, erro
 // ListPayments lists the account's payments, newest first. It needs
 // ActBilling. Errors: unauthenticated, forbidden, validation_failed (cursor).
 func (s *Store) ListPayments(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Payment], error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Store) ResumeSubscription(ctx context.Context) (*igny8.Subscription, er
 // cancellation at period end, auditing the change, under the account's lock
 // (the billing job ends subscriptions under the same lock).
 func (s *Store) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8.Subscription, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -187,10 +187,10 @@ func (s *Store) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8.S
 	}
 	var out *igny8.Subscription
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		if err := lockAccount(ctx, tx, p.AccountID); err != nil {
+		if err := lockAccount(ctx, tx, tn); err != nil {
 			return err
 		}
-		sub, err := currentSubscription(ctx, tx.conn, p.AccountID)
+		sub, err := currentSubscription(ctx, tx.conn, tn)
 		if err != nil {
 			return err
 		}
@@ -211,12 +211,12 @@ func (s *Store) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8.S
 			if !cancel {
 				action = "subscription.resumed"
 			}
-			if err := audit(ctx, tx, p.AccountID, action, "subscription", sub.ID,
+			if err := audit(ctx, tx, tn, action, "subscription", sub.ID,
 				map[string]any{"period_end": sub.CurrentPeriodEnd}); err != nil {
 				return err
 			}
 		}
-		out, err = subscriptionByID(ctx, tx.conn, p.AccountID, sub.ID)
+		out, err = subscriptionByID(ctx, tx.conn, tn, sub.ID)
 		return err
 	})
 	return out, err

@@ -23,7 +23,8 @@ import (
 // database errors.
 func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.BillingJobResult, error) {
 	var res igny8.BillingJobResult
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return res, err
 	}
 	now := a.db.Now()
@@ -44,17 +45,17 @@ func (a *Admin) RunBillingJob(ctx context.Context, grace time.Duration) (igny8.B
 	}
 	var errs []error
 	for _, d := range ended {
-		ok, err := a.endSubscription(ctx, d)
+		ok, err := a.endSubscription(ctx, sys, d)
 		res.Cancelled += btoi(ok)
 		errs = appendErr(errs, err, "end subscription", d.id)
 	}
 	for _, d := range overdue {
-		ok, err := a.markPastDue(ctx, d, grace)
+		ok, err := a.markPastDue(ctx, sys, d, grace)
 		res.PastDue += btoi(ok)
 		errs = appendErr(errs, err, "mark subscription past due", d.id)
 	}
 	for _, d := range free {
-		ok, err := a.renewFree(ctx, d)
+		ok, err := a.renewFree(ctx, sys, d)
 		res.Renewed += btoi(ok)
 		errs = appendErr(errs, err, "renew free subscription", d.id)
 	}
@@ -82,13 +83,14 @@ const paidPlan = `EXISTS (SELECT 1 FROM plans pp WHERE pp.id = s.plan_id AND pp.
 // period (from the old end, or from now when even that one would be over)
 // and grants the plan's credits for it once. The UPDATE guarded by the
 // period's end having passed decides it, under the account's lock; it reports whether this call made the change.
-func (a *Admin) renewFree(ctx context.Context, d dueSubscription) (bool, error) {
+func (a *Admin) renewFree(ctx context.Context, sys system, d dueSubscription) (bool, error) {
 	changed := false
+	tn := sys.reach(d.accountID)
 	err := a.db.InTx(ctx, func(tx *Tx) error {
-		if err := lockAccount(ctx, tx, d.accountID); err != nil {
+		if err := lockAccount(ctx, tx, tn); err != nil {
 			return err
 		}
-		sub, err := subscriptionByID(ctx, tx.conn, d.accountID, d.id)
+		sub, err := subscriptionByID(ctx, tx.conn, tn, d.id)
 		if err != nil {
 			return err
 		}
@@ -110,13 +112,13 @@ func (a *Admin) renewFree(ctx context.Context, d dueSubscription) (bool, error) 
 			return err
 		}
 		changed = true
-		if sub, err = subscriptionByID(ctx, tx.conn, d.accountID, d.id); err != nil {
+		if sub, err = subscriptionByID(ctx, tx.conn, tn, d.id); err != nil {
 			return err
 		}
-		if err := grantFreePeriod(ctx, tx, sub); err != nil {
+		if err := grantFreePeriod(ctx, tx, tn, sub); err != nil {
 			return err
 		}
-		return audit(ctx, tx, d.accountID, "subscription.renewed", "subscription", sub.ID, map[string]any{
+		return audit(ctx, tx, tn, "subscription.renewed", "subscription", sub.ID, map[string]any{
 			"plan": sub.Plan.Slug, "period_end": sub.CurrentPeriodEnd, "credits": sub.Plan.IncludedCredits})
 	})
 	return changed && err == nil, err
@@ -135,10 +137,11 @@ func (a *Admin) dueSubscriptions(ctx context.Context, where string, cutoff time.
 // endSubscription cancels a subscription whose paid period is over and
 // whose owner asked to cancel, cancels its account and rejects a payment
 // still pending for it. It reports whether this call made the change.
-func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, error) {
+func (a *Admin) endSubscription(ctx context.Context, sys system, d dueSubscription) (bool, error) {
 	changed := false
+	tn := sys.reach(d.accountID)
 	err := a.db.InTx(ctx, func(tx *Tx) error {
-		if err := lockAccount(ctx, tx, d.accountID); err != nil {
+		if err := lockAccount(ctx, tx, tn); err != nil {
 			return err
 		}
 		res, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'cancelled', updated_at = ?
@@ -160,7 +163,7 @@ func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, e
 			d.accountID, d.id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, d.accountID, "subscription.ended", "subscription", d.id,
+		return audit(ctx, tx, tn, "subscription.ended", "subscription", d.id,
 			map[string]any{"account_status": igny8.StatusCancelled, "reason": igny8.ReasonSubscriptionCancelled})
 	})
 	return changed && err == nil, err
@@ -168,10 +171,11 @@ func (a *Admin) endSubscription(ctx context.Context, d dueSubscription) (bool, e
 
 // markPastDue moves an unpaid subscription to past_due and suspends its
 // account when that is active. It reports whether this call made the change.
-func (a *Admin) markPastDue(ctx context.Context, d dueSubscription, grace time.Duration) (bool, error) {
+func (a *Admin) markPastDue(ctx context.Context, sys system, d dueSubscription, grace time.Duration) (bool, error) {
 	changed := false
+	tn := sys.reach(d.accountID)
 	err := a.db.InTx(ctx, func(tx *Tx) error {
-		if err := lockAccount(ctx, tx, d.accountID); err != nil {
+		if err := lockAccount(ctx, tx, tn); err != nil {
 			return err
 		}
 		res, err := tx.exec(ctx, `UPDATE subscriptions SET status = 'past_due', updated_at = ?
@@ -193,7 +197,7 @@ func (a *Admin) markPastDue(ctx context.Context, d dueSubscription, grace time.D
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, d.accountID, "subscription.past_due", "subscription", d.id, map[string]any{
+		return audit(ctx, tx, tn, "subscription.past_due", "subscription", d.id, map[string]any{
 			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)})
 	})
 	return changed && err == nil, err

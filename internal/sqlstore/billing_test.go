@@ -285,7 +285,7 @@ func TestCheckoutRefusals(t *testing.T) {
 		db := b.Open(t)
 		s := sqlstore.NewStore(db)
 		tn := seedTenant(t, db, "ref", 0)
-		if _, err := s.UpsertPlan(adminCtx(), igny8.Plan{Slug: "retired", Name: "Retired", Price: 100, Currency: "USD",
+		if _, err := sqlstore.NewAdmin(db).UpsertPlan(adminCtx(), igny8.Plan{Slug: "retired", Name: "Retired", Price: 100, Currency: "USD",
 			MaxUsers: 1, APIRequestsPerMinute: 1}); err != nil {
 			t.Fatal(err)
 		}

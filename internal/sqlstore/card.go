@@ -24,25 +24,25 @@ func (s *Store) SetCardProvider(p igny8.CardProvider) { s.card = p }
 // cardCustomer returns the account's Stripe customer, creating it once. Two
 // checkouts racing both ask Stripe with the same idempotency key (the
 // account's id) and the first stored id wins.
-func (s *Store) cardCustomer(ctx context.Context, accountID string) (string, error) {
+func (s *Store) cardCustomer(ctx context.Context, tn tenant) (string, error) {
 	var id, name, email string
 	if err := s.db.reader().queryRow(ctx, `SELECT stripe_customer_id, name, billing_email FROM accounts WHERE id = ?`,
-		accountID).Scan(&id, &name, &email); err != nil {
+		tn.id).Scan(&id, &name, &email); err != nil {
 		return "", translate(err)
 	}
 	if id != "" {
 		return id, nil
 	}
-	id, err := s.card.NewCustomer(ctx, accountID, name, email)
+	id, err := s.card.NewCustomer(ctx, tn.id, name, email)
 	if err != nil {
 		return "", cardUnavailable(err)
 	}
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `UPDATE accounts SET stripe_customer_id = ?, updated_at = ? WHERE id = ? AND stripe_customer_id = ''`,
-			id, tx.now, accountID); err != nil {
+			id, tx.now, tn.id); err != nil {
 			return err
 		}
-		return tx.queryRow(ctx, `SELECT stripe_customer_id FROM accounts WHERE id = ?`, accountID).Scan(&id)
+		return tx.queryRow(ctx, `SELECT stripe_customer_id FROM accounts WHERE id = ?`, tn.id).Scan(&id)
 	})
 	return id, translate(err)
 }
@@ -58,17 +58,17 @@ func cardUnavailable(err error) error {
 // client reference and metadata); the payment's external reference becomes
 // the Stripe invoice once paid. When Stripe fails, the payment is
 // rejected (reason checkout_failed) so that nothing waits for it.
-func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
+func (s *Store) cardCheckout(ctx context.Context, tn tenant, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
 	pay := res.Payment
 	sess, err := s.card.Checkout(ctx, igny8.CardCheckout{Mode: igny8.CardModeSubscription, CustomerID: customer,
 		PriceID: res.Subscription.Plan.StripePriceID, PaymentID: pay.ID,
 		SuccessURL: returnURL + "?notice=card_paid", CancelURL: returnURL + "?notice=card_cancelled"})
 	if err != nil {
 		rerr := s.db.InTx(ctx, func(tx *Tx) error {
-			if _, err := lockPayment(ctx, tx, pay.ID); err != nil {
+			if _, err := lockPayment(ctx, tx, tn, pay.ID); err != nil {
 				return err
 			}
-			return rejectPayment(ctx, tx, pay, "checkout_failed")
+			return rejectPayment(ctx, tx, tn, pay, "checkout_failed")
 		})
 		return nil, errors.Join(cardUnavailable(err), rerr)
 	}
@@ -81,7 +81,7 @@ func (s *Store) cardCheckout(ctx context.Context, res *igny8.CheckoutResult, cus
 // payment_method_unavailable (no Stripe, or the account never paid by
 // card), service_unavailable (Stripe failed).
 func (s *Store) BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -122,14 +122,15 @@ var cardEventHandled = map[string]bool{
 // Errors: unauthenticated, forbidden, database errors.
 func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8.CardEventResult, error) {
 	var res igny8.CardEventResult
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return res, err
 	}
 	if !cardEventHandled[ev.Type] || ev.ID == "" {
 		res.Ignored = true
 		return res, nil
 	}
-	err := a.db.InTx(ctx, func(tx *Tx) error {
+	err = a.db.InTx(ctx, func(tx *Tx) error {
 		res = igny8.CardEventResult{}
 		r, err := tx.exec(ctx, `INSERT INTO stripe_events (id, type, created_at, processed_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Type, ev.Created.UTC(), tx.now)
@@ -142,15 +143,15 @@ func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8
 		}
 		switch ev.Type {
 		case igny8.CardEventCheckoutCompleted:
-			res.Ignored, err = cardCheckoutCompleted(ctx, tx, ev)
+			res.Ignored, err = cardCheckoutCompleted(ctx, tx, sys, ev)
 		case igny8.CardEventInvoicePaid:
-			res.Ignored, err = cardInvoicePaid(ctx, tx, ev)
+			res.Ignored, err = cardInvoicePaid(ctx, tx, sys, ev)
 		case igny8.CardEventInvoicePaymentFailed:
-			res.Ignored, err = cardInvoiceFailed(ctx, tx, ev)
+			res.Ignored, err = cardInvoiceFailed(ctx, tx, sys, ev)
 		case igny8.CardEventSubscriptionDeleted:
-			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, ev)
+			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, sys, ev)
 		default:
-			err = cardChargeEvent(ctx, tx, ev)
+			err = cardChargeEvent(ctx, tx, sys, ev)
 		}
 		return err
 	})
@@ -159,11 +160,17 @@ func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8
 
 // cardPayment reads the Stripe payment with id, locked; nil when there is
 // none (an event for a payment of another system, or of a purged account).
-func cardPayment(ctx context.Context, tx *Tx, id string) (*igny8.Payment, error) {
+func cardPayment(ctx context.Context, tx *Tx, sys system, id string) (*igny8.Payment, error) {
 	if id == "" {
 		return nil, nil
 	}
-	pay, err := lockPayment(ctx, tx, id)
+	tn, err := sys.paymentTenant(ctx, tx.conn, id)
+	if igny8.ErrorCode(err) == igny8.ENotFound {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	pay, err := lockPayment(ctx, tx, tn, id)
 	if igny8.ErrorCode(err) == igny8.ENotFound || err == nil && pay.Method != igny8.MethodStripe {
 		return nil, nil
 	}
@@ -172,12 +179,13 @@ func cardPayment(ctx context.Context, tx *Tx, id string) (*igny8.Payment, error)
 
 // cardConfirm confirms a pending Stripe payment through confirmPayment with
 // Stripe's invoice and period, and links the subscription to Stripe's.
-func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardEvent) error {
+func cardConfirm(ctx context.Context, tx *Tx, sys system, pay *igny8.Payment, ev igny8.CardEvent) error {
 	if _, err := tx.exec(ctx, `UPDATE subscriptions SET external_id = ?, updated_at = ? WHERE id = ? AND external_id = ''`,
 		ev.SubscriptionID, tx.now, pay.SubscriptionID); err != nil {
 		return err
 	}
-	sub, err := subscriptionByID(ctx, tx.conn, pay.AccountID, pay.SubscriptionID)
+	tn := sys.reach(pay.AccountID)
+	sub, err := subscriptionByID(ctx, tx.conn, tn, pay.SubscriptionID)
 	if err != nil {
 		return err
 	}
@@ -185,7 +193,7 @@ func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardE
 		// Stripe took money for a subscription igny8 already ended (a
 		// cancellation processed first, or a superseded checkout): record it
 		// for an administrator, change nothing else.
-		return audit(ctx, tx, pay.AccountID, "payment.card_unapplied", "payment", pay.ID, map[string]any{
+		return audit(ctx, tx, tn, "payment.card_unapplied", "payment", pay.ID, map[string]any{
 			"reason": "subscription_cancelled", "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
 	}
 	in := igny8.PaymentConfirmation{ExternalReference: cardReference(ev), AmountReceived: &ev.Amount,
@@ -194,8 +202,7 @@ func cardConfirm(ctx context.Context, tx *Tx, pay *igny8.Payment, ev igny8.CardE
 		start, end := ev.PeriodStart.UTC(), ev.PeriodEnd.UTC()
 		in.PeriodStart, in.PeriodEnd = &start, &end
 	}
-	p := igny8.PrincipalFrom(ctx)
-	return confirmPayment(ctx, tx, p, pay, in)
+	return confirmPayment(ctx, tx, tn, sys.p, pay, in)
 }
 
 // cardReference is what identifies a Stripe payment: its invoice, else its
@@ -208,14 +215,14 @@ func cardReference(ev igny8.CardEvent) string {
 }
 
 // cardCheckoutCompleted confirms the payment a paid Checkout Session names.
-func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+func cardCheckoutCompleted(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
 	if !ev.Paid {
 		return true, nil // a delayed method: invoice.paid confirms it
 	}
 	if ev.PurchaseID != "" {
-		return cardPurchasePaid(ctx, tx, ev)
+		return cardPurchasePaid(ctx, tx, sys, ev)
 	}
-	pay, err := cardPayment(ctx, tx, ev.PaymentID)
+	pay, err := cardPayment(ctx, tx, sys, ev.PaymentID)
 	if err != nil || pay == nil {
 		return pay == nil, err
 	}
@@ -223,17 +230,17 @@ func cardCheckoutCompleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (boo
 	case igny8.PaymentConfirmed:
 		return false, nil // invoice.paid came first
 	case igny8.PaymentRejected:
-		return false, audit(ctx, tx, pay.AccountID, "payment.card_unapplied", "payment", pay.ID, map[string]any{
+		return false, audit(ctx, tx, sys.reach(pay.AccountID), "payment.card_unapplied", "payment", pay.ID, map[string]any{
 			"reason": pay.RejectedReason, "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
 	}
-	return false, cardConfirm(ctx, tx, pay, ev)
+	return false, cardConfirm(ctx, tx, sys, pay, ev)
 }
 
 // cardInvoicePaid confirms the payment of a paid invoice: the checkout's
 // own payment for the first invoice, a new payment for each renewal. One
 // payment per invoice (a unique index on the Stripe reference) keeps the
 // plan's credits to one grant per paid invoice.
-func cardInvoicePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
+func cardInvoicePaid(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
 	if ev.InvoiceID == "" {
 		return true, nil
 	}
@@ -253,27 +260,27 @@ func cardInvoicePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, err
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, translate(err)
 	}
-	if pay, err := cardPayment(ctx, tx, ev.PaymentID); err != nil || pay != nil && pay.Status == igny8.PaymentPending {
+	if pay, err := cardPayment(ctx, tx, sys, ev.PaymentID); err != nil || pay != nil && pay.Status == igny8.PaymentPending {
 		if err != nil {
 			return false, err
 		}
-		return false, cardConfirm(ctx, tx, pay, ev)
+		return false, cardConfirm(ctx, tx, sys, pay, ev)
 	}
-	sub, err := cardSubscription(ctx, tx, ev)
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil {
 		return sub == nil, err
 	}
-	pay, err := insertCardPayment(ctx, tx, sub, ev)
+	pay, err := insertCardPayment(ctx, tx, sys, sub, ev)
 	if err != nil {
 		return false, err
 	}
-	return false, cardConfirm(ctx, tx, pay, ev)
+	return false, cardConfirm(ctx, tx, sys, pay, ev)
 }
 
 // cardSubscription finds igny8's subscription of Stripe's subscription (by
 // its id, or through the checkout payment the invoice names), with its
 // account locked; nil when there is none.
-func cardSubscription(ctx context.Context, tx *Tx, ev igny8.CardEvent) (*igny8.Subscription, error) {
+func cardSubscription(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (*igny8.Subscription, error) {
 	var accountID, id string
 	err := tx.queryRow(ctx, `SELECT account_id, id FROM subscriptions WHERE external_id = ? AND external_id <> ''
 		ORDER BY created_at DESC LIMIT 1`, ev.SubscriptionID).Scan(&accountID, &id)
@@ -287,14 +294,15 @@ func cardSubscription(ctx context.Context, tx *Tx, ev igny8.CardEvent) (*igny8.S
 	if err != nil {
 		return nil, translate(err)
 	}
-	if err := lockAccount(ctx, tx, accountID); err != nil {
+	tn := sys.reach(accountID)
+	if err := lockAccount(ctx, tx, tn); err != nil {
 		return nil, err
 	}
-	return subscriptionByID(ctx, tx.conn, accountID, id)
+	return subscriptionByID(ctx, tx.conn, tn, id)
 }
 
 // insertCardPayment records the pending payment of a renewal invoice.
-func insertCardPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev igny8.CardEvent) (*igny8.Payment, error) {
+func insertCardPayment(ctx context.Context, tx *Tx, sys system, sub *igny8.Subscription, ev igny8.CardEvent) (*igny8.Payment, error) {
 	currency := sub.Plan.Currency
 	if len(ev.Currency) == 3 {
 		currency = ev.Currency
@@ -311,7 +319,7 @@ func insertCardPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, ev 
 		if n, err := r.RowsAffected(); err != nil {
 			return nil, err
 		} else if n == 1 {
-			return lockPayment(ctx, tx, id)
+			return lockPayment(ctx, tx, sys.reach(sub.AccountID), id)
 		}
 	}
 	return nil, errors.New("insert card payment: no free payment reference found")
@@ -333,12 +341,12 @@ func upper(s string) string {
 // account once the period has ended more than the grace ago, unless
 // Stripe's retry pays the invoice first. A failure older than a payment
 // therefore never undoes it.
-func cardInvoiceFailed(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
-	sub, err := cardSubscription(ctx, tx, ev)
+func cardInvoiceFailed(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil {
 		return sub == nil, err
 	}
-	return false, audit(ctx, tx, sub.AccountID, "payment.card_failed", "subscription", sub.ID, map[string]any{
+	return false, audit(ctx, tx, sys.reach(sub.AccountID), "payment.card_failed", "subscription", sub.ID, map[string]any{
 		"event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency,
 		"event_created": ev.Created.UTC(), "period_end": sub.CurrentPeriodEnd})
 }
@@ -347,8 +355,8 @@ func cardInvoiceFailed(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, e
 // cancelled, the account is cancelled (reason subscription_cancelled, as
 // at the end of a cancelled period) and a payment still pending for it is
 // rejected. A cancelled subscription stays cancelled whatever arrives later.
-func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
-	sub, err := cardSubscription(ctx, tx, ev)
+func cardSubscriptionDeleted(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, sys, ev)
 	if err != nil || sub == nil || sub.Status == igny8.SubCancelled {
 		return sub == nil, err
 	}
@@ -366,7 +374,7 @@ func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 		sub.AccountID, sub.ID); err != nil {
 		return false, err
 	}
-	return false, audit(ctx, tx, sub.AccountID, "subscription.ended", "subscription", sub.ID, map[string]any{
+	return false, audit(ctx, tx, sys.reach(sub.AccountID), "subscription.ended", "subscription", sub.ID, map[string]any{
 		"account_status": igny8.StatusCancelled, "reason": "stripe_subscription_deleted", "event": ev.ID})
 }
 
@@ -374,7 +382,7 @@ func cardSubscriptionDeleted(ctx context.Context, tx *Tx, ev igny8.CardEvent) (b
 // the administrators' audit log shows. Credits already granted stay: what
 // was spent is not taken back silently; an administrator adjusts the
 // ledger when that is right.
-func cardChargeEvent(ctx context.Context, tx *Tx, ev igny8.CardEvent) error {
+func cardChargeEvent(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) error {
 	var accountID string
 	if ev.CustomerID != "" {
 		err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE stripe_customer_id = ?`, ev.CustomerID).Scan(&accountID)
@@ -391,5 +399,5 @@ func cardChargeEvent(ctx context.Context, tx *Tx, ev igny8.CardEvent) error {
 	if ev.Reason != "" {
 		details["reason"] = ev.Reason
 	}
-	return audit(ctx, tx, accountID, action, "charge", ev.ChargeID, details)
+	return audit(ctx, tx, sys.reach(accountID), action, "charge", ev.ChargeID, details)
 }

@@ -24,7 +24,7 @@ import (
 // conflict (already on the Free plan), account_suspended (the Free plan,
 // for an account suspended by igny8).
 func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.CheckoutResult, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Checkou
 	if in.PaymentMethod == igny8.MethodStripe && s.card != nil {
 		// The Stripe customer is made before any payment, outside the
 		// transaction: a failing call to Stripe leaves nothing behind.
-		if customer, err = s.cardCustomer(ctx, p.AccountID); err != nil {
+		if customer, err = s.cardCustomer(ctx, tn); err != nil {
 			return nil, err
 		}
 	}
@@ -52,39 +52,39 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Checkou
 			return err
 		}
 		if plan.Price == 0 {
-			out, err = activateFreePlan(ctx, tx, p.AccountID, plan, in.PaymentMethod)
+			out, err = activateFreePlan(ctx, tx, tn, plan, in.PaymentMethod)
 			return err
 		}
 		if err := s.checkMethod(in.PaymentMethod, plan); err != nil {
 			return err
 		}
-		if err := lockAccount(ctx, tx, p.AccountID); err != nil {
+		if err := lockAccount(ctx, tx, tn); err != nil {
 			return err
 		}
-		out, err = s.checkout(ctx, tx, p.AccountID, plan, in.PaymentMethod)
+		out, err = s.checkout(ctx, tx, tn, plan, in.PaymentMethod)
 		return err
 	})
 	if err == nil && out.Payment != nil && out.Payment.Method == igny8.MethodStripe {
-		return s.cardCheckout(ctx, out, customer, in.ReturnURL)
+		return s.cardCheckout(ctx, tn, out, customer, in.ReturnURL)
 	}
 	return out, err
 }
 
-func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
-	acct, err := accountByID(ctx, tx.conn, accountID)
+func (s *Store) checkout(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
+	acct, err := accountByID(ctx, tx.conn, tn.id)
 	if err != nil {
 		return nil, err
 	}
 	if acct.Plan.ID != plan.ID {
-		if err := checkLimits(ctx, tx, accountID, plan); err != nil {
+		if err := checkLimits(ctx, tx, tn, plan); err != nil {
 			return nil, err
 		}
 	}
-	replaced, err := supersedePending(ctx, tx, accountID)
+	replaced, err := supersedePending(ctx, tx, tn)
 	if err != nil {
 		return nil, err
 	}
-	sub, err := subscriptionFor(ctx, tx, accountID, plan, method)
+	sub, err := subscriptionFor(ctx, tx, tn, plan, method)
 	if err != nil {
 		return nil, err
 	}
@@ -93,14 +93,14 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE accounts SET payment_method = ?, updated_at = ? WHERE id = ?`,
-		method, tx.now, accountID); err != nil {
+		method, tx.now, tn.id); err != nil {
 		return nil, err
 	}
-	res, err := paymentResult(ctx, tx.conn, accountID, paymentID)
+	res, err := paymentResult(ctx, tx.conn, tn, paymentID)
 	if err != nil {
 		return nil, err
 	}
-	if err := bankTransferMail(ctx, tx, res); err != nil {
+	if err := bankTransferMail(ctx, tx, tn, res); err != nil {
 		return nil, err
 	}
 	details := map[string]any{"plan": plan.Slug, "amount": res.Payment.Amount, "currency": res.Payment.Currency,
@@ -109,7 +109,7 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, accountID string, plan *ig
 		details["replaced_reference"] = *replaced
 	}
 	return &igny8.CheckoutResult{PaymentResult: *res, ReplacedReference: replaced},
-		audit(ctx, tx, accountID, "payment.created", "payment", paymentID, details)
+		audit(ctx, tx, tn, "payment.created", "payment", paymentID, details)
 }
 
 // checkMethod accepts bank transfers, and cards when Stripe is configured
@@ -154,14 +154,14 @@ func checkoutPlan(ctx context.Context, tx *Tx, slug string) (*igny8.Plan, error)
 
 // checkLimits refuses a plan whose limits the account already exceeds,
 // listing each one that is over.
-func checkLimits(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan) error {
+func checkLimits(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan) error {
 	var sites, users, sectors int
 	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM sites WHERE account_id = ? AND deleted_at IS NULL),
 		(SELECT COUNT(*) FROM users WHERE account_id = ? AND deleted_at IS NULL),
 		(SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM sectors c JOIN sites t ON t.account_id = c.account_id AND t.id = c.site_id
 			WHERE c.account_id = ? AND c.deleted_at IS NULL AND t.deleted_at IS NULL GROUP BY c.site_id) x)`,
-		accountID, accountID, accountID).Scan(&sites, &users, &sectors)
+		tn.id, tn.id, tn.id).Scan(&sites, &users, &sectors)
 	if err != nil {
 		return translate(err)
 	}
@@ -184,8 +184,8 @@ func checkLimits(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan
 // supersedePending rejects the account's payment still pending (reason
 // superseded), cancels its subscription when that was never paid, and
 // returns its reference; nil when nothing was pending.
-func supersedePending(ctx context.Context, tx *Tx, accountID string) (*string, error) {
-	old, err := paymentWhere(ctx, tx.conn, `y.account_id = ? AND y.status = 'pending'`, accountID)
+func supersedePending(ctx context.Context, tx *Tx, tn tenant) (*string, error) {
+	old, err := paymentWhere(ctx, tx.conn, `y.account_id = ? AND y.status = 'pending'`, tn.id)
 	if err != nil || old == nil {
 		return nil, err
 	}
@@ -197,14 +197,14 @@ func supersedePending(ctx context.Context, tx *Tx, accountID string) (*string, e
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, old.SubscriptionID); err != nil {
 		return nil, err
 	}
-	return &old.Reference, audit(ctx, tx, accountID, "payment.rejected", "payment", old.ID,
+	return &old.Reference, audit(ctx, tx, tn, "payment.rejected", "payment", old.ID,
 		map[string]any{"reason": igny8.RejectSuperseded, "reference": old.Reference})
 }
 
 // subscriptionFor returns the subscription a new payment pays for: the
 // current one when it is on plan (a renewal), else a new pending one.
-func subscriptionFor(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.Subscription, error) {
-	cur, err := currentSubscription(ctx, tx.conn, accountID)
+func subscriptionFor(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.Subscription, error) {
+	cur, err := currentSubscription(ctx, tx.conn, tn)
 	if err != nil {
 		return nil, err
 	}
@@ -213,10 +213,10 @@ func subscriptionFor(ctx context.Context, tx *Tx, accountID string, plan *igny8.
 	}
 	id := newID()
 	if _, err := tx.exec(ctx, `INSERT INTO subscriptions (id, account_id, plan_id, status, payment_method, created_at, updated_at)
-		VALUES (?, ?, ?, 'pending_payment', ?, ?, ?)`, id, accountID, plan.ID, method, tx.now, tx.now); err != nil {
+		VALUES (?, ?, ?, 'pending_payment', ?, ?, ?)`, id, tn.id, plan.ID, method, tx.now, tx.now); err != nil {
 		return nil, err
 	}
-	return subscriptionByID(ctx, tx.conn, accountID, id)
+	return subscriptionByID(ctx, tx.conn, tn, id)
 }
 
 // maxReferenceTries bounds the retries of a colliding payment reference.

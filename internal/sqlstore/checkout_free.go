@@ -17,11 +17,11 @@ import (
 // instructions. An account already on the Free plan is refused with
 // conflict, so concurrent checkouts activate (and grant) once. An account
 // suspended by igny8 stays suspended: account_suspended.
-func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
-	if err := lockAccount(ctx, tx, accountID); err != nil {
+func activateFreePlan(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
+	if err := lockAccount(ctx, tx, tn); err != nil {
 		return nil, err
 	}
-	acct, err := accountByID(ctx, tx.conn, accountID)
+	acct, err := accountByID(ctx, tx.conn, tn.id)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8
 		return nil, &igny8.Error{Code: igny8.EAccountSuspended, Extra: map[string]any{"reason": igny8.ReasonSuspendedByIgny8},
 			Message: "This account was suspended by igny8; only igny8 support can lift the suspension."}
 	}
-	cur, err := currentSubscription(ctx, tx.conn, accountID)
+	cur, err := currentSubscription(ctx, tx.conn, tn)
 	if err != nil {
 		return nil, err
 	}
@@ -38,11 +38,11 @@ func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8
 		return nil, igny8.Errorf(igny8.EConflict, "The account is already on the %s.", plan.Name)
 	}
 	if acct.Plan.ID != plan.ID {
-		if err := checkLimits(ctx, tx, accountID, plan); err != nil {
+		if err := checkLimits(ctx, tx, tn, plan); err != nil {
 			return nil, err
 		}
 	}
-	replaced, err := supersedePending(ctx, tx, accountID)
+	replaced, err := supersedePending(ctx, tx, tn)
 	if err != nil {
 		return nil, err
 	}
@@ -52,15 +52,15 @@ func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8
 			return nil, err
 		}
 	}
-	sub, err := insertActiveSubscription(ctx, tx, accountID, plan, method)
+	sub, err := insertActiveSubscription(ctx, tx, tn, plan, method)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE accounts SET status = 'active', status_reason = '', plan_id = ?, updated_at = ?
-		WHERE id = ?`, plan.ID, tx.now, accountID); err != nil {
+		WHERE id = ?`, plan.ID, tx.now, tn.id); err != nil {
 		return nil, err
 	}
-	if err := grantFreePeriod(ctx, tx, sub); err != nil {
+	if err := grantFreePeriod(ctx, tx, tn, sub); err != nil {
 		return nil, err
 	}
 	details := map[string]any{"plan": plan.Slug, "amount": 0, "currency": plan.Currency, "period_end": sub.CurrentPeriodEnd,
@@ -71,7 +71,7 @@ func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8
 	if cur != nil {
 		details["cancelled_subscription_id"] = cur.ID
 	}
-	if err := audit(ctx, tx, accountID, "subscription.activated", "subscription", sub.ID, details); err != nil {
+	if err := audit(ctx, tx, tn, "subscription.activated", "subscription", sub.ID, details); err != nil {
 		return nil, err
 	}
 	return &igny8.CheckoutResult{PaymentResult: igny8.PaymentResult{Subscription: sub}, ReplacedReference: replaced}, nil
@@ -79,23 +79,23 @@ func activateFreePlan(ctx context.Context, tx *Tx, accountID string, plan *igny8
 
 // insertActiveSubscription starts a subscription on plan, active for one
 // period from now.
-func insertActiveSubscription(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, method string) (*igny8.Subscription, error) {
+func insertActiveSubscription(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.Subscription, error) {
 	if method == "" {
 		method = igny8.MethodBankTransfer
 	}
 	id := newID()
 	if _, err := tx.exec(ctx, `INSERT INTO subscriptions (id, account_id, plan_id, status, payment_method,
 		current_period_start, current_period_end, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
-		id, accountID, plan.ID, method, tx.now, igny8.BillingPeriod(tx.now), tx.now, tx.now); err != nil {
+		id, tn.id, plan.ID, method, tx.now, igny8.BillingPeriod(tx.now), tx.now, tx.now); err != nil {
 		return nil, err
 	}
-	return subscriptionByID(ctx, tx.conn, accountID, id)
+	return subscriptionByID(ctx, tx.conn, tn, id)
 }
 
 // grantFreePeriod grants a free subscription's credits for its current
 // period through the ledger, keyed by the subscription and the period's
 // start so that each period is granted once.
-func grantFreePeriod(ctx context.Context, tx *Tx, sub *igny8.Subscription) error {
+func grantFreePeriod(ctx context.Context, tx *Tx, tn tenant, sub *igny8.Subscription) error {
 	if sub.Plan.IncludedCredits == 0 {
 		return nil
 	}
@@ -104,7 +104,7 @@ func grantFreePeriod(ctx context.Context, tx *Tx, sub *igny8.Subscription) error
 	if p := igny8.PrincipalFrom(ctx); p != nil {
 		actor = p.ActorID()
 	}
-	_, _, err := applyCredit(ctx, tx, sub.AccountID, creditChange{Type: igny8.TxSubscription,
+	_, _, err := applyCredit(ctx, tx, tn, creditChange{Type: igny8.TxSubscription,
 		Amount:        sub.Plan.IncludedCredits,
 		Description:   fmt.Sprintf("%s credits until %s", sub.Plan.Name, sub.CurrentPeriodEnd.Format("2006-01-02")),
 		ReferenceType: igny8.RefSubscription, ReferenceID: sub.ID, IdempotencyKey: key, RequestHash: key, Actor: actor})

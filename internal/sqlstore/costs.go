@@ -56,7 +56,7 @@ func costOf(ctx context.Context, c conn, op igny8.Operation) (int64, error) {
 // CreditCosts lists what each AI operation costs, for the account's
 // members. Errors: unauthenticated, forbidden.
 func (s *Store) CreditCosts(ctx context.Context) ([]igny8.CreditCost, error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (a *Admin) PutCreditCosts(ctx context.Context, costs []igny8.CreditCost) ([
 				return fmt.Errorf("store credit cost: %w", err)
 			}
 		}
-		return audit(ctx, tx, "", "credit_costs.updated", "credit_costs", "",
+		return audit(ctx, tx, noTenant, "credit_costs.updated", "credit_costs", "",
 			map[string]any{"costs": costs})
 	})
 	if err != nil {

@@ -25,7 +25,7 @@ type CreditChange = creditChange
 // ApplyCredit runs applyCredit in a transaction of its own, as the store's
 // callers do.
 func ApplyCredit(ctx context.Context, db *DB, accountID string, ch CreditChange) (*igny8.CreditTransaction, bool, error) {
-	return db.applyCreditOnce(ctx, accountID, ch, nil)
+	return db.applyCreditOnce(ctx, tenant{id: accountID}, ch, nil)
 }
 
 // RequestHashForTest is the fingerprint applyCredit stores beside a change's key.

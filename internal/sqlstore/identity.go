@@ -40,7 +40,7 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		if err != nil {
 			return err
 		}
-		accountID, userID := newID(), newID()
+		tn, userID := newTenant(), newID()
 		trialEnds := tx.now.Add(time.Duration(trialDays) * 24 * time.Hour)
 		slug := slugify(in.Name)
 		if slug == "" {
@@ -49,7 +49,7 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		slug += "-" + strings.ToLower(newID()[len(newID())-6:])
 		if _, err := tx.exec(ctx, `INSERT INTO accounts (id, name, slug, plan_id, credits, status, trial_ends_at,
 			billing_email, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 'trial', ?, ?, ?, ?)`,
-			accountID, in.Name, slug, plan.ID, trialEnds, in.Email, tx.now, tx.now); err != nil {
+			tn.id, in.Name, slug, plan.ID, trialEnds, in.Email, tx.now, tx.now); err != nil {
 			return err
 		}
 		if s.afterAccountInsert != nil {
@@ -59,19 +59,19 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO users (id, email, name, password_hash, role, account_id, is_active,
 			created_at, updated_at) VALUES (?, ?, ?, ?, 'owner', ?, TRUE, ?, ?)`,
-			userID, in.Email, in.Name, passwordHash, accountID, tx.now, tx.now); err != nil {
+			userID, in.Email, in.Name, passwordHash, tn.id, tx.now, tx.now); err != nil {
 			if IsConstraint(err, "unique") {
 				return igny8.Errorf(igny8.EConflict, "An account with this email already exists.")
 			}
 			return err
 		}
 		if plan.IncludedCredits > 0 {
-			if _, _, err := applyCredit(ctx, tx, accountID, creditChange{Type: igny8.TxTrialGrant, Amount: plan.IncludedCredits,
+			if _, _, err := applyCredit(ctx, tx, tn, creditChange{Type: igny8.TxTrialGrant, Amount: plan.IncludedCredits,
 				Description: "Free trial credits", ReferenceType: "plan", ReferenceID: plan.Slug, Actor: "system"}); err != nil {
 				return err
 			}
 		}
-		if acct, err = accountByID(ctx, tx.conn, accountID); err != nil {
+		if acct, err = accountByID(ctx, tx.conn, tn.id); err != nil {
 			return err
 		}
 		if user, err = userByID(ctx, tx.conn, userID); err != nil {

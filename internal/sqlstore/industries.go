@@ -47,32 +47,6 @@ func slugify(s string) string {
 // Slugify is the slug rule used for sites, sectors and accounts.
 func Slugify(s string) string { return slugify(s) }
 
-// SeedIndustries adds the reference industries and sectors that are not
-// there yet; idempotent.
-func (s *Store) SeedIndustries(ctx context.Context) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		for _, ind := range industrySeed {
-			slug := slugify(ind.name)
-			if _, err := tx.exec(ctx, `INSERT INTO industries (id, slug, name, description, is_active)
-				VALUES (?, ?, ?, ?, TRUE) ON CONFLICT (slug) DO NOTHING`, newID(), slug, ind.name, ind.description); err != nil {
-				return err
-			}
-			var industryID string
-			if err := tx.queryRow(ctx, `SELECT id FROM industries WHERE slug = ?`, slug).Scan(&industryID); err != nil {
-				return translate(err)
-			}
-			for _, sec := range ind.sectors {
-				if _, err := tx.exec(ctx, `INSERT INTO industry_sectors (id, industry_id, slug, name, is_active)
-					VALUES (?, ?, ?, ?, TRUE) ON CONFLICT (industry_id, slug) DO NOTHING`,
-					newID(), industryID, slugify(sec), sec); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-}
-
 // ListIndustries returns the active industries, each with its active sectors.
 func (s *Store) ListIndustries(ctx context.Context) ([]igny8.Industry, error) {
 	rows, err := s.db.reader().query(ctx, `SELECT i.id, i.slug, i.name, i.description, i.is_active,

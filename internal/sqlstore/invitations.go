@@ -13,7 +13,7 @@ import (
 // a live user's, which cannot be accepted and takes no seat, as
 // seatsTaken counts), oldest first. Errors: unauthenticated, forbidden.
 func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.Invitation], error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.Invitation]{}, err
 	}
@@ -37,7 +37,7 @@ func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (ig
 // RevokeInvitation withdraws a pending invitation of the account; its link
 // stops working and its seat is free. Errors: not_found.
 func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return igny8.NotFound("Invitation")
 		}
-		return audit(ctx, tx, p.AccountID, "user.invitation_revoked", "invitation", id, nil)
+		return audit(ctx, tx, tn, "user.invitation_revoked", "invitation", id, nil)
 	})
 }
 
@@ -61,7 +61,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 // seat was counted while it was pending and is counted again. Errors:
 // not_found, plan_limit_reached (an expired invitation whose seat is gone).
 func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash string) (*igny8.Invitation, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 	}
 	var inv igny8.Invitation
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		max, err := accountMaxUsers(ctx, tx, p.AccountID)
+		max, err := accountMaxUsers(ctx, tx, tn)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 			return translate(err)
 		}
 		if !inv.ExpiresAt.After(tx.now) {
-			if n, err := seatsTaken(ctx, tx, p.AccountID, ""); err != nil {
+			if n, err := seatsTaken(ctx, tx, tn, ""); err != nil {
 				return err
 			} else if n >= max {
 				return errSeats
@@ -95,10 +95,10 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 			tokenHash, inv.ExpiresAt, p.AccountID, id); err != nil {
 			return err
 		}
-		if err := invitationMail(ctx, tx, p.AccountID, &inv, token); err != nil {
+		if err := invitationMail(ctx, tx, tn, &inv, token); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.invitation_resent", "invitation", id, map[string]any{"email": inv.Email})
+		return audit(ctx, tx, tn, "user.invitation_resent", "invitation", id, map[string]any{"email": inv.Email})
 	})
 	if err != nil {
 		return nil, err

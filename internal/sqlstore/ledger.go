@@ -83,15 +83,15 @@ func (ch *creditChange) validate() error {
 // (a writer that bypassed applyCredit, another isolation level), the error
 // matches errKeyRace: the caller rolls back and answers with the stored
 // transaction (creditByKey), as applyCreditOnce does.
-func applyCredit(ctx context.Context, tx *Tx, accountID string, ch creditChange) (t *igny8.CreditTransaction, replayed bool, err error) {
+func applyCredit(ctx context.Context, tx *Tx, tn tenant, ch creditChange) (t *igny8.CreditTransaction, replayed bool, err error) {
 	if err := ch.validate(); err != nil {
 		return nil, false, err
 	}
 	if ch.IdempotencyKey != "" {
-		if err := lockAccount(ctx, tx, accountID); err != nil {
+		if err := lockAccount(ctx, tx, tn); err != nil {
 			return nil, false, err
 		}
-		prev, err := creditByKey(ctx, tx.conn, accountID, ch.IdempotencyKey, ch.requestHash())
+		prev, err := creditByKey(ctx, tx.conn, tn, ch.IdempotencyKey, ch.requestHash())
 		if err == nil || !errors.Is(err, sql.ErrNoRows) {
 			return prev, err == nil, err
 		}
@@ -99,14 +99,14 @@ func applyCredit(ctx context.Context, tx *Tx, accountID string, ch creditChange)
 	var balance, seq int64
 	err = tx.queryRow(ctx, `UPDATE accounts SET credits = credits + ?, ledger_seq = ledger_seq + 1, updated_at = ?
 		WHERE id = ? AND credits + ? >= 0 RETURNING credits, ledger_seq`,
-		ch.Amount, tx.now, accountID, ch.Amount).Scan(&balance, &seq)
+		ch.Amount, tx.now, tn.id, ch.Amount).Scan(&balance, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, refusedChange(ctx, tx, accountID, ch.Amount)
+		return nil, false, refusedChange(ctx, tx, tn, ch.Amount)
 	}
 	if err != nil {
 		return nil, false, translate(err)
 	}
-	t, err = insertCreditTx(ctx, tx, accountID, seq, balance, &ch)
+	t, err = insertCreditTx(ctx, tx, tn, seq, balance, &ch)
 	return t, false, err
 }
 
@@ -114,7 +114,7 @@ func applyCredit(ctx context.Context, tx *Tx, accountID string, ch creditChange)
 // transaction committed the same key first.
 var errKeyRace = errors.New("idempotency key taken by a concurrent request")
 
-func insertCreditTx(ctx context.Context, tx *Tx, accountID string, seq, balance int64, ch *creditChange) (*igny8.CreditTransaction, error) {
+func insertCreditTx(ctx context.Context, tx *Tx, tn tenant, seq, balance int64, ch *creditChange) (*igny8.CreditTransaction, error) {
 	t := &igny8.CreditTransaction{ID: newID(), Seq: seq, Type: ch.Type, Amount: ch.Amount, BalanceAfter: balance,
 		Description: ch.Description, ReferenceType: ch.ReferenceType, ReferenceID: ch.ReferenceID,
 		Actor: ch.Actor, CreatedAt: tx.now}
@@ -126,7 +126,7 @@ func insertCreditTx(ctx context.Context, tx *Tx, accountID string, seq, balance 
 	_, err := tx.exec(ctx, `INSERT INTO credit_transactions (id, account_id, seq, type, amount, balance_after,
 		description, reference_type, reference_id, idempotency_key, request_hash, actor, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, accountID, seq, t.Type, t.Amount, balance, t.Description, t.ReferenceType, t.ReferenceID,
+		t.ID, tn.id, seq, t.Type, t.Amount, balance, t.Description, t.ReferenceType, t.ReferenceID,
 		t.IdempotencyKey, hash, t.Actor, t.CreatedAt)
 	if IsConstraint(err, "unique") && t.IdempotencyKey != nil {
 		return nil, fmt.Errorf("%w: %w", errKeyRace, err)
@@ -142,9 +142,9 @@ func insertCreditTx(ctx context.Context, tx *Tx, accountID string, seq, balance 
 // the lock the balance UPDATE takes anyway (FOR NO KEY UPDATE), so it
 // serializes ledger writers without blocking inserts of rows that merely
 // reference the account. Errors: not_found.
-func lockAccount(ctx context.Context, tx *Tx, accountID string) error {
+func lockAccount(ctx context.Context, tx *Tx, tn tenant) error {
 	var id string
-	err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+tx.db.forNoKeyUpdate(), accountID).Scan(&id)
+	err := tx.queryRow(ctx, `SELECT id FROM accounts WHERE id = ?`+tx.db.forNoKeyUpdate(), tn.id).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return igny8.NotFound("Account")
 	}
@@ -152,9 +152,9 @@ func lockAccount(ctx context.Context, tx *Tx, accountID string) error {
 }
 
 // refusedChange explains why the guarded UPDATE changed no row.
-func refusedChange(ctx context.Context, tx *Tx, accountID string, amount int64) error {
+func refusedChange(ctx context.Context, tx *Tx, tn tenant, amount int64) error {
 	var available int64
-	err := tx.queryRow(ctx, `SELECT credits FROM accounts WHERE id = ?`, accountID).Scan(&available)
+	err := tx.queryRow(ctx, `SELECT credits FROM accounts WHERE id = ?`, tn.id).Scan(&available)
 	if errors.Is(err, sql.ErrNoRows) {
 		return igny8.NotFound("Account")
 	}
@@ -191,11 +191,11 @@ func scanCreditTx(row scanner, t *igny8.CreditTransaction, extra ...any) error {
 // creditByKey returns the account's transaction stored under key. It
 // returns sql.ErrNoRows when there is none, and validation_failed naming
 // Idempotency-Key when it was stored for a request other than hash.
-func creditByKey(ctx context.Context, c conn, accountID, key, hash string) (*igny8.CreditTransaction, error) {
+func creditByKey(ctx context.Context, c conn, tn tenant, key, hash string) (*igny8.CreditTransaction, error) {
 	var t igny8.CreditTransaction
 	var stored string
 	err := scanCreditTx(c.queryRow(ctx, `SELECT `+creditTxColumns+`, request_hash FROM credit_transactions
-		WHERE account_id = ? AND idempotency_key = ?`, accountID, key), &t, &stored)
+		WHERE account_id = ? AND idempotency_key = ?`, tn.id, key), &t, &stored)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -208,20 +208,20 @@ func creditByKey(ctx context.Context, c conn, accountID, key, hash string) (*ign
 // applyCreditOnce runs applyCredit in a transaction of its own together
 // with then (for audit rows and the like, skipped on a replay), and turns a
 // lost key race into the first request's answer.
-func (db *DB) applyCreditOnce(ctx context.Context, accountID string, ch creditChange,
+func (db *DB) applyCreditOnce(ctx context.Context, tn tenant, ch creditChange,
 	then func(tx *Tx, t *igny8.CreditTransaction) error) (*igny8.CreditTransaction, bool, error) {
 	var out *igny8.CreditTransaction
 	var replayed bool
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var err error
-		out, replayed, err = applyCredit(ctx, tx, accountID, ch)
+		out, replayed, err = applyCredit(ctx, tx, tn, ch)
 		if err != nil || replayed || then == nil {
 			return err
 		}
 		return then(tx, out)
 	})
 	if errors.Is(err, errKeyRace) {
-		out, err = creditByKey(ctx, db.reader(), accountID, ch.IdempotencyKey, ch.requestHash())
+		out, err = creditByKey(ctx, db.reader(), tn, ch.IdempotencyKey, ch.requestHash())
 		return out, err == nil, err
 	}
 	return out, replayed, err

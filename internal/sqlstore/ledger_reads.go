@@ -13,7 +13,7 @@ import (
 // readLedger returns the principal of ctx when it may read the account's
 // credits. Errors: unauthenticated, forbidden.
 func readLedger(ctx context.Context) (*igny8.Principal, error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}

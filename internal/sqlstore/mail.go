@@ -32,7 +32,7 @@ func (db *DB) SetMail(c igny8.MailComposer, deliver bool, onStored func(state st
 // enqueue renders content and writes one message per distinct recipient in
 // tx, so that it exists exactly when the change that causes it commits.
 // Without SetMail it does nothing.
-func enqueue(ctx context.Context, tx *Tx, accountID string, content igny8.MailContent, to ...string) error {
+func enqueue(ctx context.Context, tx *Tx, tn tenant, content igny8.MailContent, to ...string) error {
 	ms := tx.db.mail.Load()
 	if ms == nil {
 		return nil
@@ -46,8 +46,8 @@ func enqueue(ctx context.Context, tx *Tx, accountID string, content igny8.MailCo
 		state = igny8.MessageQueued
 	}
 	var acct any
-	if accountID != "" {
-		acct = accountID
+	if tn.id != "" {
+		acct = tn.id
 	}
 	seen := map[string]bool{}
 	n := 0
@@ -72,8 +72,8 @@ func enqueue(ctx context.Context, tx *Tx, accountID string, content igny8.MailCo
 
 // ownerAndBilling returns the addresses of the account's owner and its
 // billing e-mail (which may be empty or the same).
-func ownerAndBilling(ctx context.Context, tx *Tx, accountID string) (acct *igny8.Account, owner, billing string, err error) {
-	acct, err = accountByID(ctx, tx.conn, accountID)
+func ownerAndBilling(ctx context.Context, tx *Tx, tn tenant) (acct *igny8.Account, owner, billing string, err error) {
+	acct, err = accountByID(ctx, tx.conn, tn.id)
 	if err != nil {
 		return nil, "", "", err
 	}

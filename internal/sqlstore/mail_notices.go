@@ -12,13 +12,13 @@ import (
 // (see enqueue): no mail for a change that rolled back.
 
 // invitationMail e-mails the invited person their link.
-func invitationMail(ctx context.Context, tx *Tx, accountID string, inv *igny8.Invitation, token string) error {
+func invitationMail(ctx context.Context, tx *Tx, tn tenant, inv *igny8.Invitation, token string) error {
 	var acctName string
-	if err := tx.queryRow(ctx, `SELECT name FROM accounts WHERE id = ?`, accountID).Scan(&acctName); err != nil {
+	if err := tx.queryRow(ctx, `SELECT name FROM accounts WHERE id = ?`, tn.id).Scan(&acctName); err != nil {
 		return translate(err)
 	}
 	var inviter, inviterEmail sql.NullString
-	err := tx.queryRow(ctx, `SELECT name, email FROM users WHERE id = ? AND account_id = ?`, inv.InvitedBy, accountID).
+	err := tx.queryRow(ctx, `SELECT name, email FROM users WHERE id = ? AND account_id = ?`, inv.InvitedBy, tn.id).
 		Scan(&inviter, &inviterEmail)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return translate(err)
@@ -27,22 +27,22 @@ func invitationMail(ctx context.Context, tx *Tx, accountID string, inv *igny8.In
 	if who == "" {
 		who = inviterEmail.String
 	}
-	return enqueue(ctx, tx, accountID, igny8.InvitationMail{AccountName: acctName, InviterName: who,
+	return enqueue(ctx, tx, tn, igny8.InvitationMail{AccountName: acctName, InviterName: who,
 		InviteeName: inv.Name, Role: inv.Role, Token: token, ExpiresAt: inv.ExpiresAt}, inv.Email)
 }
 
 // bankTransferMail sends the owner (and the billing e-mail) the bank
 // instructions of a new pending transfer.
-func bankTransferMail(ctx context.Context, tx *Tx, res *igny8.PaymentResult) error {
+func bankTransferMail(ctx context.Context, tx *Tx, tn tenant, res *igny8.PaymentResult) error {
 	pay := res.Payment
 	if pay.Method != igny8.MethodBankTransfer || pay.Status != igny8.PaymentPending {
 		return nil
 	}
-	acct, owner, billing, err := ownerAndBilling(ctx, tx, pay.AccountID)
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
 	if err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, pay.AccountID, igny8.BankTransferMail{AccountName: acct.Name, PlanName: pay.PlanName,
+	return enqueue(ctx, tx, tn, igny8.BankTransferMail{AccountName: acct.Name, PlanName: pay.PlanName,
 		Reference: pay.Reference, Amount: pay.Amount, Currency: pay.Currency}, owner, billing)
 }
 
@@ -50,8 +50,8 @@ func bankTransferMail(ctx context.Context, tx *Tx, res *igny8.PaymentResult) err
 // amount, reference, date) to the owner and the billing e-mail, in tx: the
 // transaction that confirmed it, whichever way it was paid (the bank
 // transfer confirmation calls it; a card payment's confirmation can too).
-func paymentReceipt(ctx context.Context, tx *Tx, accountID, paymentID string) error {
-	res, err := paymentResult(ctx, tx.conn, accountID, paymentID)
+func paymentReceipt(ctx context.Context, tx *Tx, tn tenant, paymentID string) error {
+	res, err := paymentResult(ctx, tx.conn, tn, paymentID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func paymentReceipt(ctx context.Context, tx *Tx, accountID, paymentID string) er
 	if pay.Status != igny8.PaymentConfirmed || sub == nil || sub.CurrentPeriodStart == nil || sub.CurrentPeriodEnd == nil {
 		return nil
 	}
-	acct, owner, billing, err := ownerAndBilling(ctx, tx, accountID)
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
 	if err != nil {
 		return err
 	}
@@ -67,28 +67,28 @@ func paymentReceipt(ctx context.Context, tx *Tx, accountID, paymentID string) er
 	if pay.ConfirmedAt != nil {
 		confirmed = *pay.ConfirmedAt
 	}
-	return enqueue(ctx, tx, accountID, igny8.ReceiptMail{AccountName: acct.Name, PlanName: pay.PlanName,
+	return enqueue(ctx, tx, tn, igny8.ReceiptMail{AccountName: acct.Name, PlanName: pay.PlanName,
 		PeriodStart: *sub.CurrentPeriodStart, PeriodEnd: *sub.CurrentPeriodEnd, Amount: pay.Amount,
 		Currency: pay.Currency, Reference: pay.Reference, ConfirmedAt: confirmed}, owner, billing)
 }
 
 // paymentRejectedMail tells the owner a transfer was not accepted, and why.
-func paymentRejectedMail(ctx context.Context, tx *Tx, pay *igny8.Payment, reason string) error {
-	acct, owner, billing, err := ownerAndBilling(ctx, tx, pay.AccountID)
+func paymentRejectedMail(ctx context.Context, tx *Tx, tn tenant, pay *igny8.Payment, reason string) error {
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
 	if err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, pay.AccountID, igny8.PaymentRejectedMail{AccountName: acct.Name, PlanName: pay.PlanName,
+	return enqueue(ctx, tx, tn, igny8.PaymentRejectedMail{AccountName: acct.Name, PlanName: pay.PlanName,
 		Reference: pay.Reference, Amount: pay.Amount, Currency: pay.Currency, Reason: reason}, owner, billing)
 }
 
 // accountStatusMail tells the owner their account was suspended or
 // reactivated.
-func accountStatusMail(ctx context.Context, tx *Tx, accountID string, suspended bool, reason string) error {
-	acct, owner, billing, err := ownerAndBilling(ctx, tx, accountID)
+func accountStatusMail(ctx context.Context, tx *Tx, tn tenant, suspended bool, reason string) error {
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
 	if err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, accountID, igny8.AccountStatusMail{AccountName: acct.Name, Suspended: suspended,
+	return enqueue(ctx, tx, tn, igny8.AccountStatusMail{AccountName: acct.Name, Suspended: suspended,
 		Reason: reason}, owner, billing)
 }

@@ -23,9 +23,15 @@ func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // Audit appends an audit event in tx naming the principal of ctx as the
-// actor; accountID is empty for events outside any account.
+// actor, which must be a developer or the system (maintenance reaches
+// across accounts); accountID is empty for events outside any account.
+// Errors: unauthenticated, forbidden.
 func (tx *Tx) Audit(ctx context.Context, accountID, action, targetType, targetID string, details map[string]any) error {
-	return audit(ctx, tx, accountID, action, targetType, targetID, details)
+	sys, err := asSystem(ctx)
+	if err != nil {
+		return err
+	}
+	return audit(ctx, tx, sys.reach(accountID), action, targetType, targetID, details)
 }
 
 // PostgreSQL reports whether tx runs on PostgreSQL.

@@ -14,7 +14,7 @@ var _ igny8.MemberService = (*Store)(nil)
 // ListUsers pages through the account's live users, oldest first.
 // Errors: unauthenticated, forbidden, validation_failed (cursor).
 func (s *Store) ListUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
-	p, err := scope(ctx)
+	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.User]{}, err
 	}
@@ -61,9 +61,9 @@ func validateInvitation(in *igny8.NewInvitation) error {
 // accountMaxUsers locks the account row (PostgreSQL; SQLite serializes
 // writers) so that member counts cannot race, and returns its plan's
 // max_users.
-func accountMaxUsers(ctx context.Context, tx *Tx, accountID string) (int, error) {
+func accountMaxUsers(ctx context.Context, tx *Tx, tn tenant) (int, error) {
 	var planID string
-	err := tx.queryRow(ctx, `SELECT plan_id FROM accounts WHERE id = ?`+tx.db.forUpdate(), accountID).Scan(&planID)
+	err := tx.queryRow(ctx, `SELECT plan_id FROM accounts WHERE id = ?`+tx.db.forUpdate(), tn.id).Scan(&planID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, igny8.NotFound("Account")
 	}
@@ -79,14 +79,14 @@ func accountMaxUsers(ctx context.Context, tx *Tx, accountID string) (int, error)
 // leaving out the invitation except (being accepted). An invitation whose
 // email has since become a live user's (here or in another account)
 // cannot be accepted, so it takes no seat.
-func seatsTaken(ctx context.Context, tx *Tx, accountID, except string) (int, error) {
+func seatsTaken(ctx context.Context, tx *Tx, tn tenant, except string) (int, error) {
 	var n int
 	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE account_id = ? AND deleted_at IS NULL) +
 		(SELECT COUNT(*) FROM invitations i WHERE i.account_id = ? AND i.id <> ? AND i.accepted_at IS NULL
 			AND i.revoked_at IS NULL AND i.expires_at > ?
 			AND NOT EXISTS (SELECT 1 FROM users x WHERE x.email = i.email AND x.deleted_at IS NULL))`,
-		accountID, accountID, except, tx.now).Scan(&n)
+		tn.id, tn.id, except, tx.now).Scan(&n)
 	return n, translate(err)
 }
 
@@ -97,7 +97,7 @@ var errSeats = igny8.Errorf(igny8.EPlanLimit, "The plan's user limit is reached;
 // plan's max_users under concurrent invitations: the account row is locked
 // while counting. Errors: validation_failed, conflict, plan_limit_reached.
 func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, token, tokenHash string) (*igny8.Invitation, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -109,14 +109,14 @@ func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, token, t
 	}
 	var inv *igny8.Invitation
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		max, err := accountMaxUsers(ctx, tx, p.AccountID)
+		max, err := accountMaxUsers(ctx, tx, tn)
 		if err != nil {
 			return err
 		}
-		if err := checkNotInvited(ctx, tx, p.AccountID, in.Email); err != nil {
+		if err := checkNotInvited(ctx, tx, tn, in.Email); err != nil {
 			return err
 		}
-		if n, err := seatsTaken(ctx, tx, p.AccountID, ""); err != nil {
+		if n, err := seatsTaken(ctx, tx, tn, ""); err != nil {
 			return err
 		} else if n >= max {
 			return errSeats
@@ -128,10 +128,10 @@ func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, token, t
 			inv.Role, tokenHash, inv.InvitedBy, inv.ExpiresAt, inv.CreatedAt); err != nil {
 			return err
 		}
-		if err := invitationMail(ctx, tx, p.AccountID, inv, token); err != nil {
+		if err := invitationMail(ctx, tx, tn, inv, token); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.invited", "invitation", inv.ID,
+		return audit(ctx, tx, tn, "user.invited", "invitation", inv.ID,
 			map[string]any{"email": inv.Email, "role": inv.Role})
 	})
 	if err != nil {
@@ -145,13 +145,13 @@ func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, token, t
 // invitation could never be accepted) or has a pending invitation to this
 // account. A removed user's email may be invited again: acceptance
 // restores or replaces that user (see AcceptInvitation).
-func checkNotInvited(ctx context.Context, tx *Tx, accountID, email string) error {
+func checkNotInvited(ctx context.Context, tx *Tx, tn tenant, email string) error {
 	var members, others, pending int
 	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE account_id = ? AND email = ? AND deleted_at IS NULL),
 		(SELECT COUNT(*) FROM users WHERE (account_id IS NULL OR account_id <> ?) AND email = ? AND deleted_at IS NULL),
 		(SELECT COUNT(*) FROM invitations WHERE account_id = ? AND email = ? AND accepted_at IS NULL
-			AND revoked_at IS NULL AND expires_at > ?)`, accountID, email, accountID, email, accountID, email, tx.now).
+			AND revoked_at IS NULL AND expires_at > ?)`, tn.id, email, tn.id, email, tn.id, email, tx.now).
 		Scan(&members, &others, &pending)
 	switch {
 	case err != nil:
@@ -175,7 +175,7 @@ func emailConflict(message string) *igny8.Error {
 // ListDeletedUsers pages through the account's removed users that can
 // still be restored, oldest first. Errors: unauthenticated, forbidden.
 func (s *Store) ListDeletedUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
-	p, err := tenantFor(ctx, igny8.ActManageUsers)
+	p, _, err := tenantFor(ctx, igny8.ActManageUsers)
 	if err != nil {
 		return igny8.Page[igny8.User]{}, err
 	}
@@ -199,13 +199,13 @@ func (s *Store) ListDeletedUsers(ctx context.Context, page igny8.PageRequest) (i
 // invitations to the restored email are withdrawn. Errors: not_found,
 // plan_limit_reached, forbidden.
 func (s *Store) RestoreUser(ctx context.Context, id string) (*igny8.User, error) {
-	p, err := tenantFor(ctx, igny8.ActManageUsers)
+	p, tn, err := tenantFor(ctx, igny8.ActManageUsers)
 	if err != nil {
 		return nil, err
 	}
 	var user *igny8.User
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		max, err := accountMaxUsers(ctx, tx, p.AccountID)
+		max, err := accountMaxUsers(ctx, tx, tn)
 		if err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func (s *Store) RestoreUser(ctx context.Context, id string) (*igny8.User, error)
 			AND accepted_at IS NULL AND revoked_at IS NULL`, tx.now, p.AccountID, email); err != nil {
 			return err
 		}
-		if n, err := seatsTaken(ctx, tx, p.AccountID, ""); err != nil {
+		if n, err := seatsTaken(ctx, tx, tn, ""); err != nil {
 			return err
 		} else if n >= max {
 			return errSeats
@@ -232,7 +232,7 @@ func (s *Store) RestoreUser(ctx context.Context, id string) (*igny8.User, error)
 			WHERE account_id = ? AND id = ?`, tx.now, p.AccountID, id); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.AccountID, "user.restored", "user", id, nil); err != nil {
+		if err := audit(ctx, tx, tn, "user.restored", "user", id, nil); err != nil {
 			return err
 		}
 		user, err = userByID(ctx, tx.conn, id)

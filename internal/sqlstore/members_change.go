@@ -44,11 +44,12 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash, name, passwordH
 }
 
 func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (*igny8.User, error) {
-	max, err := accountMaxUsers(ctx, tx, inv.accountID)
+	tn := invitedTenant(inv)
+	max, err := accountMaxUsers(ctx, tx, tn)
 	if err != nil {
 		return nil, err
 	}
-	if n, err := seatsTaken(ctx, tx, inv.accountID, inv.id); err != nil {
+	if n, err := seatsTaken(ctx, tx, tn, inv.id); err != nil {
 		return nil, err
 	} else if n >= max {
 		return nil, errSeats
@@ -80,7 +81,7 @@ func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRo
 		return nil, err
 	}
 	actor := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: id, AccountID: inv.accountID})
-	if err := audit(actor, tx, inv.accountID, "user.joined", "user", id,
+	if err := audit(actor, tx, tn, "user.joined", "user", id,
 		map[string]any{"invitation_id": inv.id, "role": inv.role, "restored": restored}); err != nil {
 		return nil, err
 	}
@@ -121,15 +122,15 @@ func (s *Store) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow,
 	if _, err := tx.exec(ctx, `DELETE FROM users WHERE id = ? AND deleted_at IS NOT NULL`, prevID); err != nil {
 		return "", false, err
 	}
-	return "", false, audit(ctx, tx, prevAccount.String, "user.purged", "user", prevID,
+	return "", false, audit(ctx, tx, formerTenant(prevAccount.String), "user.purged", "user", prevID,
 		map[string]any{"reason": "the email joined another account"})
 }
 
 // memberRole locks and reads the role of a live member of the account.
-func memberRole(ctx context.Context, tx *Tx, accountID, userID string) (igny8.Role, error) {
+func memberRole(ctx context.Context, tx *Tx, tn tenant, userID string) (igny8.Role, error) {
 	var role igny8.Role
 	err := tx.queryRow(ctx, `SELECT role FROM users WHERE account_id = ? AND id = ? AND deleted_at IS NULL`+tx.db.forUpdate(),
-		accountID, userID).Scan(&role)
+		tn.id, userID).Scan(&role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", igny8.NotFound("User")
 	}
@@ -142,7 +143,7 @@ var errOwnerFixed = igny8.Errorf(igny8.EForbidden, "The owner cannot be demoted 
 // role and nobody is made owner here (see TransferOwnership); role changes
 // are audited. Errors: not_found, forbidden, validation_failed.
 func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch) (*igny8.User, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +152,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch
 	}
 	var user *igny8.User
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		role, err := memberRole(ctx, tx, p.AccountID, id)
+		role, err := memberRole(ctx, tx, tn, id)
 		if err != nil {
 			return err
 		}
@@ -163,7 +164,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch
 				*patch.Role, tx.now, p.AccountID, id); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, p.AccountID, "user.role_changed", "user", id,
+			if err := audit(ctx, tx, tn, "user.role_changed", "user", id,
 				map[string]any{"from": role, "to": *patch.Role}); err != nil {
 				return err
 			}
@@ -206,12 +207,12 @@ func validateUserPatch(patch *igny8.UserPatch) error {
 // request since every request reads the user fresh. Errors: not_found,
 // forbidden (the owner).
 func (s *Store) RemoveUser(ctx context.Context, id string) error {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		role, err := memberRole(ctx, tx, p.AccountID, id)
+		role, err := memberRole(ctx, tx, tn, id)
 		if err != nil {
 			return err
 		}
@@ -229,7 +230,7 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 			tx.now, id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "user.removed", "user", id, map[string]any{"role": role})
+		return audit(ctx, tx, tn, "user.removed", "user", id, map[string]any{"role": role})
 	})
 }
 
@@ -237,7 +238,7 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 // in one transaction. Errors: forbidden (caller is not the owner, or not a
 // person), not_found, validation_failed (already the owner).
 func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
 	}
@@ -248,10 +249,10 @@ func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
 		return igny8.InvalidField("user_id", "is already the owner")
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		if _, err := accountMaxUsers(ctx, tx, p.AccountID); err != nil {
+		if _, err := accountMaxUsers(ctx, tx, tn); err != nil {
 			return err
 		}
-		role, err := memberRole(ctx, tx, p.AccountID, userID)
+		role, err := memberRole(ctx, tx, tn, userID)
 		if err != nil {
 			return err
 		}
@@ -267,7 +268,7 @@ func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
 			tx.now, p.AccountID, userID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "account.ownership_transferred", "user", userID,
+		return audit(ctx, tx, tn, "account.ownership_transferred", "user", userID,
 			map[string]any{"from": p.UserID, "previous_role": role})
 	})
 }

@@ -56,7 +56,7 @@ type pendingOp struct {
 // insufficient_credits (Extra: required, available; provider not called),
 // conflict (the first request with this key is still running).
 func (o *Operations) RunOperation(ctx context.Context, req igny8.OperationRequest) (*igny8.OperationResult, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -70,9 +70,9 @@ func (o *Operations) RunOperation(ctx context.Context, req igny8.OperationReques
 	if err != nil {
 		return nil, err
 	}
-	op, err := o.charge(ctx, p, &req, hash)
+	op, err := o.charge(ctx, p, tn, &req, hash)
 	if errors.Is(err, errKeyRace) {
-		return operationByKey(ctx, o.db.reader(), p.AccountID, req.IdempotencyKey, hash)
+		return operationByKey(ctx, o.db.reader(), tn, req.IdempotencyKey, hash)
 	}
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func (o *Operations) RunOperation(ctx context.Context, req igny8.OperationReques
 	start := time.Now()
 	resp, runErr := o.run(ctx, &req)
 	// The outcome is recorded even when the client has gone away.
-	return o.finish(context.WithoutCancel(ctx), p, &req, op, resp, runErr, time.Since(start))
+	return o.finish(context.WithoutCancel(ctx), p, tn, &req, op, resp, runErr, time.Since(start))
 }
 
 // operationHash fingerprints what the request asks for, so that its key
@@ -99,15 +99,15 @@ func operationHash(req *igny8.OperationRequest) (string, error) {
 // charge is the first transaction: it answers a known key from its stored
 // operation, else checks the site, deducts the cost and logs the operation
 // as pending.
-func (o *Operations) charge(ctx context.Context, p *igny8.Principal, req *igny8.OperationRequest, hash string) (*pendingOp, error) {
+func (o *Operations) charge(ctx context.Context, p *igny8.Principal, tn tenant, req *igny8.OperationRequest, hash string) (*pendingOp, error) {
 	op := &pendingOp{id: newID()}
 	err := o.db.InTx(ctx, func(tx *Tx) error {
 		op.createdAt = tx.now
 		if req.IdempotencyKey != "" {
-			if err := lockAccount(ctx, tx, p.AccountID); err != nil {
+			if err := lockAccount(ctx, tx, tn); err != nil {
 				return err
 			}
-			res, err := operationByKey(ctx, tx.conn, p.AccountID, req.IdempotencyKey, hash)
+			res, err := operationByKey(ctx, tx.conn, tn, req.IdempotencyKey, hash)
 			if err == nil || !errors.Is(err, sql.ErrNoRows) {
 				op.replay = res
 				return err
@@ -116,13 +116,13 @@ func (o *Operations) charge(ctx context.Context, p *igny8.Principal, req *igny8.
 		if err := operationSite(ctx, tx.conn, p, req.SiteID, req.SectorID); err != nil {
 			return err
 		}
-		return o.deduct(ctx, tx, p, req, hash, op)
+		return o.deduct(ctx, tx, p, tn, req, hash, op)
 	})
 	return op, err
 }
 
 // deduct takes the operation's cost and inserts its pending usage log.
-func (o *Operations) deduct(ctx context.Context, tx *Tx, p *igny8.Principal, req *igny8.OperationRequest, hash string, op *pendingOp) error {
+func (o *Operations) deduct(ctx context.Context, tx *Tx, p *igny8.Principal, tn tenant, req *igny8.OperationRequest, hash string, op *pendingOp) error {
 	cost, err := costOf(ctx, tx.conn, req.Operation)
 	if err != nil {
 		return err
@@ -130,7 +130,7 @@ func (o *Operations) deduct(ctx context.Context, tx *Tx, p *igny8.Principal, req
 	op.cost = cost
 	var txID *string
 	if cost > 0 {
-		t, _, err := applyCredit(ctx, tx, p.AccountID, creditChange{Type: igny8.TxDeduction, Amount: -cost,
+		t, _, err := applyCredit(ctx, tx, tn, creditChange{Type: igny8.TxDeduction, Amount: -cost,
 			Description: "AI operation " + string(req.Operation), ReferenceType: igny8.RefAIOperation,
 			ReferenceID: op.id, Actor: p.ActorID()})
 		if err != nil {

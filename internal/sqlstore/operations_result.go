@@ -21,7 +21,7 @@ const maxStoredError = 500
 // succeeded, or failed with a refund of its cost. The guard on outcome
 // makes a second finish of one operation roll back instead of refunding
 // twice.
-func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.OperationRequest, op *pendingOp,
+func (o *Operations) finish(ctx context.Context, p *igny8.Principal, tn tenant, req *igny8.OperationRequest, op *pendingOp,
 	resp *igny8.AIResponse, runErr error, took time.Duration) (*igny8.OperationResult, error) {
 	res := &igny8.OperationResult{ID: op.id, Operation: req.Operation, SiteID: req.SiteID, SectorID: req.SectorID,
 		Outcome: igny8.OutcomeSucceeded, CreditsUsed: op.cost, Balance: op.balance,
@@ -31,11 +31,11 @@ func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.
 	}
 	err := o.db.InTx(ctx, func(tx *Tx) error {
 		if runErr == nil {
-			return markUsage(ctx, tx, p.AccountID, op.id, `outcome = 'succeeded', model = ?, tokens_in = ?,
+			return markUsage(ctx, tx, tn, op.id, `outcome = 'succeeded', model = ?, tokens_in = ?,
 				tokens_out = ?, duration_ms = ?, output = ?`, res.Model, res.TokensIn, res.TokensOut,
 				res.DurationMS, string(res.Output))
 		}
-		balance, err := failOperation(ctx, tx, p.AccountID, op.id, req.Operation, op.cost, p.ActorID(),
+		balance, err := failOperation(ctx, tx, tn, op.id, req.Operation, op.cost, p.ActorID(),
 			storedError(runErr), res.DurationMS)
 		if balance >= 0 {
 			res.Balance = balance
@@ -54,12 +54,12 @@ func (o *Operations) finish(ctx context.Context, p *igny8.Principal, req *igny8.
 // failOperation refunds a pending operation's cost and marks it failed,
 // in tx. It returns the balance after the refund, or -1 when there was
 // nothing to refund.
-func failOperation(ctx context.Context, tx *Tx, accountID, id string, op igny8.Operation, cost int64,
+func failOperation(ctx context.Context, tx *Tx, tn tenant, id string, op igny8.Operation, cost int64,
 	actor, errText string, durationMS int64) (int64, error) {
 	balance := int64(-1)
 	var refundID *string
 	if cost > 0 {
-		t, _, err := applyCredit(ctx, tx, accountID, creditChange{Type: igny8.TxRefund, Amount: cost,
+		t, _, err := applyCredit(ctx, tx, tn, creditChange{Type: igny8.TxRefund, Amount: cost,
 			Description: "Refund of failed AI operation " + string(op), ReferenceType: igny8.RefAIOperation,
 			ReferenceID: id, Actor: actor})
 		if err != nil {
@@ -67,14 +67,14 @@ func failOperation(ctx context.Context, tx *Tx, accountID, id string, op igny8.O
 		}
 		balance, refundID = t.BalanceAfter, &t.ID
 	}
-	return balance, markUsage(ctx, tx, accountID, id, `outcome = 'failed', error = ?, duration_ms = ?,
+	return balance, markUsage(ctx, tx, tn, id, `outcome = 'failed', error = ?, duration_ms = ?,
 		refund_transaction_id = ?`, errText, durationMS, refundID)
 }
 
 // markUsage sets the given columns of a pending usage log; it fails when
 // the log is no longer pending.
-func markUsage(ctx context.Context, tx *Tx, accountID, id, set string, args ...any) error {
-	args = append(args, id, accountID)
+func markUsage(ctx context.Context, tx *Tx, tn tenant, id, set string, args ...any) error {
+	args = append(args, id, tn.id)
 	r, err := tx.exec(ctx, `UPDATE credit_usage_logs SET `+set+` WHERE id = ? AND account_id = ? AND outcome = 'pending'`, args...)
 	if err != nil {
 		return fmt.Errorf("update usage log: %w", err)
@@ -113,7 +113,7 @@ func publicError(stored string) string {
 // with this Idempotency-Key. It returns sql.ErrNoRows when there is none,
 // validation_failed when the key was used for another request, and
 // conflict while that operation is still running.
-func operationByKey(ctx context.Context, c conn, accountID, key, hash string) (*igny8.OperationResult, error) {
+func operationByKey(ctx context.Context, c conn, tn tenant, key, hash string) (*igny8.OperationResult, error) {
 	var r igny8.OperationResult
 	var output, errText, stored string
 	err := c.queryRow(ctx, `SELECT u.id, u.operation, COALESCE(u.site_id, ''), COALESCE(u.sector_id, ''), u.outcome,
@@ -122,7 +122,7 @@ func operationByKey(ctx context.Context, c conn, accountID, key, hash string) (*
 		FROM credit_usage_logs u JOIN accounts a ON a.id = u.account_id
 		LEFT JOIN credit_transactions d ON d.id = u.transaction_id
 		LEFT JOIN credit_transactions rf ON rf.id = u.refund_transaction_id
-		WHERE u.account_id = ? AND u.idempotency_key = ?`, accountID, key).
+		WHERE u.account_id = ? AND u.idempotency_key = ?`, tn.id, key).
 		Scan(&r.ID, &r.Operation, &r.SiteID, &r.SectorID, &r.Outcome, &r.CreditsUsed, &output, &errText, &r.Model,
 			&r.TokensIn, &r.TokensOut, &r.DurationMS, &r.CreatedAt, &stored, &r.Balance)
 	switch {

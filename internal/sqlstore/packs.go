@@ -23,24 +23,6 @@ func scanPack(row scanner) (*igny8.CreditPack, error) {
 	return &k, row.Scan(&k.ID, &k.Slug, &k.Credits, &k.Price, &k.Currency, &k.IsActive, &k.CreatedAt, &k.UpdatedAt)
 }
 
-// seedPacks creates the default packs when there are none.
-func (s *Store) seedPacks(ctx context.Context) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM credit_packs`).Scan(&n); err != nil || n > 0 {
-			return translate(err)
-		}
-		for _, k := range igny8.DefaultCreditPacks() {
-			if _, err := tx.exec(ctx, `INSERT INTO credit_packs (id, slug, credits, price, currency, is_active, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
-				newID(), k.Slug, k.Credits, k.Price, k.Currency, k.IsActive, tx.now, tx.now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // CreditPacks lists the packs on sale, smallest first: a public price
 // list, like the plans.
 func (s *Store) CreditPacks(ctx context.Context) ([]igny8.CreditPack, error) {
@@ -76,7 +58,7 @@ func purchaseByID(ctx context.Context, c conn, id string) (*igny8.CreditPurchase
 // payment_method_unavailable (stripe without Stripe, paypal),
 // service_unavailable (Stripe failed), forbidden.
 func (s *Store) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.PackCheckoutResult, error) {
-	p, err := scope(ctx)
+	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +88,7 @@ func (s *Store) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.P
 	}
 	var customer string
 	if in.PaymentMethod == igny8.MethodStripe {
-		if customer, err = s.cardCustomer(ctx, p.AccountID); err != nil {
+		if customer, err = s.cardCustomer(ctx, tn); err != nil {
 			return nil, err
 		}
 	}
@@ -127,7 +109,7 @@ func (s *Store) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.P
 				if out, err = purchaseByID(ctx, tx.conn, id); err != nil {
 					return err
 				}
-				return audit(ctx, tx, p.AccountID, "credit_purchase.created", "credit_purchase", id, map[string]any{
+				return audit(ctx, tx, tn, "credit_purchase.created", "credit_purchase", id, map[string]any{
 					"pack": pack.Slug, "credits": pack.Credits, "amount": pack.Price, "currency": pack.Currency,
 					"method": in.PaymentMethod, "reference": out.Reference})
 			}
@@ -180,15 +162,16 @@ func (a *Admin) ListCreditPurchases(ctx context.Context, status string, page ign
 // purchase answers it and changes nothing. Errors: unauthenticated,
 // forbidden, not_found, conflict (rejected).
 func (a *Admin) ConfirmCreditPurchase(ctx context.Context, id string, in igny8.PaymentConfirmation) (*igny8.CreditPurchase, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if err := cleanConfirmation(&in); err != nil {
 		return nil, err
 	}
 	var out *igny8.CreditPurchase
-	err := a.db.InTx(ctx, func(tx *Tx) error {
-		c, err := lockPurchase(ctx, tx, id)
+	err = a.db.InTx(ctx, func(tx *Tx) error {
+		c, err := lockPurchase(ctx, tx, sys, id)
 		if err != nil {
 			return err
 		}
@@ -198,7 +181,7 @@ func (a *Admin) ConfirmCreditPurchase(ctx context.Context, id string, in igny8.P
 		if c.Status == igny8.PaymentRejected {
 			return igny8.Errorf(igny8.EConflict, "Credit purchase %s was rejected; it cannot be confirmed.", c.Reference)
 		}
-		if err := confirmPurchase(ctx, tx, c, in.ExternalReference); err != nil {
+		if err := confirmPurchase(ctx, tx, sys, c, in.ExternalReference); err != nil {
 			return err
 		}
 		out, err = purchaseByID(ctx, tx.conn, id)
@@ -209,7 +192,7 @@ func (a *Admin) ConfirmCreditPurchase(ctx context.Context, id string, in igny8.P
 
 // lockPurchase locks the purchase's account, then reads the purchase; nil
 // when there is none.
-func lockPurchase(ctx context.Context, tx *Tx, id string) (*igny8.CreditPurchase, error) {
+func lockPurchase(ctx context.Context, tx *Tx, sys system, id string) (*igny8.CreditPurchase, error) {
 	var accountID string
 	err := tx.queryRow(ctx, `SELECT account_id FROM credit_purchases WHERE id = ?`, id).Scan(&accountID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -218,7 +201,7 @@ func lockPurchase(ctx context.Context, tx *Tx, id string) (*igny8.CreditPurchase
 	if err != nil {
 		return nil, translate(err)
 	}
-	if err := lockAccount(ctx, tx, accountID); err != nil {
+	if err := lockAccount(ctx, tx, sys.reach(accountID)); err != nil {
 		return nil, err
 	}
 	return purchaseByID(ctx, tx.conn, id)
@@ -227,7 +210,7 @@ func lockPurchase(ctx context.Context, tx *Tx, id string) (*igny8.CreditPurchase
 // confirmPurchase confirms a pending purchase (a confirmed one is left as
 // it is) and grants its credits as one purchase entry keyed by the
 // purchase, with an audit event.
-func confirmPurchase(ctx context.Context, tx *Tx, c *igny8.CreditPurchase, external string) error {
+func confirmPurchase(ctx context.Context, tx *Tx, sys system, c *igny8.CreditPurchase, external string) error {
 	if c.Status != igny8.PaymentPending {
 		return nil
 	}
@@ -240,28 +223,28 @@ func confirmPurchase(ctx context.Context, tx *Tx, c *igny8.CreditPurchase, exter
 		return err
 	}
 	key := "credit_purchase:" + c.ID
-	if _, _, err := applyCredit(ctx, tx, c.AccountID, creditChange{Type: igny8.TxPurchase, Amount: c.Credits,
+	if _, _, err := applyCredit(ctx, tx, sys.reach(c.AccountID), creditChange{Type: igny8.TxPurchase, Amount: c.Credits,
 		Description:   fmt.Sprintf("%d credits bought (%s)", c.Credits, c.Reference),
 		ReferenceType: igny8.RefCreditPurchase, ReferenceID: c.ID, IdempotencyKey: key, RequestHash: key, Actor: actor}); err != nil {
 		return err
 	}
-	return audit(ctx, tx, c.AccountID, "credit_purchase.confirmed", "credit_purchase", c.ID, map[string]any{
+	return audit(ctx, tx, sys.reach(c.AccountID), "credit_purchase.confirmed", "credit_purchase", c.ID, map[string]any{
 		"reference": c.Reference, "credits": c.Credits, "amount": c.Amount, "currency": c.Currency, "method": c.Method,
 		"external_reference": external})
 }
 
 // cardPurchasePaid confirms the credit purchase a paid payment-mode
 // Checkout names.
-func cardPurchasePaid(ctx context.Context, tx *Tx, ev igny8.CardEvent) (bool, error) {
-	c, err := lockPurchase(ctx, tx, ev.PurchaseID)
+func cardPurchasePaid(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	c, err := lockPurchase(ctx, tx, sys, ev.PurchaseID)
 	if err != nil || c == nil || c.Method != igny8.MethodStripe {
 		return c == nil || err == nil && c.Method != igny8.MethodStripe, err
 	}
 	if c.Status == igny8.PaymentRejected {
-		return false, audit(ctx, tx, c.AccountID, "payment.card_unapplied", "credit_purchase", c.ID, map[string]any{
+		return false, audit(ctx, tx, sys.reach(c.AccountID), "payment.card_unapplied", "credit_purchase", c.ID, map[string]any{
 			"reason": "purchase_rejected", "event": ev.ID, "amount": ev.Amount, "currency": ev.Currency})
 	}
-	return false, confirmPurchase(ctx, tx, c, "stripe:"+ev.ID)
+	return false, confirmPurchase(ctx, tx, sys, c, "stripe:"+ev.ID)
 }
 
 // AdminCreditPacks lists every pack, on sale or not.
@@ -314,7 +297,7 @@ func (a *Admin) UpdateCreditPack(ctx context.Context, slug string, patch igny8.C
 		if out, err = optionalRow(scanPack(tx.queryRow(ctx, `SELECT `+packColumns+` FROM credit_packs k WHERE k.id = ?`, cur.ID))); err != nil {
 			return err
 		}
-		return audit(ctx, tx, "", "credit_pack.updated", "credit_pack", cur.ID, map[string]any{"slug": slug, "changes": patch})
+		return audit(ctx, tx, noTenant, "credit_pack.updated", "credit_pack", cur.ID, map[string]any{"slug": slug, "changes": patch})
 	})
 	return out, err
 }

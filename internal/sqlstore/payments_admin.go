@@ -52,19 +52,34 @@ func (a *Admin) ListPayments(ctx context.Context, f igny8.PaymentFilter, page ig
 		func(ap *igny8.AdminPayment) string { return ap.Payment.ID })
 }
 
+// paymentTenant is the account of payment paymentID, for the admin and
+// system side that decides on payments by id. Errors: not_found.
+func (sys system) paymentTenant(ctx context.Context, c conn, paymentID string) (tenant, error) {
+	var accountID string
+	err := c.queryRow(ctx, `SELECT account_id FROM payments WHERE id = ?`, paymentID).Scan(&accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tenant{}, igny8.NotFound("Payment")
+	}
+	if err != nil {
+		return tenant{}, translate(err)
+	}
+	return sys.reach(accountID), nil
+}
+
 // lockPayment takes the locks a payment decision needs, always in the
 // order account, then payment, then subscription (the order checkout and
-// the billing job use too), and reads the payment. Errors: not_found.
-func lockPayment(ctx context.Context, tx *Tx, paymentID string) (*igny8.Payment, error) {
-	var accountID, subID string
-	err := tx.queryRow(ctx, `SELECT account_id, subscription_id FROM payments WHERE id = ?`, paymentID).Scan(&accountID, &subID)
+// the billing job use too), and reads payment paymentID of account tn.
+// Errors: not_found.
+func lockPayment(ctx context.Context, tx *Tx, tn tenant, paymentID string) (*igny8.Payment, error) {
+	var subID string
+	err := tx.queryRow(ctx, `SELECT subscription_id FROM payments WHERE id = ? AND account_id = ?`, paymentID, tn.id).Scan(&subID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("Payment")
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
-	if err := lockAccount(ctx, tx, accountID); err != nil {
+	if err := lockAccount(ctx, tx, tn); err != nil {
 		return nil, err
 	}
 	for _, l := range []struct{ table, id string }{{"payments", paymentID}, {"subscriptions", subID}} {
@@ -88,7 +103,7 @@ func lockPayment(ctx context.Context, tx *Tx, paymentID string) (*igny8.Payment,
 // Errors: unauthenticated, forbidden, not_found, conflict (rejected),
 // validation_failed (amount_received differs from the amount without a note).
 func (a *Admin) ConfirmPayment(ctx context.Context, paymentID string, in igny8.PaymentConfirmation) (*igny8.PaymentResult, error) {
-	p, err := igny8.AdminPrincipal(ctx)
+	sys, err := asSystem(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -97,13 +112,17 @@ func (a *Admin) ConfirmPayment(ctx context.Context, paymentID string, in igny8.P
 	}
 	var out *igny8.PaymentResult
 	err = a.db.InTx(ctx, func(tx *Tx) error {
-		pay, err := lockPayment(ctx, tx, paymentID)
+		tn, err := sys.paymentTenant(ctx, tx.conn, paymentID)
+		if err != nil {
+			return err
+		}
+		pay, err := lockPayment(ctx, tx, tn, paymentID)
 		if err != nil {
 			return err
 		}
 		switch pay.Status {
 		case igny8.PaymentConfirmed:
-			out, err = paymentResult(ctx, tx.conn, pay.AccountID, pay.ID)
+			out, err = paymentResult(ctx, tx.conn, tn, pay.ID)
 			return err
 		case igny8.PaymentRejected:
 			return igny8.Errorf(igny8.EConflict, "Payment %s was rejected (%s); it cannot be confirmed.", pay.Reference, pay.RejectedReason)
@@ -112,10 +131,10 @@ func (a *Admin) ConfirmPayment(ctx context.Context, paymentID string, in igny8.P
 			return igny8.InvalidField("amount_received", fmt.Sprintf(
 				"differs from the amount due (%d %s); add a note explaining it", pay.Amount, pay.Currency))
 		}
-		if err := confirmPayment(ctx, tx, p, pay, in); err != nil {
+		if err := confirmPayment(ctx, tx, tn, sys.p, pay, in); err != nil {
 			return err
 		}
-		out, err = paymentResult(ctx, tx.conn, pay.AccountID, pay.ID)
+		out, err = paymentResult(ctx, tx.conn, tn, pay.ID)
 		return err
 	})
 	return out, err
@@ -135,7 +154,7 @@ func cleanConfirmation(in *igny8.PaymentConfirmation) error {
 }
 
 // confirmPayment does the writes of ConfirmPayment on a locked, pending payment.
-func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.Payment, in igny8.PaymentConfirmation) error {
+func confirmPayment(ctx context.Context, tx *Tx, tn tenant, p *igny8.Principal, pay *igny8.Payment, in igny8.PaymentConfirmation) error {
 	res, err := tx.exec(ctx, `UPDATE payments SET status = 'confirmed', confirmed_by = ?, confirmed_at = ?,
 		external_reference = ?, amount_received = ?, note = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
 		p.ActorID(), tx.now, in.ExternalReference, in.AmountReceived, in.Note, tx.now, pay.ID)
@@ -151,7 +170,7 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 	if err != nil {
 		return err
 	}
-	sub, err := activateSubscription(ctx, tx, pay, in)
+	sub, err := activateSubscription(ctx, tx, tn, pay, in)
 	if err != nil {
 		return err
 	}
@@ -159,14 +178,14 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 		payment_method = ?, updated_at = ? WHERE id = ?`, sub.Plan.ID, pay.Method, tx.now, pay.AccountID); err != nil {
 		return err
 	}
-	credited, err := grantPeriodCredits(ctx, tx, p, pay, sub)
+	credited, err := grantPeriodCredits(ctx, tx, tn, p, pay, sub)
 	if err != nil {
 		return err
 	}
-	if err := paymentReceipt(ctx, tx, pay.AccountID, pay.ID); err != nil {
+	if err := paymentReceipt(ctx, tx, tn, pay.ID); err != nil {
 		return err
 	}
-	return audit(ctx, tx, pay.AccountID, "payment.confirmed", "payment", pay.ID, map[string]any{
+	return audit(ctx, tx, tn, "payment.confirmed", "payment", pay.ID, map[string]any{
 		"reference": pay.Reference, "amount": pay.Amount, "currency": pay.Currency, "amount_received": in.AmountReceived,
 		"external_reference": in.ExternalReference, "note": in.Note, "plan": sub.Plan.Slug,
 		"subscription_id": sub.ID, "period_end": sub.CurrentPeriodEnd, "credits": credited,
@@ -179,8 +198,8 @@ func confirmPayment(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.
 // extended period would be over already), from now when it is new or past
 // due. A new subscription replaces the account's current one, which is
 // cancelled first.
-func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment, in igny8.PaymentConfirmation) (*igny8.Subscription, error) {
-	sub, err := subscriptionByID(ctx, tx.conn, pay.AccountID, pay.SubscriptionID)
+func activateSubscription(ctx context.Context, tx *Tx, tn tenant, pay *igny8.Payment, in igny8.PaymentConfirmation) (*igny8.Subscription, error) {
+	sub, err := subscriptionByID(ctx, tx.conn, tn, pay.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,17 +228,17 @@ func activateSubscription(ctx context.Context, tx *Tx, pay *igny8.Payment, in ig
 		pay.Method, start, end, tx.now, sub.ID); err != nil {
 		return nil, err
 	}
-	return subscriptionByID(ctx, tx.conn, pay.AccountID, sub.ID)
+	return subscriptionByID(ctx, tx.conn, tn, sub.ID)
 }
 
 // grantPeriodCredits grants the plan's credits for the period the payment
 // bought, through the ledger, keyed by the payment so that it happens once.
-func grantPeriodCredits(ctx context.Context, tx *Tx, p *igny8.Principal, pay *igny8.Payment, sub *igny8.Subscription) (int64, error) {
+func grantPeriodCredits(ctx context.Context, tx *Tx, tn tenant, p *igny8.Principal, pay *igny8.Payment, sub *igny8.Subscription) (int64, error) {
 	if sub.Plan.IncludedCredits == 0 {
 		return 0, nil
 	}
 	key := "payment:" + pay.ID
-	_, _, err := applyCredit(ctx, tx, pay.AccountID, creditChange{Type: igny8.TxSubscription,
+	_, _, err := applyCredit(ctx, tx, tn, creditChange{Type: igny8.TxSubscription,
 		Amount:        sub.Plan.IncludedCredits,
 		Description:   fmt.Sprintf("%s credits until %s", igny8.PlanTitle(sub.Plan.Name), sub.CurrentPeriodEnd.Format("2006-01-02")),
 		ReferenceType: igny8.RefPayment, ReferenceID: pay.ID, IdempotencyKey: key, RequestHash: key, Actor: p.ActorID()})
@@ -231,7 +250,8 @@ func grantPeriodCredits(ctx context.Context, tx *Tx, p *igny8.Principal, pay *ig
 // Rejecting a rejected payment answers its result. Errors: unauthenticated,
 // forbidden, not_found, conflict (confirmed), validation_failed (reason).
 func (a *Admin) RejectPayment(ctx context.Context, paymentID string, in igny8.PaymentRejection) (*igny8.PaymentResult, error) {
-	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+	sys, err := asSystem(ctx)
+	if err != nil {
 		return nil, err
 	}
 	reason := strings.TrimSpace(in.Reason)
@@ -239,8 +259,12 @@ func (a *Admin) RejectPayment(ctx context.Context, paymentID string, in igny8.Pa
 		return nil, igny8.InvalidField("reason", "must be 1-500 characters")
 	}
 	var out *igny8.PaymentResult
-	err := a.db.InTx(ctx, func(tx *Tx) error {
-		pay, err := lockPayment(ctx, tx, paymentID)
+	err = a.db.InTx(ctx, func(tx *Tx) error {
+		tn, err := sys.paymentTenant(ctx, tx.conn, paymentID)
+		if err != nil {
+			return err
+		}
+		pay, err := lockPayment(ctx, tx, tn, paymentID)
 		if err != nil {
 			return err
 		}
@@ -248,17 +272,17 @@ func (a *Admin) RejectPayment(ctx context.Context, paymentID string, in igny8.Pa
 		case igny8.PaymentConfirmed:
 			return igny8.Errorf(igny8.EConflict, "Payment %s is already confirmed; it cannot be rejected.", pay.Reference)
 		case igny8.PaymentPending:
-			if err := rejectPayment(ctx, tx, pay, reason); err != nil {
+			if err := rejectPayment(ctx, tx, tn, pay, reason); err != nil {
 				return err
 			}
 		}
-		out, err = paymentResult(ctx, tx.conn, pay.AccountID, pay.ID)
+		out, err = paymentResult(ctx, tx.conn, tn, pay.ID)
 		return err
 	})
 	return out, err
 }
 
-func rejectPayment(ctx context.Context, tx *Tx, pay *igny8.Payment, reason string) error {
+func rejectPayment(ctx context.Context, tx *Tx, tn tenant, pay *igny8.Payment, reason string) error {
 	if _, err := tx.exec(ctx, `UPDATE payments SET status = 'rejected', rejected_reason = ?, updated_at = ?
 		WHERE id = ? AND status = 'pending'`, reason, tx.now, pay.ID); err != nil {
 		return err
@@ -267,9 +291,9 @@ func rejectPayment(ctx context.Context, tx *Tx, pay *igny8.Payment, reason strin
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, pay.SubscriptionID); err != nil {
 		return err
 	}
-	if err := paymentRejectedMail(ctx, tx, pay, reason); err != nil {
+	if err := paymentRejectedMail(ctx, tx, tn, pay, reason); err != nil {
 		return err
 	}
-	return audit(ctx, tx, pay.AccountID, "payment.rejected", "payment", pay.ID,
+	return audit(ctx, tx, tn, "payment.rejected", "payment", pay.ID,
 		map[string]any{"reason": reason, "reference": pay.Reference, "amount": pay.Amount})
 }

@@ -65,21 +65,6 @@ func planBySlug(ctx context.Context, c conn, slug string) (*igny8.Plan, error) {
 	return &p, translate(err)
 }
 
-// UpsertPlan creates the plan p.Slug or brings it to p; run twice, it leaves
-// one row. Errors: validation_failed for a plan the schema refuses.
-func (s *Store) UpsertPlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, error) {
-	if err := validatePlan(&p); err != nil {
-		return nil, err
-	}
-	var out *igny8.Plan
-	err := s.db.InTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = upsertPlan(ctx, tx, p)
-		return err
-	})
-	return out, err
-}
-
 // planInsert adds a plan row; callers end it with their ON CONFLICT clause.
 const planInsert = `INSERT INTO plans (id, slug, name, price, currency, billing_period, included_credits,
 	max_sites, max_users, max_sectors_per_site, api_requests_per_minute, is_active, features, created_at, updated_at)
@@ -159,51 +144,6 @@ func validatePlan(p *igny8.Plan) error {
 	return nil
 }
 
-// SeedPlans creates the default plans (DefaultPlans) that are missing and
-// leaves every existing plan as an administrator left it: prices, limits
-// and retired plans stay. It returns the slugs it created, in catalogue
-// order. Errors: validation_failed (never for the defaults).
-func (s *Store) SeedPlans(ctx context.Context) ([]string, error) {
-	var created []string
-	for _, p := range igny8.DefaultPlans() {
-		_, ok, err := s.CreatePlanIfMissing(ctx, p)
-		if err != nil {
-			return nil, fmt.Errorf("seed plan %s: %w", p.Slug, err)
-		}
-		if ok {
-			created = append(created, p.Slug)
-		}
-	}
-	return created, nil
-}
-
-// ResetPlans brings every default plan back to its default values
-// (creating the missing ones) in one transaction, undoing an
-// administrator's edits, with a plan.reset audit event per plan. It is
-// what `igny8 plans seed --reset` asks for.
-func (s *Store) ResetPlans(ctx context.Context) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
-		for _, p := range igny8.DefaultPlans() {
-			if _, err := resetPlan(ctx, tx, p); err != nil {
-				return fmt.Errorf("reset plan %s: %w", p.Slug, err)
-			}
-		}
-		return nil
-	})
-}
-
-// ResetPlan creates the plan p.Slug or brings it back to p, with a
-// plan.reset audit event. Errors: validation_failed.
-func (s *Store) ResetPlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, error) {
-	var out *igny8.Plan
-	err := s.db.InTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = resetPlan(ctx, tx, p)
-		return err
-	})
-	return out, err
-}
-
 func resetPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
 	if err := validatePlan(&p); err != nil {
 		return nil, err
@@ -212,51 +152,7 @@ func resetPlan(ctx context.Context, tx *Tx, p igny8.Plan) (*igny8.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out, audit(ctx, tx, "", "plan.reset", "plan", out.ID, map[string]any{"slug": out.Slug})
-}
-
-// CreatePlanIfMissing creates the plan p.Slug when there is none and
-// reports whether it did; an existing plan is returned unchanged.
-// Errors: validation_failed.
-func (s *Store) CreatePlanIfMissing(ctx context.Context, p igny8.Plan) (*igny8.Plan, bool, error) {
-	if err := validatePlan(&p); err != nil {
-		return nil, false, err
-	}
-	var out *igny8.Plan
-	var created bool
-	err := s.db.InTx(ctx, func(tx *Tx) error {
-		res, err := insertPlan(ctx, tx, p, `ON CONFLICT (slug) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		created = n == 1
-		out, err = planBySlug(ctx, tx.conn, p.Slug)
-		return err
-	})
-	return out, created, err
-}
-
-// SeedIfEmpty seeds the plan catalogue when the database has no plan yet
-// (a new install), and adds the missing industries. Like SeedPlans, it
-// never changes a plan that exists.
-func (s *Store) SeedIfEmpty(ctx context.Context) error {
-	var n int
-	if err := s.db.reader().queryRow(ctx, `SELECT COUNT(*) FROM plans`).Scan(&n); err != nil {
-		return translate(err)
-	}
-	if n == 0 {
-		if _, err := s.SeedPlans(ctx); err != nil {
-			return err
-		}
-	}
-	if err := s.seedPacks(ctx); err != nil {
-		return err
-	}
-	return s.SeedIndustries(ctx)
+	return out, audit(ctx, tx, noTenant, "plan.reset", "plan", out.ID, map[string]any{"slug": out.Slug})
 }
 
 func nonNil(s []string) []string {

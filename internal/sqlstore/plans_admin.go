@@ -44,7 +44,7 @@ func (a *Admin) CreatePlan(ctx context.Context, p igny8.Plan) (*igny8.Plan, erro
 		if out, err = setStripePrice(ctx, tx, out, p.StripePriceID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, "", "plan.created", "plan", out.ID, map[string]any{"plan": out})
+		return audit(ctx, tx, noTenant, "plan.created", "plan", out.ID, map[string]any{"plan": out})
 	})
 	return out, err
 }
@@ -73,7 +73,7 @@ func (a *Admin) UpdatePlan(ctx context.Context, slug string, patch igny8.PlanPat
 		if out, err = setStripePrice(ctx, tx, out, next.StripePriceID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, "", "plan.updated", "plan", out.ID, map[string]any{"slug": slug, "changes": patch})
+		return audit(ctx, tx, noTenant, "plan.updated", "plan", out.ID, map[string]any{"slug": slug, "changes": patch})
 	})
 	return out, err
 }

@@ -11,21 +11,11 @@ import (
 
 var _ igny8.ProfileService = (*Store)(nil)
 
-// self is the person of ctx: a user logged in with an access token or a
-// web session. Errors: unauthenticated.
-func self(ctx context.Context) (*igny8.Principal, error) {
-	p := igny8.PrincipalFrom(ctx)
-	if p == nil || p.UserID == "" || !p.IsPerson() {
-		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
-	}
-	return p, nil
-}
-
 // Rename sets the person's own name, audited in their account (or outside
 // any account, for a developer). Errors: validation_failed,
 // unauthenticated.
 func (s *Store) Rename(ctx context.Context, name string) (*igny8.User, error) {
-	p, err := self(ctx)
+	p, tn, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +40,7 @@ func (s *Store) Rename(ctx context.Context, name string) (*igny8.User, error) {
 			name, tx.now, p.UserID); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.AccountID, "user.renamed", "user", p.UserID, nil); err != nil {
+		if err := audit(ctx, tx, tn, "user.renamed", "user", p.UserID, nil); err != nil {
 			return err
 		}
 		user, err = userByID(ctx, tx.conn, p.UserID)

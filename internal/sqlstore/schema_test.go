@@ -38,14 +38,14 @@ func TestSchemaAndSeeding(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s, admin := sqlstore.NewStore(db), sqlstore.NewAdmin(db)
 
 		// Seeding is idempotent: twice leaves exactly one row per plan.
 		for i := 0; i < 2; i++ {
-			if _, err := s.SeedPlans(ctx); err != nil {
+			if _, err := admin.SeedPlans(adminCtx()); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SeedIndustries(ctx); err != nil {
+			if err := admin.SeedIndustries(adminCtx()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -155,7 +155,7 @@ func TestMigrateDownAndUp(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sqlstore.NewStore(db).SeedPlans(ctx); err != nil {
+		if _, err := sqlstore.NewAdmin(db).SeedPlans(adminCtx()); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -164,14 +164,12 @@ func TestMigrateDownAndUp(t *testing.T) {
 func TestTimesRoundTripInUTC(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
-		ctx := context.Background()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
 		fixed := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
 		db.Now = func() time.Time { return fixed }
 		p := igny8.FreeTrialPlan()
 		p.Slug, p.Name = "clock-test", "Clock"
-		got, err := s.UpsertPlan(ctx, p)
+		got, err := sqlstore.NewAdmin(db).UpsertPlan(adminCtx(), p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,3 +44,47 @@ func TestTenantScopeFailsClosed(t *testing.T) {
 		}
 	})
 }
+
+// TestCatalogueWritesNeedTheSystem: the global writes (the plan catalogue,
+// industries, packs) and the raw-id gate read live on Admin and refuse a
+// context without a principal and a tenant's principal, owner or not.
+func TestCatalogueWritesNeedTheSystem(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		db := b.Open(t)
+		admin := sqlstore.NewAdmin(db)
+		id := seedAccount(t, db, "gamma")
+		ctx := context.Background()
+		owner := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: "u", AccountID: id, Role: igny8.RoleOwner})
+		plan := igny8.FreeTrialPlan()
+		plan.Name = "Changed"
+		calls := map[string]func(context.Context) error{
+			"UpsertPlan": func(c context.Context) error { _, err := admin.UpsertPlan(c, plan); return err },
+			"SeedPlans":  func(c context.Context) error { _, err := admin.SeedPlans(c); return err },
+			"ResetPlans": func(c context.Context) error { return admin.ResetPlans(c) },
+			"ResetPlan":  func(c context.Context) error { _, err := admin.ResetPlan(c, plan); return err },
+			"CreatePlanIfMissing": func(c context.Context) error {
+				_, _, err := admin.CreatePlanIfMissing(c, plan)
+				return err
+			},
+			"SeedIfEmpty":    func(c context.Context) error { return admin.SeedIfEmpty(c) },
+			"SeedIndustries": func(c context.Context) error { return admin.SeedIndustries(c) },
+			"AccountGate":    func(c context.Context) error { _, err := admin.AccountGate(c, id); return err },
+		}
+		for name, call := range calls {
+			if err := call(ctx); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+				t.Errorf("%s without a principal: %v", name, err)
+			}
+			if err := call(owner); igny8.ErrorCode(err) != igny8.EForbidden {
+				t.Errorf("%s as a tenant's owner: %v", name, err)
+			}
+		}
+		got, err := sqlstore.NewStore(db).PlanBySlug(ctx, igny8.PlanFreeTrial)
+		if err != nil || got.Name != igny8.FreeTrialPlan().Name {
+			t.Fatalf("free trial plan after refused writes: %+v %v", got, err)
+		}
+		if g, err := admin.AccountGate(igny8.SystemContext(ctx), id); err != nil || g.Status == "" {
+			t.Fatalf("gate for the system: %+v %v", g, err)
+		}
+	})
+}

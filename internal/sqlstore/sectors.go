@@ -48,9 +48,9 @@ func sectorOfVisibleSite(ctx context.Context, c conn, p *igny8.Principal, id str
 }
 
 // accountPlan reads the plan of an account without locking it.
-func accountPlan(ctx context.Context, c conn, accountID string) (*igny8.Plan, error) {
+func accountPlan(ctx context.Context, c conn, tn tenant) (*igny8.Plan, error) {
 	var p igny8.Plan
-	err := scanPlan(c.queryRow(ctx, `SELECT `+planColumns+` FROM plans p JOIN accounts a ON a.plan_id = p.id WHERE a.id = ?`, accountID), &p)
+	err := scanPlan(c.queryRow(ctx, `SELECT `+planColumns+` FROM plans p JOIN accounts a ON a.plan_id = p.id WHERE a.id = ?`, tn.id), &p)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("Account")
 	}
@@ -59,14 +59,14 @@ func accountPlan(ctx context.Context, c conn, accountID string) (*igny8.Plan, er
 
 // checkSectorLimit refuses when adding n live sectors to the site would
 // pass max_sectors_per_site. The caller holds the site row's lock.
-func checkSectorLimit(ctx context.Context, tx *Tx, accountID, siteID string, n int) error {
-	plan, err := accountPlan(ctx, tx.conn, accountID)
+func checkSectorLimit(ctx context.Context, tx *Tx, tn tenant, siteID string, n int) error {
+	plan, err := accountPlan(ctx, tx.conn, tn)
 	if err != nil {
 		return err
 	}
 	var live int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sectors WHERE account_id = ? AND site_id = ? AND deleted_at IS NULL`,
-		accountID, siteID).Scan(&live); err != nil {
+		tn.id, siteID).Scan(&live); err != nil {
 		return translate(err)
 	}
 	if live+n > plan.MaxSectorsPerSite {
@@ -110,7 +110,7 @@ func industrySectorFor(ctx context.Context, c conn, site *igny8.Site, id string)
 // site row is locked while max_sectors_per_site is checked, so that racing
 // creations cannot pass the limit together. Errors: see igny8.SiteService.
 func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.SectorCreate) (*igny8.Sector, error) {
-	p, err := tenantFor(ctx, igny8.ActEditSites)
+	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.Sector
 		if err != nil {
 			return err
 		}
-		if err := checkSectorLimit(ctx, tx, p.AccountID, site.ID, 1); err != nil {
+		if err := checkSectorLimit(ctx, tx, tn, site.ID, 1); err != nil {
 			return err
 		}
 		s.limitChecked()
@@ -150,7 +150,7 @@ func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.Sector
 			VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`, id, site.AccountID, site.ID, in.IndustrySectorID, name, slug, tx.now, tx.now); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.AccountID, "sector.created", "sector", id, map[string]any{"site_id": site.ID}); err != nil {
+		if err := audit(ctx, tx, tn, "sector.created", "sector", id, map[string]any{"site_id": site.ID}); err != nil {
 			return err
 		}
 		sector, err = sectorOfVisibleSite(ctx, tx.conn, p, id, time.Time{}, false)
@@ -162,7 +162,7 @@ func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.Sector
 // ListSectors pages through the live sectors of a live site the principal
 // may see, oldest first. Errors: see igny8.SiteService.
 func (s *Store) ListSectors(ctx context.Context, siteID string, pr igny8.PageRequest) (*igny8.Page[igny8.Sector], error) {
-	p, err := tenantFor(ctx, igny8.ActReadSites)
+	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err
 	}

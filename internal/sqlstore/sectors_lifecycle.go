@@ -10,7 +10,7 @@ import (
 // UpdateSector renames or (de)activates a live sector of a site the
 // principal may see; its slug stays. Errors: see igny8.SiteService.
 func (s *Store) UpdateSector(ctx context.Context, id string, in igny8.SectorPatch) (*igny8.Sector, error) {
-	p, err := tenantFor(ctx, igny8.ActEditSites)
+	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Store) UpdateSector(ctx context.Context, id string, in igny8.SectorPatc
 			name, active, tx.now, cur.ID, p.AccountID); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.AccountID, "sector.updated", "sector", cur.ID, map[string]any{"site_id": cur.SiteID}); err != nil {
+		if err := audit(ctx, tx, tn, "sector.updated", "sector", cur.ID, map[string]any{"site_id": cur.SiteID}); err != nil {
 			return err
 		}
 		sector, err = sectorOfVisibleSite(ctx, tx.conn, p, id, time.Time{}, false)
@@ -50,7 +50,7 @@ func (s *Store) UpdateSector(ctx context.Context, id string, in igny8.SectorPatc
 // DeleteSector soft-deletes a live sector of a site the principal may see.
 // Errors: see igny8.SiteService.
 func (s *Store) DeleteSector(ctx context.Context, id string) error {
-	p, err := tenantFor(ctx, igny8.ActEditSites)
+	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Store) DeleteSector(ctx context.Context, id string) error {
 			tx.now, purge, tx.now, cur.ID, p.AccountID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "sector.deleted", "sector", cur.ID, map[string]any{"site_id": cur.SiteID})
+		return audit(ctx, tx, tn, "sector.deleted", "sector", cur.ID, map[string]any{"site_id": cur.SiteID})
 	})
 }
 
@@ -72,7 +72,7 @@ func (s *Store) DeleteSector(ctx context.Context, id string) error {
 // with its site comes back with the site). The site row is locked while
 // the sector limit is checked. Errors: see igny8.SiteService.
 func (s *Store) RestoreSector(ctx context.Context, id string) (*igny8.Sector, error) {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Store) RestoreSector(ctx context.Context, id string) (*igny8.Sector, er
 		if _, err := visibleSite(ctx, tx.conn, p, cur.SiteID, true); err != nil {
 			return err
 		}
-		if err := checkSectorLimit(ctx, tx, p.AccountID, cur.SiteID, 1); err != nil {
+		if err := checkSectorLimit(ctx, tx, tn, cur.SiteID, 1); err != nil {
 			return err
 		}
 		if err := checkSectorSlug(ctx, tx, cur.SiteID, cur.Slug); err != nil {
@@ -95,7 +95,7 @@ func (s *Store) RestoreSector(ctx context.Context, id string) (*igny8.Sector, er
 			tx.now, cur.ID, p.AccountID); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.AccountID, "sector.restored", "sector", cur.ID, map[string]any{"site_id": cur.SiteID}); err != nil {
+		if err := audit(ctx, tx, tn, "sector.restored", "sector", cur.ID, map[string]any{"site_id": cur.SiteID}); err != nil {
 			return err
 		}
 		sector, err = sectorOfVisibleSite(ctx, tx.conn, p, id, time.Time{}, false)

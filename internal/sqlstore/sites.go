@@ -64,17 +64,17 @@ func visibleSite(ctx context.Context, c conn, p *igny8.Principal, id string, loc
 	return site, translate(err)
 }
 
-// tenantFor returns the principal of ctx when it may take action a.
-// Errors: unauthenticated, forbidden.
-func tenantFor(ctx context.Context, a igny8.Action) (*igny8.Principal, error) {
-	p, err := scope(ctx)
+// tenantFor returns the principal of ctx and its account when it may
+// take action a. Errors: unauthenticated, forbidden.
+func tenantFor(ctx context.Context, a igny8.Action) (*igny8.Principal, tenant, error) {
+	p, tn, err := scope(ctx)
 	if err != nil {
-		return nil, err
+		return nil, tenant{}, err
 	}
 	if err := igny8.Authorize(p, a); err != nil {
-		return nil, err
+		return nil, tenant{}, err
 	}
-	return p, nil
+	return p, tn, nil
 }
 
 // SetRetention sets how long soft-deleted rows stay restorable.
@@ -99,7 +99,7 @@ func (s *Store) retentionPeriod() time.Duration {
 // that racing creations cannot pass the limit together. Errors: see
 // igny8.SiteService.
 func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Site, error) {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
 	}
@@ -109,18 +109,18 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 	}
 	var site *igny8.Site
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		plan, err := lockAccountPlan(ctx, tx, p.AccountID)
+		plan, err := lockAccountPlan(ctx, tx, tn)
 		if err != nil {
 			return err
 		}
-		if err := checkSiteLimit(ctx, tx, p.AccountID, plan, 1); err != nil {
+		if err := checkSiteLimit(ctx, tx, tn, plan, 1); err != nil {
 			return err
 		}
 		s.limitChecked()
 		if err := checkIndustry(ctx, tx.conn, f.IndustryID); err != nil {
 			return err
 		}
-		slug, err := pickSiteSlug(ctx, tx, p.AccountID, f.Slug, in.Slug == "")
+		slug, err := pickSiteSlug(ctx, tx, tn, f.Slug, in.Slug == "")
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.AccountID, f.Name, slug, f.Domain, f.IndustryID, f.IsActive, tx.now, tx.now); err != nil {
 			return siteWriteError(err)
 		}
-		if err := audit(ctx, tx, p.AccountID, "site.created", "site", id, map[string]any{"slug": slug}); err != nil {
+		if err := audit(ctx, tx, tn, "site.created", "site", id, map[string]any{"slug": slug}); err != nil {
 			return err
 		}
 		site, err = visibleSite(ctx, tx.conn, p, id, false)
@@ -140,9 +140,9 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 
 // lockAccountPlan locks the live account row (PostgreSQL; SQLite
 // serializes writers anyway) and returns its plan's limits.
-func lockAccountPlan(ctx context.Context, tx *Tx, accountID string) (*igny8.Plan, error) {
+func lockAccountPlan(ctx context.Context, tx *Tx, tn tenant) (*igny8.Plan, error) {
 	var planID string
-	err := tx.queryRow(ctx, `SELECT plan_id FROM accounts WHERE id = ? AND deleted_at IS NULL`+tx.db.forNoKeyUpdate(), accountID).Scan(&planID)
+	err := tx.queryRow(ctx, `SELECT plan_id FROM accounts WHERE id = ? AND deleted_at IS NULL`+tx.db.forNoKeyUpdate(), tn.id).Scan(&planID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.NotFound("Account")
 	}
@@ -155,9 +155,9 @@ func lockAccountPlan(ctx context.Context, tx *Tx, accountID string) (*igny8.Plan
 }
 
 // checkSiteLimit refuses when adding n live sites would pass max_sites.
-func checkSiteLimit(ctx context.Context, tx *Tx, accountID string, plan *igny8.Plan, n int) error {
+func checkSiteLimit(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, n int) error {
 	var live int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sites WHERE account_id = ? AND deleted_at IS NULL`, accountID).Scan(&live); err != nil {
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sites WHERE account_id = ? AND deleted_at IS NULL`, tn.id).Scan(&live); err != nil {
 		return translate(err)
 	}
 	if live+n > plan.MaxSites {
@@ -181,12 +181,12 @@ func limitReached(what string, limit, used int) *igny8.Error {
 
 // pickSiteSlug returns slug when no live site of the account holds it. A
 // generated slug is made unique with a numeric suffix instead of refused.
-func pickSiteSlug(ctx context.Context, tx *Tx, accountID, slug string, generated bool) (string, error) {
+func pickSiteSlug(ctx context.Context, tx *Tx, tn tenant, slug string, generated bool) (string, error) {
 	base := slug
 	for n := 2; ; n++ {
 		var taken int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sites WHERE account_id = ? AND slug = ? AND deleted_at IS NULL`,
-			accountID, slug).Scan(&taken); err != nil {
+			tn.id, slug).Scan(&taken); err != nil {
 			return "", translate(err)
 		}
 		if taken == 0 {
@@ -231,7 +231,7 @@ func checkIndustry(ctx context.Context, c conn, id *string) error {
 // Site returns one live site the principal may see. Errors: see
 // igny8.SiteService.
 func (s *Store) Site(ctx context.Context, id string) (*igny8.Site, error) {
-	p, err := tenantFor(ctx, igny8.ActReadSites)
+	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Store) Site(ctx context.Context, id string) (*igny8.Site, error) {
 // ListSites pages through the live sites the principal may see, oldest
 // first (ids are time-ordered). Errors: see igny8.SiteService.
 func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.PageRequest) (*igny8.Page[igny8.Site], error) {
-	p, err := tenantFor(ctx, igny8.ActReadSites)
+	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err
 	}

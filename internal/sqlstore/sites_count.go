@@ -9,7 +9,7 @@ import (
 // CountSites counts the principal's account's live sites, whatever sites
 // the principal is granted (see igny8.SiteService).
 func (s *Store) CountSites(ctx context.Context) (int, error) {
-	p, err := tenantFor(ctx, igny8.ActReadSites)
+	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return 0, err
 	}

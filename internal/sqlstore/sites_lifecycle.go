@@ -13,7 +13,7 @@ import (
 // UpdateSite changes the fields set in in of a live site the principal may
 // see. Errors: see igny8.SiteService.
 func (s *Store) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (*igny8.Site, error) {
-	p, err := tenantFor(ctx, igny8.ActEditSites)
+	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (s *Store) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (
 			return err
 		}
 		if f.Slug != cur.Slug {
-			if _, err := pickSiteSlug(ctx, tx, p.AccountID, f.Slug, false); err != nil {
+			if _, err := pickSiteSlug(ctx, tx, tn, f.Slug, false); err != nil {
 				return err
 			}
 		}
@@ -39,7 +39,7 @@ func (s *Store) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (
 			WHERE id = ? AND account_id = ?`, f.Name, f.Slug, f.Domain, f.IndustryID, f.IsActive, tx.now, cur.ID, p.AccountID); err != nil {
 			return siteWriteError(err)
 		}
-		if err := audit(ctx, tx, p.AccountID, "site.updated", "site", cur.ID, patchedFields(in)); err != nil {
+		if err := audit(ctx, tx, tn, "site.updated", "site", cur.ID, patchedFields(in)); err != nil {
 			return err
 		}
 		site, err = visibleSite(ctx, tx.conn, p, id, false)
@@ -126,7 +126,7 @@ func patchedFields(in igny8.SitePatch) map[string]any {
 // so that a restore brings back exactly those sectors. Errors: see
 // igny8.SiteService.
 func (s *Store) DeleteSite(ctx context.Context, id string) error {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Store) DeleteSite(ctx context.Context, id string) error {
 			WHERE id = ? AND account_id = ?`, tx.now, purge, tx.now, site.ID, p.AccountID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.AccountID, "site.deleted", "site", site.ID, map[string]any{"purge_after": purge})
+		return audit(ctx, tx, tn, "site.deleted", "site", site.ID, map[string]any{"purge_after": purge})
 	})
 }
 
@@ -165,13 +165,13 @@ func deletedSite(ctx context.Context, tx *Tx, p *igny8.Principal, id string) (*i
 // The account row is locked while the site limit is checked, as for
 // CreateSite. Errors: see igny8.SiteService.
 func (s *Store) RestoreSite(ctx context.Context, id string) (*igny8.Site, error) {
-	p, err := tenantFor(ctx, igny8.ActManageSites)
+	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
 	}
 	var site *igny8.Site
 	err = s.db.InTx(ctx, func(tx *Tx) error {
-		plan, err := lockAccountPlan(ctx, tx, p.AccountID)
+		plan, err := lockAccountPlan(ctx, tx, tn)
 		if err != nil {
 			return err
 		}
@@ -179,18 +179,18 @@ func (s *Store) RestoreSite(ctx context.Context, id string) (*igny8.Site, error)
 		if err != nil {
 			return err
 		}
-		if err := checkSiteLimit(ctx, tx, p.AccountID, plan, 1); err != nil {
+		if err := checkSiteLimit(ctx, tx, tn, plan, 1); err != nil {
 			return err
 		}
 		s.limitChecked()
-		if _, err := pickSiteSlug(ctx, tx, p.AccountID, cur.Slug, false); err != nil {
+		if _, err := pickSiteSlug(ctx, tx, tn, cur.Slug, false); err != nil {
 			return err
 		}
-		n, err := restoreSiteRows(ctx, tx, p.AccountID, cur.ID, plan)
+		n, err := restoreSiteRows(ctx, tx, tn, cur.ID, plan)
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.AccountID, "site.restored", "site", cur.ID, map[string]any{"sectors": n}); err != nil {
+		if err := audit(ctx, tx, tn, "site.restored", "site", cur.ID, map[string]any{"sectors": n}); err != nil {
 			return err
 		}
 		site, err = visibleSite(ctx, tx.conn, p, id, false)
@@ -201,20 +201,20 @@ func (s *Store) RestoreSite(ctx context.Context, id string) (*igny8.Site, error)
 
 // restoreSiteRows undeletes a site and the sectors deleted at the same
 // moment, refusing when those are more than the plan allows per site.
-func restoreSiteRows(ctx context.Context, tx *Tx, accountID, siteID string, plan *igny8.Plan) (int, error) {
+func restoreSiteRows(ctx context.Context, tx *Tx, tn tenant, siteID string, plan *igny8.Plan) (int, error) {
 	const withSite = `account_id = ? AND site_id = ? AND deleted_at = (SELECT deleted_at FROM sites WHERE id = ? AND account_id = ?)`
 	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sectors WHERE `+withSite, accountID, siteID, siteID, accountID).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sectors WHERE `+withSite, tn.id, siteID, siteID, tn.id).Scan(&n); err != nil {
 		return 0, translate(err)
 	}
 	if n > plan.MaxSectorsPerSite {
 		return 0, limitReached("sectors per site", plan.MaxSectorsPerSite, n)
 	}
 	if _, err := tx.exec(ctx, `UPDATE sectors SET deleted_at = NULL, purge_after = NULL, updated_at = ? WHERE `+withSite,
-		tx.now, accountID, siteID, siteID, accountID); err != nil {
+		tx.now, tn.id, siteID, siteID, tn.id); err != nil {
 		return 0, err
 	}
 	_, err := tx.exec(ctx, `UPDATE sites SET deleted_at = NULL, purge_after = NULL, updated_at = ? WHERE id = ? AND account_id = ?`,
-		tx.now, siteID, accountID)
+		tx.now, siteID, tn.id)
 	return n, siteWriteError(err)
 }

@@ -175,7 +175,7 @@ func TestAccountDeleteRestoreAndPurge(t *testing.T) {
 		if err := st.DeleteAccount(a.owner()); err != nil {
 			t.Fatal(err)
 		}
-		g, err := st.AccountGate(context.Background(), a.AccountID)
+		g, err := admin.AccountGate(sys, a.AccountID)
 		if err != nil || !g.Deleted || igny8.ErrorCode(igny8.CheckGate(g, db.Now())) != igny8.EAccountCancelled {
 			t.Fatalf("gate after delete: %+v %v", g, err)
 		}

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"context"
 	"time"
 
 	"github.com/igny8/igny8"
@@ -36,12 +35,6 @@ func NewStore(db *DB) *Store { return &Store{db: db, keyUse: newKeyUse()} }
 
 // DB returns the database under s.
 func (s *Store) DB() *DB { return s.db }
-
-// scope returns the principal of ctx when it belongs to an account, and
-// fails closed otherwise. Every tenant-scoped store method starts here.
-func scope(ctx context.Context) (*igny8.Principal, error) {
-	return igny8.TenantPrincipal(ctx)
-}
 
 var (
 	_ igny8.PlanService     = (*Store)(nil)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/sqlstore"
 )
 
@@ -120,7 +121,7 @@ func open(tb testing.TB, dsn string) *sqlstore.DB {
 	if err := db.Migrate(ctx); err != nil {
 		tb.Fatalf("migrate: %v", err)
 	}
-	if err := sqlstore.NewStore(db).SeedIfEmpty(ctx); err != nil {
+	if err := sqlstore.NewAdmin(db).SeedIfEmpty(igny8.SystemContext(ctx)); err != nil {
 		tb.Fatalf("seed: %v", err)
 	}
 	return db
