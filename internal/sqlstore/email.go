@@ -18,9 +18,9 @@ import (
 
 var _ igny8.EmailService = (*Store)(nil)
 
-// sendEmailLink makes t the user's one link, confirming email, and writes
-// its message in tx.
-func sendEmailLink(ctx context.Context, tx *Tx, u *igny8.User, email string, t igny8.EmailToken) (*igny8.PendingEmail, error) {
+// sendEmailLink makes t the one link of u (a person of tn), confirming
+// email, and writes its message in tx.
+func sendEmailLink(ctx context.Context, tx *Tx, tn tenant, u *igny8.User, email string, t igny8.EmailToken) (*igny8.PendingEmail, error) {
 	if t.Token == "" || t.Hash == "" {
 		return nil, errors.New("sqlstore: an e-mail link needs a token")
 	}
@@ -31,24 +31,27 @@ func sendEmailLink(ctx context.Context, tx *Tx, u *igny8.User, email string, t i
 		u.ID, email, t.Hash, pending.ExpiresAt, tx.now); err != nil {
 		return nil, err
 	}
-	var acct string
-	if u.AccountID != nil {
-		acct = *u.AccountID
-	}
-	return pending, enqueue(ctx, tx, acct, igny8.EmailVerificationMail{Name: u.Name, Email: email,
+	return pending, enqueue(ctx, tx, tn, igny8.EmailVerificationMail{Name: u.Name, Email: email,
 		Change: pending.Change, Token: t.Token, ExpiresAt: pending.ExpiresAt}, email)
 }
 
-// personOf returns the logged-in person of ctx, read in tx and locked, so
-// that two requests of theirs take turns.
-func personOf(ctx context.Context, tx *Tx) (*igny8.User, error) {
-	p := igny8.PrincipalFrom(ctx)
-	if p == nil || p.UserID == "" || !p.IsPerson() {
-		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+// personOf returns the logged-in person of ctx (self) with their account,
+// read in tx and locked, so that two requests of theirs take turns.
+func personOf(ctx context.Context, tx *Tx) (*igny8.User, tenant, error) {
+	p, tn, err := self(ctx)
+	if err != nil {
+		return nil, tn, err
 	}
+	u, err := lockUser(ctx, tx, p.UserID)
+	return u, tn, err
+}
+
+// lockUser reads the live, active user userID in tx and locks the row.
+// Errors: unauthenticated.
+func lockUser(ctx context.Context, tx *Tx, userID string) (*igny8.User, error) {
 	var u igny8.User
 	err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u
-		WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`+tx.db.forUpdate(), p.UserID), &u)
+		WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`+tx.db.forUpdate(), userID), &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
@@ -75,7 +78,7 @@ func pendingEmail(ctx context.Context, c conn, u *igny8.User, now time.Time) (*i
 func (s *Store) ResendVerification(ctx context.Context, t igny8.EmailToken) (*igny8.PendingEmail, error) {
 	var out *igny8.PendingEmail
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		u, err := personOf(ctx, tx)
+		u, tn, err := personOf(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -90,7 +93,7 @@ func (s *Store) ResendVerification(ctx context.Context, t igny8.EmailToken) (*ig
 		case u.EmailVerified:
 			return igny8.Errorf(igny8.EConflict, "Your e-mail address is already confirmed.")
 		}
-		out, err = sendEmailLink(ctx, tx, u, email, t)
+		out, err = sendEmailLink(ctx, tx, tn, u, email, t)
 		return err
 	})
 	return out, err
@@ -106,7 +109,7 @@ func (s *Store) RequestEmailChange(ctx context.Context, newEmail string, t igny8
 	}
 	var out *igny8.PendingEmail
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		u, err := personOf(ctx, tx)
+		u, tn, err := personOf(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -116,7 +119,7 @@ func (s *Store) RequestEmailChange(ctx context.Context, newEmail string, t igny8
 		if err := emailFree(ctx, tx, email); err != nil {
 			return err
 		}
-		out, err = sendEmailLink(ctx, tx, u, email, t)
+		out, err = sendEmailLink(ctx, tx, tn, u, email, t)
 		return err
 	})
 	return out, err
@@ -155,7 +158,7 @@ func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string) (*igny8.Emai
 		if err != nil {
 			return translate(err)
 		}
-		u, err := personOf(igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: userID}), tx)
+		u, err := lockUser(ctx, tx, userID)
 		if igny8.ErrorCode(err) == igny8.EUnauthenticated {
 			return gone
 		}
@@ -178,6 +181,7 @@ func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string) (*igny8.Emai
 
 // moveEmail makes email u's verified address, under the unique index.
 func moveEmail(ctx context.Context, tx *Tx, u *igny8.User, email string) error {
+	tn := linkedTenant(u)
 	if err := emailFree(ctx, tx, email); err != nil {
 		return err
 	}
@@ -188,19 +192,15 @@ func moveEmail(ctx context.Context, tx *Tx, u *igny8.User, email string) error {
 		}
 		return err
 	}
-	var acct string
-	if u.AccountID != nil {
-		acct = *u.AccountID
-		if _, err := tx.exec(ctx, `UPDATE accounts SET billing_email = ?, updated_at = ? WHERE id = ? AND lower(billing_email) = ?`,
-			email, tx.now, acct, u.Email); err != nil {
-			return err
-		}
-	}
-	actor := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: acct})
-	if err := audit(actor, tx, acct, "user.email_changed", "user", u.ID, map[string]any{"from": u.Email, "to": email}); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE accounts SET billing_email = ?, updated_at = ? WHERE id = ? AND lower(billing_email) = ?`,
+		email, tx.now, tn.id, u.Email); err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, acct, igny8.EmailChangedMail{Name: u.Name, OldEmail: u.Email, NewEmail: email}, u.Email)
+	actor := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: tn.id})
+	if err := audit(actor, tx, tn, "user.email_changed", "user", u.ID, map[string]any{"from": u.Email, "to": email}); err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, tn, igny8.EmailChangedMail{Name: u.Name, OldEmail: u.Email, NewEmail: email}, u.Email)
 }
 
 // PendingEmail returns the person's live link's address, or nil (see

@@ -77,7 +77,7 @@ func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash stri
 		if user, err = userByID(ctx, tx.conn, userID); err != nil {
 			return err
 		}
-		_, err = sendEmailLink(ctx, tx, user, user.Email, verify)
+		_, err = sendEmailLink(ctx, tx, tn, user, user.Email, verify)
 		return err
 	})
 	if err != nil {
