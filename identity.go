@@ -109,6 +109,10 @@ type IdentityService interface {
 	// CredentialsByEmail finds a live user by email (case-insensitive);
 	// not_found when there is none.
 	CredentialsByEmail(ctx context.Context, email string) (*Credentials, error)
+	// LegacyPasswordHash returns one usable password hash of a live user
+	// in a format igny8 does not make (an imported Django hash not yet
+	// replaced at a login), "" when none remain.
+	LegacyPasswordHash(ctx context.Context) (string, error)
 	// PrincipalForUser resolves a user id taken from a verified credential
 	// into the principal and its account's gate input. Errors:
 	// unauthenticated when the user is gone or inactive.

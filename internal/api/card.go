@@ -21,7 +21,7 @@ type CardDeps struct {
 	Parser CardEventParser
 	// Events applies verified events (internal/sqlstore.Admin), as the system.
 	Events igny8.CardEventService
-	// Portal opens the provider's customer portal (internal/sqlstore.Store).
+	// Portal opens the provider's customer portal (internal/sqlstore.Billing).
 	Portal interface {
 		BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error)
 	}

@@ -109,7 +109,7 @@ func TestLogoutEndsTheLogin(t *testing.T) {
 // another key when priv is given.
 func signWith(t *testing.T, e *apptest.Env, claims jwt.Claims, kid string, priv ed25519.PrivateKey) string {
 	t.Helper()
-	keys, err := sqlstore.NewStore(e.App.DB()).SigningKeys(context.Background(), time.Time{})
+	keys, err := sqlstore.NewSigningKeys(e.App.DB(), nil).SigningKeys(context.Background(), time.Time{})
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("signing keys: %v", err)
 	}
@@ -189,7 +189,7 @@ func TestKeyRotationKeepsOldTokensValid(t *testing.T) {
 		t.Fatalf("jwks: %s", r)
 	}
 	// A token signed by the new key (picked up on an unknown kid) verifies.
-	keys, _ := sqlstore.NewStore(e.App.DB()).SigningKeys(context.Background(), time.Time{})
+	keys, _ := sqlstore.NewSigningKeys(e.App.DB(), nil).SigningKeys(context.Background(), time.Time{})
 	if len(keys) != 2 || keys[0].RetiredAt != nil || keys[1].RetiredAt == nil {
 		t.Fatalf("after rotation: %d keys", len(keys))
 	}

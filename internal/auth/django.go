@@ -48,9 +48,9 @@ func checkDjango(encoded, password string) (bool, error) {
 	}
 	switch algorithm {
 	case "pbkdf2_sha256":
-		return checkPBKDF2(sha256.New, rest, password)
+		return checkPBKDF2("pbkdf2_sha256", sha256.New, rest, password)
 	case "pbkdf2_sha1":
-		return checkPBKDF2(sha1.New, rest, password)
+		return checkPBKDF2("pbkdf2_sha1", sha1.New, rest, password)
 	case "argon2":
 		return checkDjangoArgon2(rest, password)
 	case "bcrypt_sha256":
@@ -68,7 +68,7 @@ func checkDjango(encoded, password string) (bool, error) {
 
 // checkPBKDF2 checks "ITERATIONS$SALT$BASE64" (Django's PBKDF2 hashers:
 // the salt is used as text, the key is as long as the digest).
-func checkPBKDF2[H hash.Hash](h func() H, rest, password string) (bool, error) {
+func checkPBKDF2[H hash.Hash](name string, h func() H, rest, password string) (bool, error) {
 	parts := strings.Split(rest, "$")
 	if len(parts) != 3 {
 		return false, errBadHash
@@ -81,7 +81,9 @@ func checkPBKDF2[H hash.Hash](h func() H, rest, password string) (bool, error) {
 	if err != nil || len(want) != h().Size() {
 		return false, errBadHash
 	}
-	got, err := inSlot(func() ([]byte, error) { return pbkdf2.Key(h, password, []byte(parts[1]), iter, len(want)) })
+	got, err := inSlot(fmt.Sprintf("%s %d iterations", name, iter), func() ([]byte, error) {
+		return pbkdf2.Key(h, password, []byte(parts[1]), iter, len(want))
+	})
 	if err != nil {
 		return false, errBadHash
 	}
@@ -104,7 +106,7 @@ func checkDjangoArgon2(rest, password string) (bool, error) {
 	if parts[0] == "argon2id" {
 		got = idKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	} else {
-		got, _ = inSlot(func() ([]byte, error) {
+		got, _ = inSlot(fmt.Sprintf("argon2i m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads), func() ([]byte, error) {
 			return argon2.Key([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want))), nil
 		})
 	}
@@ -145,7 +147,9 @@ func checkBcrypt(hashed string, password []byte) (bool, error) {
 	if err != nil || cost > MaxBcryptCost {
 		return false, errBadHash
 	}
-	_, err = inSlot(func() ([]byte, error) { return nil, bcrypt.CompareHashAndPassword([]byte(hashed), password) })
+	_, err = inSlot(fmt.Sprintf("bcrypt cost %d", cost), func() ([]byte, error) {
+		return nil, bcrypt.CompareHashAndPassword([]byte(hashed), password)
+	})
 	switch err {
 	case nil:
 		return true, nil
@@ -155,9 +159,46 @@ func checkBcrypt(hashed string, password []byte) (bool, error) {
 	return false, errBadHash
 }
 
-// inSlot runs one key derivation in one of the kdfSlots.
-func inSlot(f func() ([]byte, error)) ([]byte, error) {
-	kdfSlots <- struct{}{}
-	defer func() { <-kdfSlots }()
-	return f()
+// decoyLike returns a hash that costs what a check of hash costs (the same
+// Django algorithm and cost) and that no password matches: the salt is
+// igny8's and the key all zeros. It is "" when hash is not a usable Django
+// hash (a check of it does no derivation, nor does a check of no decoy).
+func decoyLike(hash string) string {
+	if !IsLegacyHash(hash) {
+		return ""
+	}
+	algorithm, rest, _ := strings.Cut(hash, "$")
+	parts := strings.Split(rest, "$")
+	var decoy string
+	switch algorithm {
+	case "pbkdf2_sha256", "pbkdf2_sha1":
+		if len(parts) != 3 {
+			return ""
+		}
+		key, err := base64.StdEncoding.DecodeString(parts[2])
+		if err != nil {
+			return ""
+		}
+		decoy = algorithm + "$" + parts[0] + "$igny8decoy$" + base64.StdEncoding.EncodeToString(make([]byte, len(key)))
+	case "argon2":
+		if len(parts) != 5 {
+			return ""
+		}
+		key, err := base64.RawStdEncoding.DecodeString(parts[4])
+		if err != nil {
+			return ""
+		}
+		decoy = algorithm + "$" + strings.Join(parts[:3], "$") + "$" + base64.RawStdEncoding.EncodeToString(make([]byte, 16)) +
+			"$" + base64.RawStdEncoding.EncodeToString(make([]byte, len(key)))
+	case "bcrypt", "bcrypt_sha256":
+		cost, err := bcrypt.Cost([]byte(rest))
+		if err != nil {
+			return ""
+		}
+		// bcrypt's alphabet starts with '.': a salt and key of zeros.
+		decoy = fmt.Sprintf("%s$$2b$%02d$%s", algorithm, cost, strings.Repeat(".", 53))
+	default:
+		return ""
+	}
+	return decoy // over the bounds, it is refused before any derivation, as hash is
 }

@@ -21,10 +21,10 @@ func TestDjangoHashesVerifyAndAskForRehash(t *testing.T) {
 	h := &Hasher{Params: Argon2Params{Memory: 64, Time: 1, Threads: 1}}
 	for name, hash := range djangoHashes {
 		t.Run(name, func(t *testing.T) {
-			if ok, rehash := h.Verify(hash, "correct horse 1"); !ok || !rehash {
+			if ok, rehash := h.Verify(hash, "", "correct horse 1"); !ok || !rehash {
 				t.Fatalf("Verify(right password) = %v, %v; want true, true", ok, rehash)
 			}
-			if ok, rehash := h.Verify(hash, "correct horse 2"); ok || rehash {
+			if ok, rehash := h.Verify(hash, "", "correct horse 2"); ok || rehash {
 				t.Fatalf("Verify(wrong password) = %v, %v; want false, false", ok, rehash)
 			}
 		})
@@ -37,7 +37,7 @@ func TestIgny8HashVerifiesWithoutRehash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, rehash := h.Verify(hash, "correct horse 1"); !ok || rehash {
+	if ok, rehash := h.Verify(hash, "", "correct horse 1"); !ok || rehash {
 		t.Fatalf("Verify = %v, %v; want true, false", ok, rehash)
 	}
 }
@@ -70,8 +70,8 @@ func TestHashesNeverVerify(t *testing.T) {
 				t.Fatalf("CheckPassword = %v, %v; want false and an error", ok, err)
 			}
 			h := &Hasher{Params: Argon2Params{Memory: 64, Time: 1, Threads: 1}}
-			if h.Check(hash, "correct horse 1") {
-				t.Fatal("Check matched")
+			if ok, _ := h.Verify(hash, "", "correct horse 1"); ok {
+				t.Fatal("Verify matched")
 			}
 		})
 	}

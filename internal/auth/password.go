@@ -80,34 +80,52 @@ func (h *Hasher) params() Argon2Params {
 // Hash returns the PHC-format hash of password.
 func (h *Hasher) Hash(password string) (string, error) { return HashPassword(password, h.params()) }
 
-// Check reports whether password matches hash; a malformed hash never matches.
-func (h *Hasher) Check(hash, password string) bool {
-	ok, _ := h.Verify(hash, password)
-	return ok
-}
-
-// Verify reports whether password matches hash, and whether the hash is
-// in a format igny8 does not make (Django's, from an import) and should be
-// replaced by Hash(password) now that the password is known. A wrong
-// password for such a hash also spends one check at h's parameters, as a
-// match does when it is rehashed, so that it costs at least what an
-// unknown email costs (CheckNoUser).
-func (h *Hasher) Verify(hash, password string) (ok, rehash bool) {
-	ok, err := CheckPassword(hash, password)
-	ok = ok && err == nil
-	legacy := IsLegacyHash(hash)
-	if legacy && !ok {
-		h.CheckNoUser(password)
+// Verify checks the password of a login: stored is the password hash of
+// the user its e-mail names, "" when it names no one. It reports whether
+// the password matches, and whether stored is in a format igny8 does not
+// make (Django's, from an import) and should be replaced by Hash(password)
+// now that the password is known.
+//
+// A login that fails does the same work whoever its e-mail names
+// (docs/design.md, "Login timing"): one argon2id at h's parameters and one
+// derivation at the cost of decoy, a usable imported hash the deployment
+// still holds ("" when none remain, and then none). So an unknown e-mail,
+// an unusable password ("!…"), a hash igny8 cannot read, and a wrong
+// password against igny8's own hash spend both; a wrong password against
+// an imported hash spends that hash's own derivation and the argon2id.
+// Only an imported hash of another cost than decoy's differs, by the
+// difference, until its user's next login replaces it.
+func (h *Hasher) Verify(stored, decoy, password string) (ok, rehash bool) {
+	if stored != "" {
+		matched, err := CheckPassword(stored, password)
+		switch {
+		case err == nil && matched:
+			return true, IsLegacyHash(stored)
+		case err == nil && IsLegacyHash(stored):
+			h.CheckNoUser(password) // the imported hash stood for the decoy
+			return false, false
+		case err == nil:
+			h.checkDecoy(decoy, password) // igny8's argon2id ran
+			return false, false
+		}
 	}
-	return ok, ok && legacy
+	h.CheckNoUser(password)
+	h.checkDecoy(decoy, password)
+	return false, false
 }
 
-// CheckNoUser spends the time of one password check, against a hash made
-// once at h's parameters, so that a login naming an unknown email costs the
-// same time as a wrong password.
+// CheckNoUser spends the time of one password check at h's parameters,
+// against a hash made once, which no password is checked for a match.
 func (h *Hasher) CheckNoUser(password string) {
 	h.once.Do(func() { h.dummy, _ = HashPassword("igny8-timing-equaliser", h.params()) })
 	_, _ = CheckPassword(h.dummy, password)
+}
+
+// checkDecoy spends the derivation of a check of decoy (decoyLike).
+func (h *Hasher) checkDecoy(decoy, password string) {
+	if d := decoyLike(decoy); d != "" {
+		_, _ = checkDjango(d, password)
+	}
 }
 
 // NewSecret returns n random bytes as URL-safe text.

@@ -28,7 +28,7 @@ func (t tokens) JWKS() any { return t.keys.JWKS() }
 // webSessions keeps web sessions in the store: it mints the opaque cookie
 // token and the CSRF secret, and hands the store only the token's hash.
 type webSessions struct {
-	store *sqlstore.Store
+	store *sqlstore.WebSessions
 	ttl   time.Duration
 }
 

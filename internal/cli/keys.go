@@ -25,7 +25,7 @@ func (e *env) keysCmd() *cobra.Command {
 			return err
 		}
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
-			keys, err := openKeys(cmd.Context(), cfg, sqlstore.NewStore(db), sealer, e.logger(cfg))
+			keys, err := openKeys(cmd.Context(), cfg, sqlstore.NewSigningKeys(db, sealer), e.logger(cfg))
 			if err != nil {
 				return err
 			}
@@ -72,9 +72,7 @@ func (e *env) rewrapCmd() *cobra.Command {
 			previous = append(previous, old)
 		}
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
-			store := sqlstore.NewStore(db)
-			store.SetKeySealer(sealer)
-			n, err := store.SealSigningKeys(cmd.Context(), previous...)
+			n, err := sqlstore.NewSigningKeys(db, sealer).SealSigningKeys(cmd.Context(), previous...)
 			if errors.Is(err, sqlstore.ErrWrongKeyEncryptionKey) {
 				return fmt.Errorf("%w; nor with --old-key-encryption-key; nothing was changed", err)
 			}
@@ -105,15 +103,13 @@ func keySealer(value, setting string) (igny8.KeySealer, error) {
 	return kek, nil
 }
 
-// openKeys loads the token signing keys of store. With a key encryption
-// key (sealer) it first seals, in place, every key still stored in
-// plaintext; without one it warns that the keys are unprotected. A sealed
-// key it cannot open (no key encryption key, or another one) stops it
-// instead of making a new key, which would log everyone out.
-func openKeys(ctx context.Context, cfg *config.Config, store *sqlstore.Store, sealer igny8.KeySealer,
-	log *slog.Logger) (*auth.Keys, error) {
-	if sealer != nil {
-		store.SetKeySealer(sealer)
+// openKeys loads the token signing keys of store. When store seals (a key
+// encryption key is configured) it first seals, in place, every key still
+// stored in plaintext; otherwise it warns that the keys are unprotected. A
+// sealed key it cannot open (no key encryption key, or another one) stops
+// it instead of making a new key, which would log everyone out.
+func openKeys(ctx context.Context, cfg *config.Config, store *sqlstore.SigningKeys, log *slog.Logger) (*auth.Keys, error) {
+	if store.Seals() {
 		n, err := store.SealSigningKeys(ctx)
 		if err != nil {
 			return nil, err
@@ -126,7 +122,7 @@ func openKeys(ctx context.Context, cfg *config.Config, store *sqlstore.Store, se
 	if err != nil {
 		return nil, err
 	}
-	if sealer == nil {
+	if !store.Seals() {
 		log.Warn("token signing keys are stored unencrypted: whoever reads the database can mint access tokens; " +
 			"set --key-encryption-key (IGNY8_KEY_ENCRYPTION_KEY; igny8 keys new-kek prints one)")
 	}

@@ -91,7 +91,7 @@ func (e *env) plansCmd() *cobra.Command {
 	seed.RunE = func(cmd *cobra.Command, _ []string) error {
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
 			ctx := igny8.SystemContext(cmd.Context())
-			s, admin := sqlstore.NewStore(db), sqlstore.NewAdmin(db)
+			admin := sqlstore.NewAdmin(db)
 			state := map[string]string{}
 			if *reset {
 				if err := admin.ResetPlans(ctx); err != nil {
@@ -112,7 +112,7 @@ func (e *env) plansCmd() *cobra.Command {
 			if err := admin.SeedIndustries(ctx); err != nil {
 				return err
 			}
-			plans, err := s.ListPlans(ctx, true)
+			plans, err := admin.AdminPlans(ctx)
 			if err != nil {
 				return err
 			}

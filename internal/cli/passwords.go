@@ -15,15 +15,16 @@ import (
 // proved the password, in that login's request.
 type passwords struct {
 	*auth.Hasher
-	store *sqlstore.Store
+	store *sqlstore.Identity
 	log   *slog.Logger
 }
 
-// Check reports whether password matches hash, rehashing a matched Django
+// Check reports whether password matches hash, with the work of
+// auth.Hasher.Verify whatever the outcome, rehashing a matched Django
 // hash. A failed rehash is logged and the login goes on: the old hash
 // still verifies next time.
-func (p *passwords) Check(hash, password string) bool {
-	ok, rehash := p.Verify(hash, password)
+func (p *passwords) Check(hash, decoy, password string) bool {
+	ok, rehash := p.Verify(hash, decoy, password)
 	if !ok || !rehash {
 		return ok
 	}

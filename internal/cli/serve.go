@@ -45,7 +45,7 @@ type App struct {
 	cfg   *config.Config
 	log   *slog.Logger
 	db    *sqlstore.DB
-	store *sqlstore.Store
+	store *sqlstore.Services
 	admin *sqlstore.Admin
 	keys  *auth.Keys
 	// passwords hashes at the configured argon2id cost.
@@ -72,7 +72,7 @@ func (s *App) DB() *sqlstore.DB { return s.db }
 func (s *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.store.FlushAPIKeyUse(ctx); err != nil {
+	if err := s.store.APIKeys.FlushAPIKeyUse(ctx); err != nil {
 		s.log.Warn("flush API key use", "err", err.Error())
 	}
 	var err error
@@ -153,16 +153,24 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 	if err != nil {
 		return nil, err
 	}
-	s := &App{cfg: cfg, log: log, db: db,
-		store: sqlstore.NewStore(db), admin: sqlstore.NewAdmin(db), reg: prometheus.NewRegistry()}
+	s := &App{cfg: cfg, log: log, db: db, admin: sqlstore.NewAdmin(db), reg: prometheus.NewRegistry()}
+	opt := sqlstore.ServiceOptions{Retention: cfg.Retention, Sealer: sealer}
+	if cfg.StripeSecretKey != "" || cfg.StripeWebhookSecret != "" {
+		if s.card, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey,
+			WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		opt.Card = s.card
+	}
+	s.store = sqlstore.New(db, opt)
 	s.passwords = &passwords{Hasher: &auth.Hasher{Params: auth.Argon2Params{Memory: cfg.Argon2MemoryKiB,
-		Time: cfg.Argon2Time, Threads: 1}}, store: s.store, log: log}
-	s.store.SetRetention(cfg.Retention)
+		Time: cfg.Argon2Time, Threads: 1}}, store: s.store.Identity, log: log}
 	if err := s.admin.SeedIfEmpty(igny8.SystemContext(ctx)); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if s.keys, err = openKeys(ctx, cfg, s.store, sealer, log); err != nil {
+	if s.keys, err = openKeys(ctx, cfg, s.store.SigningKeys, log); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -173,14 +181,6 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		return nil, err
 	}
 	s.ops = sqlstore.NewOperations(db, provider, cfg.AITimeout)
-	if cfg.StripeSecretKey != "" || cfg.StripeWebhookSecret != "" {
-		if s.card, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey,
-			WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}); err != nil {
-			db.Close()
-			return nil, err
-		}
-		s.store.SetCardProvider(s.card)
-	}
 	if err := s.setupMail(); err != nil {
 		db.Close()
 		return nil, err
@@ -204,32 +204,32 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 func (s *App) apiHandler() *api.Handler {
 	return api.NewHandler(api.Deps{
 		Logger:          s.log,
-		Plans:           s.store,
-		Industries:      s.store,
-		Accounts:        s.store,
-		Identity:        s.store,
-		Ledger:          s.store,
+		Plans:           s.store.Plans,
+		Industries:      s.store.Industries,
+		Accounts:        s.store.Accounts,
+		Identity:        s.store.Identity,
+		Ledger:          s.store.Ledger,
 		AI:              s.ops,
 		AdminLedger:     s.admin,
 		Tokens:          tokens{s.keys},
-		Sessions:        s.store,
+		Sessions:        s.store.Sessions,
 		WebSessions:     s.webSessions(),
 		Flow:            s.flow(),
 		Secrets:         secrets{},
-		APIKeys:         s.store,
-		Members:         s.store,
+		APIKeys:         s.store.APIKeys,
+		Members:         s.store.Members,
 		AdminAccounts:   s.admin,
 		Limiter:         s.limiter,
 		Ready:           s.ready,
 		Metrics:         s.reg,
 		Config:          api.Config{TrustProxyHeaders: s.cfg.TrustProxy, Bank: s.bankAccount()},
-		Billing:         s.store,
+		Billing:         s.store.Billing,
 		AdminBilling:    s.admin,
-		Sites:           s.store,
-		AccountDeletion: s.store,
+		Sites:           s.store.Sites,
+		AccountDeletion: s.store.Accounts,
 		Retention:       s.admin,
 		Card:            s.cardDeps(),
-		Packs:           s.store,
+		Packs:           s.store.Packs,
 		AdminPacks:      s.admin,
 	})
 }
@@ -239,7 +239,7 @@ func (s *App) cardDeps() *api.CardDeps {
 	if s.card == nil {
 		return nil
 	}
-	return &api.CardDeps{Parser: s.card, Events: s.admin, Portal: s.store,
+	return &api.CardDeps{Parser: s.card, Events: s.admin, Portal: s.store.Billing,
 		IsSignatureError: func(err error) bool { return errors.Is(err, stripepay.ErrSignature) }}
 }
 
@@ -269,7 +269,7 @@ func (s *App) RunJobs(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-use.C:
-			s.job(ctx, "flush API key use", s.store.FlushAPIKeyUse)
+			s.job(ctx, "flush API key use", s.store.APIKeys.FlushAPIKeyUse)
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "expire trials", s.ExpireTrials)
@@ -305,7 +305,7 @@ func (s *App) purgeCredentials(ctx context.Context) error {
 
 // FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
 // it every minute and Close at shutdown).
-func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.FlushAPIKeyUse(ctx) }
+func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.APIKeys.FlushAPIKeyUse(ctx) }
 
 // failStaleOperations refunds AI operations left pending by a server that
 // stopped mid-call: anything pending for well over the provider timeout.

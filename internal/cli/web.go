@@ -8,7 +8,9 @@ import (
 
 // sessions is the web session service, shared by the pages and the API's
 // cookie authentication.
-func (s *App) webSessions() webSessions { return webSessions{store: s.store, ttl: s.cfg.RefreshTTL} }
+func (s *App) webSessions() webSessions {
+	return webSessions{store: s.store.WebSessions, ttl: s.cfg.RefreshTTL}
+}
 
 // flow is the workflows the API and the pages share (sign-up, login,
 // refresh, logout, invitations, ownership transfer), on the same store,
@@ -16,13 +18,13 @@ func (s *App) webSessions() webSessions { return webSessions{store: s.store, ttl
 func (s *App) flow() *workflow.Service {
 	return workflow.New(workflow.Service{
 		Logger:      s.log,
-		Identity:    s.store,
-		Accounts:    s.store,
-		Sessions:    s.store,
+		Identity:    s.store.Identity,
+		Accounts:    s.store.Accounts,
+		Sessions:    s.store.Sessions,
 		WebSessions: s.webSessions(),
-		Members:     s.store,
-		Email:       s.store,
-		Profile:     s.store,
+		Members:     s.store.Members,
+		Email:       s.store.Identity,
+		Profile:     s.store.Identity,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,
@@ -35,29 +37,29 @@ func (s *App) flow() *workflow.Service {
 func (s *App) webHandler() *web.Handler {
 	deps := web.Deps{
 		Logger:        s.log,
-		Plans:         s.store,
-		Industries:    s.store,
-		Accounts:      s.store,
-		Identity:      s.store,
+		Plans:         s.store.Plans,
+		Industries:    s.store.Industries,
+		Accounts:      s.store.Accounts,
+		Identity:      s.store.Identity,
 		WebSessions:   s.webSessions(),
 		Flow:          s.flow(),
-		Sites:         s.store,
-		Members:       s.store,
-		APIKeys:       s.store,
+		Sites:         s.store.Sites,
+		Members:       s.store.Members,
+		APIKeys:       s.store.APIKeys,
 		Secrets:       secrets{},
 		AdminAccounts: s.admin,
-		Ledger:        s.store,
-		Billing:       s.store,
+		Ledger:        s.store.Ledger,
+		Billing:       s.store.Billing,
 		AdminBilling:  s.admin,
 		AdminLedger:   s.admin,
-		Packs:         s.store,
+		Packs:         s.store.Packs,
 		Config: web.Config{TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},
 		AdminMail: s.admin,
 	}
 	if s.card != nil {
-		deps.CardPortal = s.store // Stripe's customer portal
+		deps.CardPortal = s.store.Billing // Stripe's customer portal
 	}
 	return web.NewHandler(deps)
 }

@@ -30,6 +30,8 @@ type row struct {
 	fields map[string]json.RawMessage
 	taken  map[string]bool
 	errs   []string
+	// cleaned are the changes made to its text (text.go).
+	cleaned []Cleaned
 }
 
 // known lists the models read, by the name after the dot, with the fields
@@ -118,19 +120,15 @@ func (r *row) raw(name string) (json.RawMessage, bool) {
 	return v, true
 }
 
-func (r *row) fail(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
-
-// str reads a text field; missing is "".
-func (r *row) str(name string) string {
-	v, ok := r.raw(name)
-	if !ok {
-		return ""
+// fail notes why the row cannot be imported, once.
+func (r *row) fail(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, e := range r.errs {
+		if e == msg {
+			return
+		}
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		r.fail("%s is not text", name)
-	}
-	return s
+	r.errs = append(r.errs, msg)
 }
 
 // integer reads an integer field; missing is def.
@@ -197,20 +195,4 @@ func (r *row) money(name string) int64 {
 		return 0
 	}
 	return cents.Num().Int64()
-}
-
-// list reads a JSON list of strings (plan features); missing is empty.
-func (r *row) list(name string) []string {
-	v, ok := r.raw(name)
-	if !ok {
-		return []string{}
-	}
-	var out []string
-	if err := json.Unmarshal(v, &out); err != nil {
-		r.fail("%s is not a list of text", name)
-	}
-	if out == nil {
-		out = []string{}
-	}
-	return out
 }

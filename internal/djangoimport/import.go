@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/igny8/igny8"
@@ -127,6 +126,10 @@ func (im *importer) run() error {
 			for _, e := range r.errs {
 				im.rep.conflict("%s %d: %s", name, r.pk, e)
 			}
+			for _, c := range r.cleaned {
+				c.Model, c.LegacyID = name, r.pk
+				im.rep.Cleaned = append(im.rep.Cleaned, c)
+			}
 		}
 	}
 	if im.rep.changes() == 0 {
@@ -201,13 +204,17 @@ func nullable(t *time.Time) any {
 func (im *importer) plans() error {
 	m := im.rep.model("plan")
 	for _, r := range im.d.rows["plan"] {
-		p := igny8.Plan{Slug: r.str("slug"), Name: strings.TrimSpace(r.str("name")), Price: r.money("price"),
+		slug := r.token("slug", maxPlanSlug)
+		p := igny8.Plan{Slug: slug, Name: r.displayName("name", slug), Price: r.money("price"),
 			Currency: im.opt.Currency, IncludedCredits: r.integer("included_credits", 0),
 			MaxSites: int(r.integer("max_sites", 1)), MaxUsers: int(r.integer("max_users", 1)),
 			MaxSectorsPerSite: int(r.integer("max_sectors", 5)), IsActive: r.boolean("is_active", true),
-			Features: r.list("features")}
-		if p.Slug == "" || p.Name == "" || p.IncludedCredits < 0 || p.MaxSites < 0 || p.MaxUsers < 1 || p.MaxSectorsPerSite < 0 {
-			r.fail("slug and name are required; credits and limits must not be negative, max_users at least 1")
+			Features: r.proseList("features", maxFeature)}
+		if len(r.errs) > 0 {
+			continue
+		}
+		if p.Slug == "" || p.IncludedCredits < 0 || p.MaxSites < 0 || p.MaxUsers < 1 || p.MaxSectorsPerSite < 0 {
+			r.fail("slug is required; credits and limits must not be negative, max_users at least 1")
 			continue
 		}
 		features, _ := json.Marshal(p.Features)
@@ -247,9 +254,12 @@ func (im *importer) plans() error {
 func (im *importer) industries() error {
 	m := im.rep.model("industry")
 	for _, r := range im.d.rows["industry"] {
-		slug, name := r.str("slug"), strings.TrimSpace(r.str("name"))
-		if slug == "" || name == "" {
-			r.fail("slug and name are required")
+		slug := r.token("slug", maxSlug)
+		name := r.displayName("name", slug)
+		if slug == "" {
+			r.fail("slug is required")
+		}
+		if len(r.errs) > 0 {
 			continue
 		}
 		var id string
@@ -275,9 +285,12 @@ func (im *importer) industries() error {
 func (im *importer) industrySectors() error {
 	m := im.rep.model("industrysector")
 	for _, r := range im.d.rows["industrysector"] {
-		slug, name, industry := r.str("slug"), strings.TrimSpace(r.str("name")), im.id("industry", r.ref("industry"))
-		if slug == "" || name == "" || industry == "" {
-			r.fail("slug, name and an industry of the dump are required")
+		slug, industry := r.token("slug", maxSlug), im.id("industry", r.ref("industry"))
+		name := r.displayName("name", slug)
+		if slug == "" || industry == "" {
+			r.fail("slug and an industry of the dump are required")
+		}
+		if len(r.errs) > 0 {
 			continue
 		}
 		var id string

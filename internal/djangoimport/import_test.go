@@ -348,14 +348,23 @@ func TestImportFreshDjangoDump(t *testing.T) {
 	}
 	dir := t.TempDir()
 	dump, passwords := filepath.Join(dir, "dump.json"), filepath.Join(dir, "passwords.json")
-	cmd := exec.Command("/usr/bin/python3", "testdata/djangoproj/generate.py", dump, passwords)
+	generate(t, dump, passwords)
+	text, textPasswords := filepath.Join(dir, "dump_text.json"), filepath.Join(dir, "passwords_text.json")
+	generate(t, "--text-rules", text, textPasswords)
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		checkImport(t, apptest.New(t, b), dump, passwords)
+		checkTextImport(t, apptest.New(t, b), text, textPasswords)
+	})
+}
+
+// generate runs testdata/djangoproj/generate.py with args.
+func generate(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command("/usr/bin/python3", append([]string{"testdata/djangoproj/generate.py"}, args...)...)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("generate.py: %v\n%s", err, out)
 	}
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
-		checkImport(t, apptest.New(t, b), dump, passwords)
-	})
 }
 
 func loginToken(t *testing.T, e *apptest.Env, email, password string) string {

@@ -3,9 +3,9 @@ package djangoimport
 import (
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/sqlstore"
 )
 
@@ -149,7 +149,7 @@ func (im *importer) entry(r *row) (*entry, string) {
 	if amount == 0 {
 		return nil, "amount 0 (igny8 keeps no empty entries)"
 	}
-	desc := strings.TrimSpace(r.str("description"))
+	desc := r.prose("description", maxDescription)
 	if desc == "" {
 		desc = "imported " + django
 	}
@@ -233,11 +233,16 @@ func (im *importer) usageFor(accountID string, txnID any, e entry, u *usage) err
 	var tokensIn, tokensOut int64
 	var legacy any
 	if u != nil {
-		operation = strings.TrimSpace(u.r.str("operation_type"))
+		operation = u.r.token("operation_type", maxOperation)
 		if operation == "" {
 			operation = "imported"
 		}
-		model, tokensIn, tokensOut = u.r.str("model_used"), u.r.integer("tokens_input", 0), u.r.integer("tokens_output", 0)
+		model, tokensIn, tokensOut = u.r.prose("model_used", igny8.MaxNameLen), u.r.integer("tokens_input", 0), u.r.integer("tokens_output", 0)
+		if len(u.r.errs) > 0 {
+			// Refused: its conflict stops the run. Until then nothing the
+			// database would refuse is sent to it.
+			operation = "imported"
+		}
 		if s := im.id("site", u.r.ref("site")); s != "" {
 			site = s
 		}

@@ -3,6 +3,7 @@ package djangoimport
 import (
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/igny8/igny8/internal/sqlstore"
 )
@@ -24,12 +25,14 @@ func (im *importer) accounts() error {
 			m.Skipped[skipImported]++
 			continue
 		}
-		name, slug, status := strings.TrimSpace(r.str("name")), r.str("slug"), r.str("status")
+		slug, status := r.token("slug", maxSlug), r.str("status")
+		name := r.displayName("name", slug)
 		plan, credits := im.id("plan", r.ref("plan")), r.integer("credits", 0)
 		method := r.str("payment_method")
+		billingEmail := strings.ToLower(r.token("billing_email", maxEmail))
 		switch {
-		case name == "" || slug == "":
-			r.fail("name and slug are required")
+		case slug == "":
+			r.fail("slug is required")
 		case plan == "":
 			r.fail("its plan %d is not a plan of the dump", r.ref("plan"))
 		case !accountStatuses[status]:
@@ -43,6 +46,9 @@ func (im *importer) accounts() error {
 			im.rep.conflict("account %d: slug %q is also the slug of account %d", r.pk, slug, other)
 		}
 		slugs[slug] = r.pk
+		if len(r.errs) > 0 {
+			continue // refused: no refused text goes to the database
+		}
 		taken, err := im.exists(`SELECT id FROM accounts WHERE slug = ?`, slug)
 		if err != nil {
 			return err
@@ -77,7 +83,7 @@ func (im *importer) accounts() error {
 		if _, err := im.tx.Exec(im.ctx, `INSERT INTO accounts (id, name, slug, plan_id, credits, ledger_seq, status,
 			status_reason, trial_ends_at, payment_method, billing_email, created_at, updated_at, deleted_at, purge_after,
 			status_before_delete, legacy_id) VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, name, slug, plan, status, reason, nullable(trialEnds), pm, strings.ToLower(strings.TrimSpace(r.str("billing_email"))),
+			id, name, slug, plan, status, reason, nullable(trialEnds), pm, billingEmail,
 			created, updated, deletedAt, purge, before, r.pk); err != nil {
 			return err
 		}
@@ -115,7 +121,7 @@ func (im *importer) users() error {
 	m := im.rep.model("user")
 	byEmail := map[string][]int64{}
 	for _, r := range im.d.rows["user"] {
-		email := sqlstore.NormalizeEmail(r.str("email"))
+		email := sqlstore.NormalizeEmail(r.token("email", maxEmail))
 		byEmail[email] = append(byEmail[email], r.pk)
 	}
 	for email, pks := range byEmail {
@@ -161,6 +167,9 @@ func (im *importer) user(r *row, role string, accountPK int64, account string, o
 		im.rep.conflict("user %d (%s): their account %d is missing from the dump", r.pk, email, accountPK)
 		return nil
 	}
+	if len(r.errs) > 0 {
+		return nil // refused: no refused text goes to the database
+	}
 	used, err := im.exists(`SELECT id FROM users WHERE email = ?`, email)
 	if err != nil {
 		return err
@@ -177,11 +186,22 @@ func (im *importer) user(r *row, role string, accountPK int64, account string, o
 	if len(r.errs) > 0 || used || dup || (account == "" && role != "developer") {
 		return nil
 	}
-	name := strings.TrimSpace(r.str("first_name") + " " + r.str("last_name"))
-	if name == "" {
-		name = r.str("username")
+	first, firstFault := r.text("first_name")
+	last, lastFault := r.text("last_name")
+	fault := firstFault
+	if fault == "" {
+		fault = lastFault
 	}
-	hash := r.str("password")
+	full, standIn := first+" "+last, ""
+	if blankName(full) {
+		standIn = r.displayName("username", "")
+	}
+	name := r.cleanName("first_name + last_name", full, fault, standIn, true)
+	hash, hashFault := r.text("password")
+	if hashFault != "" || strings.IndexFunc(hash, unicode.IsControl) >= 0 {
+		hash = "!"
+		r.clean("password", "not a password hash (it is not text): unusable here")
+	}
 	active := r.boolean("is_active", true)
 	if p := loginProblem(hash); p != "" {
 		im.rep.CannotLogIn = append(im.rep.CannotLogIn, UserNote{Email: email, LegacyID: r.pk, Reason: p})

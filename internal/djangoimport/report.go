@@ -29,7 +29,19 @@ type Report struct {
 	// must be re-connected with a new igny8 API key (SiteID is empty when
 	// nothing was written).
 	SitesNeedingAPIKey []SiteKey `json:"sites_needing_api_key"`
-	Notes              []string  `json:"notes"`
+	// Cleaned lists the changes made to the dump's text to keep to the
+	// API's text rules (internal/djangoimport/text.go); a value those rules
+	// refuse and that cannot be changed (a slug, an e-mail) is a conflict.
+	Cleaned []Cleaned `json:"cleaned"`
+	Notes   []string  `json:"notes"`
+}
+
+// Cleaned is one change made to a field of a row of the dump.
+type Cleaned struct {
+	Model    string `json:"model"`
+	LegacyID int64  `json:"legacy_id"`
+	Field    string `json:"field"`
+	Change   string `json:"change"`
 }
 
 // ModelReport counts one model's rows: Read = Imported + Updated + skipped.
@@ -74,7 +86,7 @@ type SiteKey struct {
 func newReport(d *dump, dryRun bool) *Report {
 	rep := &Report{DryRun: dryRun, IgnoredModels: d.ignored, Conflicts: []string{}, SystemAdministrators: []string{},
 		AccountsWithoutOwner: []string{}, CannotLogIn: []UserNote{}, OpeningBalances: []Reconciliation{},
-		SitesNeedingAPIKey: []SiteKey{}, Notes: []string{}}
+		SitesNeedingAPIKey: []SiteKey{}, Cleaned: []Cleaned{}, Notes: []string{}}
 	for _, name := range modelOrder {
 		m := &ModelReport{Model: name, Read: len(d.rows[name]), Skipped: map[string]int{}, ExtraFields: []string{}}
 		for f := range d.extra[name] {
@@ -167,6 +179,11 @@ func (rep *Report) WriteText(w io.Writer) {
 		lines = append(lines, line)
 	}
 	section(w, "Sites whose WordPress plugin needs a new API key", lines)
+	lines = nil
+	for _, c := range rep.Cleaned {
+		lines = append(lines, fmt.Sprintf("%s %d, %s: %s", c.Model, c.LegacyID, c.Field, c.Change))
+	}
+	section(w, "Text changed to keep to igny8's rules", lines)
 	section(w, "Notes", rep.Notes)
 }
 

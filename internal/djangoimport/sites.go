@@ -1,8 +1,6 @@
 package djangoimport
 
 import (
-	"strings"
-
 	"github.com/igny8/igny8/internal/sqlstore"
 )
 
@@ -26,7 +24,8 @@ func (im *importer) sites() error {
 			m.Skipped[skipImported]++
 			continue
 		}
-		name, slug, accountPK := strings.TrimSpace(r.str("name")), r.str("slug"), r.ref("account")
+		slug, accountPK := r.token("slug", maxSlug), r.ref("account")
+		name, domain := r.displayName("name", slug), r.token("domain", maxDomain)
 		account := im.id("account", accountPK)
 		industryPK := r.ref("industry")
 		industry := im.id("industry", industryPK)
@@ -35,12 +34,12 @@ func (im *importer) sites() error {
 		case !im.inDump("account", accountPK):
 			im.rep.conflict("site %d (%s): its account %d is missing from the dump", r.pk, slug, accountPK)
 			continue
-		case name == "" || len(name) > 100 || slug == "":
-			r.fail("name (1-100 characters) and slug are required")
+		case slug == "":
+			r.fail("slug is required")
 		case industryPK != 0 && industry == "":
 			r.fail("its industry %d is not an industry of the dump", industryPK)
 		}
-		if deleted == nil && account != "" {
+		if deleted == nil && account != "" && len(r.errs) == 0 {
 			key := siteSlug{account, slug}
 			if other, ok := live[key]; ok {
 				im.rep.conflict("sites %d and %d of one account have the slug %q", other, r.pk, slug)
@@ -68,7 +67,7 @@ func (im *importer) sites() error {
 		id = sqlstore.NewID()
 		if _, err := im.tx.Exec(im.ctx, `INSERT INTO sites (id, account_id, name, slug, domain, industry_id, is_active,
 			created_at, updated_at, deleted_at, purge_after, legacy_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, account, name, slug, strings.TrimSpace(r.str("domain")), ind, r.boolean("is_active", true),
+			id, account, name, slug, domain, ind, r.boolean("is_active", true),
 			created, created, deletedAt, purge, r.pk); err != nil {
 			return err
 		}
@@ -77,7 +76,7 @@ func (im *importer) sites() error {
 		m.Imported++
 		if deleted == nil {
 			im.rep.SitesNeedingAPIKey = append(im.rep.SitesNeedingAPIKey, SiteKey{SiteID: id, LegacyID: r.pk, Name: name,
-				Domain: strings.TrimSpace(r.str("domain")), Account: im.accountSlug(accountPK), OwnerEmail: im.ownerEmail(accountPK)})
+				Domain: domain, Account: im.accountSlug(accountPK), OwnerEmail: im.ownerEmail(accountPK)})
 		}
 	}
 	return nil
@@ -112,7 +111,8 @@ func (im *importer) sectors() error {
 			m.Skipped[skipImported]++
 			continue
 		}
-		name, slug, sitePK := strings.TrimSpace(r.str("name")), r.str("slug"), r.ref("site")
+		slug, sitePK := r.token("slug", maxSlug), r.ref("site")
+		name := r.displayName("name", slug)
 		site := im.id("site", sitePK)
 		isPK := r.ref("industry_sector")
 		industrySector := im.id("industrysector", isPK)
@@ -121,8 +121,8 @@ func (im *importer) sectors() error {
 		case !im.inDump("site", sitePK):
 			im.rep.conflict("sector %d (%s): its site %d is missing from the dump", r.pk, slug, sitePK)
 			continue
-		case name == "" || slug == "":
-			r.fail("name and slug are required")
+		case slug == "":
+			r.fail("slug is required")
 		case isPK != 0 && industrySector == "":
 			r.fail("its industry sector %d is not one of the dump", isPK)
 		}
@@ -133,7 +133,7 @@ func (im *importer) sectors() error {
 		if theirs := r.ref("account"); theirs != 0 && im.id("account", theirs) != account {
 			im.rep.note("sector %d named account %d; it takes its site's account, as igny8 requires", r.pk, theirs)
 		}
-		if deleted == nil {
+		if deleted == nil && len(r.errs) == 0 {
 			key := siteSlug{site, slug}
 			if other, ok := live[key]; ok {
 				im.rep.conflict("sectors %d and %d of site %d have the slug %q", other, r.pk, sitePK, slug)

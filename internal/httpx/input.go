@@ -101,7 +101,7 @@ func textFaults(body []byte) []igny8.FieldError {
 			if isKey {
 				stack[n-1].key, stack[n-1].wantKey = t, false
 			}
-			if msg := stringFault(raw, t); msg != "" {
+			if msg := JSONStringFault(raw, t); msg != "" {
 				faults = append(faults, igny8.FieldError{Field: path(), Message: msg})
 			}
 			if !isKey {
@@ -113,10 +113,13 @@ func textFaults(body []byte) []igny8.FieldError {
 	}
 }
 
-// stringFault compares a decoded string with its raw JSON token (with the
-// separators before it): a U+FFFD that the raw text does not spell out,
-// as the character or as \ufffd, stands for bytes that were replaced.
-func stringFault(raw []byte, decoded string) string {
+// JSONStringFault says what is wrong, as input text, with the string
+// decoded from the raw JSON token raw (which may carry the separators
+// before it): a NUL, or a U+FFFD that the raw text does not spell out, as
+// the character or as \ufffd, which stands for invalid bytes or a lone
+// surrogate escape encoding/json replaced. "" when it is text. The
+// importer of Django dumps applies it too (internal/djangoimport).
+func JSONStringFault(raw []byte, decoded string) string {
 	if strings.IndexByte(decoded, 0) >= 0 {
 		return "must not contain a NUL character"
 	}
@@ -251,6 +254,25 @@ func rangeMessage(min, max string) string {
 		return "must be at least " + min
 	}
 	return "must be at most " + max
+}
+
+// MaxLen is the most characters of the JSON field of the request type of
+// v that CheckLimits enforces (its max tag), for code that takes the same
+// text elsewhere (the Django importer). A field without a limit is a
+// programming error: MaxLen panics.
+func MaxLen(v any, field string) int {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for _, f := range reflect.VisibleFields(t) {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == field {
+			if n, err := strconv.Atoi(f.Tag.Get("max")); err == nil {
+				return n
+			}
+		}
+	}
+	panic("httpx: " + t.String() + " has no field " + field + " with a max tag")
 }
 
 // DefaultParamMax is the most characters of a query parameter, form value

@@ -100,3 +100,20 @@ func TestCheckValues(t *testing.T) {
 		t.Fatalf("fields %v, want %v", got, want)
 	}
 }
+
+// TestMaxLen reads the limits CheckLimits enforces, and refuses a field
+// without one.
+func TestMaxLen(t *testing.T) {
+	if n := httpx.MaxLen(igny8.SignUp{}, "email"); n != 254 {
+		t.Errorf("SignUp email: %d", n)
+	}
+	if n := httpx.MaxLen(&igny8.SiteCreate{}, "slug"); n != 100 {
+		t.Errorf("SiteCreate slug: %d", n)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a field without a limit did not panic")
+		}
+	}()
+	httpx.MaxLen(igny8.SiteCreate{}, "is_active")
+}

@@ -24,7 +24,7 @@ const siteAccessFrom = ` FROM site_user_access g JOIN users u ON u.id = g.user_i
 
 // ListSiteAccess pages through the grants of a live site, ordered by user
 // id. Errors: see igny8.SiteService.
-func (s *Store) ListSiteAccess(ctx context.Context, siteID string, pr igny8.PageRequest) (*igny8.Page[igny8.SiteAccess], error) {
+func (s *Sites) ListSiteAccess(ctx context.Context, siteID string, pr igny8.PageRequest) (*igny8.Page[igny8.SiteAccess], error) {
 	p, _, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (s *Store) ListSiteAccess(ctx context.Context, siteID string, pr igny8.Page
 // GrantSiteAccess gives a live member of the account access to a live
 // site; granting again keeps the first grant. Errors: see
 // igny8.SiteService.
-func (s *Store) GrantSiteAccess(ctx context.Context, siteID string, in igny8.SiteAccessGrant) (*igny8.SiteAccess, error) {
+func (s *Sites) GrantSiteAccess(ctx context.Context, siteID string, in igny8.SiteAccessGrant) (*igny8.SiteAccess, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (s *Store) GrantSiteAccess(ctx context.Context, siteID string, in igny8.Sit
 
 // RevokeSiteAccess removes a user's grant on a live site. Errors: see
 // igny8.SiteService.
-func (s *Store) RevokeSiteAccess(ctx context.Context, siteID, userID string) error {
+func (s *Sites) RevokeSiteAccess(ctx context.Context, siteID, userID string) error {
 	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.AccountDeletion = (*Store)(nil)
+var _ igny8.AccountDeletion = (*Accounts)(nil)
 
 // ReasonAccountDeleted is the status reason of an account its owner deleted.
 const ReasonAccountDeleted = igny8.ReasonAccountDeleted
@@ -20,7 +20,7 @@ const ReasonAccountDeleted = igny8.ReasonAccountDeleted
 // credential of it stops working with this commit. Only the owner, logged
 // in as a person, may do it (the caller checks the password).
 // Errors: unauthenticated, forbidden.
-func (s *Store) DeleteAccount(ctx context.Context) error {
+func (s *Accounts) DeleteAccount(ctx context.Context) error {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func (s *Store) DeleteAccount(ctx context.Context) error {
 		if _, err := lockAccountPlan(ctx, tx, tn); err != nil {
 			return err
 		}
-		purge := tx.now.Add(s.retentionPeriod())
+		purge := tx.now.Add(s.retention.period())
 		if _, err := tx.exec(ctx, `UPDATE accounts SET status_before_delete = status, reason_before_delete = status_reason,
 			status = 'cancelled', status_reason = ?, deleted_at = ?, purge_after = ?, updated_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, ReasonAccountDeleted, tx.now, purge, tx.now, p.AccountID); err != nil {

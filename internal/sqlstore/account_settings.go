@@ -30,7 +30,7 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 
 // UpdateAccount changes the principal's account name and billing email,
 // and audits the change. Errors: unauthenticated, forbidden, validation_failed.
-func (s *Store) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
+func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ func accountByID(ctx context.Context, c conn, id string) (*igny8.Account, error)
 // CurrentAccount returns the principal's own account with its plan, as
 // its members see it (Account.ForMembers: no operator's note).
 // Errors: unauthenticated, forbidden (no account), not_found (deleted).
-func (s *Store) CurrentAccount(ctx context.Context) (*igny8.Account, error) {
+func (s *Accounts) CurrentAccount(ctx context.Context) (*igny8.Account, error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ type apiKeyRow struct {
 // time against the current hash and, during a rotation's grace window,
 // the previous one. Use is buffered (see FlushAPIKeyUse), not written.
 // Errors: unauthenticated.
-func (s *Store) PrincipalForAPIKey(ctx context.Context, prefix, hash string) (*igny8.Principal, igny8.GateInput, error) {
+func (s *APIKeys) PrincipalForAPIKey(ctx context.Context, prefix, hash string) (*igny8.Principal, igny8.GateInput, error) {
 	var k apiKeyRow
 	var g igny8.GateInput
 	var deleted *time.Time
@@ -111,7 +111,7 @@ func (u *keyUse) putBack(m map[string]time.Time) {
 // transaction. Called every minute and at shutdown, it writes each key at
 // most once per call, however many requests it served; an older time
 // never overwrites a newer one written by another instance.
-func (s *Store) FlushAPIKeyUse(ctx context.Context) error {
+func (s *APIKeys) FlushAPIKeyUse(ctx context.Context) error {
 	pending := s.keyUse.take()
 	if len(pending) == 0 {
 		return nil

@@ -10,7 +10,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.APIKeyService = (*Store)(nil)
+var _ igny8.APIKeyService = (*APIKeys)(nil)
 
 const apiKeyColumns = `k.id, k.name, k.prefix, k.site_id, k.role, k.created_by, k.created_at, k.last_used_at,
 	k.expires_at, k.previous_expires_at, k.revoked_at`
@@ -49,7 +49,7 @@ func validateNewAPIKey(in *igny8.NewAPIKey, now time.Time) error {
 // CreateAPIKey stores a new key of the principal's account (see
 // igny8.APIKeyService). A site-bound key's site must be a live site of the
 // same account. Errors: validation_failed, not_found, forbidden.
-func (s *Store) CreateAPIKey(ctx context.Context, in igny8.NewAPIKey, secret igny8.APIKeySecret) (*igny8.APIKey, error) {
+func (s *APIKeys) CreateAPIKey(ctx context.Context, in igny8.NewAPIKey, secret igny8.APIKeySecret) (*igny8.APIKey, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func apiKeyByID(ctx context.Context, c conn, tn tenant, id string) (*igny8.APIKe
 
 // ListAPIKeys pages through the account's unrevoked keys, oldest first.
 // Errors: unauthenticated, forbidden, validation_failed (cursor).
-func (s *Store) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.APIKey], error) {
+func (s *APIKeys) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.APIKey], error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.APIKey]{}, err
@@ -129,7 +129,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, page igny8.PageRequest) (igny8.
 }
 
 // RevokeAPIKey revokes a key of the account at once. Errors: not_found.
-func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
+func (s *APIKeys) RevokeAPIKey(ctx context.Context, id string) error {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
 
 // RotateAPIKey replaces a key's secret hash; the previous secret keeps
 // working until now+grace. Errors: not_found, validation_failed.
-func (s *Store) RotateAPIKey(ctx context.Context, id, newHash string, grace time.Duration) (*igny8.APIKey, error) {
+func (s *APIKeys) RotateAPIKey(ctx context.Context, id, newHash string, grace time.Duration) (*igny8.APIKey, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func auditID(e *igny8.AuditEvent) string { return e.ID }
 // AccountAudit lists the principal's account's audit events, newest
 // first. It needs ActEditAccount (owners and admins). Errors:
 // unauthenticated, forbidden, validation_failed (cursor).
-func (s *Store) AccountAudit(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.AuditEvent], error) {
+func (s *Billing) AccountAudit(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.AuditEvent], error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err

@@ -22,24 +22,24 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			db := be.Open(b)
-			s := sqlstore.NewStore(db)
-			u, a, err := s.Register(context.Background(), igny8.SignUp{Name: "Bench", Email: "bench@example.com"}, "hash", 14, newEmailToken())
+			s := sqlstore.New(db, sqlstore.ServiceOptions{})
+			u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Bench", Email: "bench@example.com"}, "hash", 14, newEmailToken())
 			if err != nil {
 				b.Fatal(err)
 			}
 			ctx := igny8.WithPrincipal(context.Background(), &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: a.ID, Role: igny8.RoleOwner})
 			secret := auth.NewAPIKey("")
-			if _, err := s.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "bench"}, secret); err != nil {
+			if _, err := s.APIKeys.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "bench"}, secret); err != nil {
 				b.Fatal(err)
 			}
-			family, err := s.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour))
+			family, err := s.Sessions.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour))
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Run("api_key", func(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, _, err := s.PrincipalForAPIKey(context.Background(), secret.Prefix, secret.Hash); err != nil {
+						if _, _, err := s.APIKeys.PrincipalForAPIKey(context.Background(), secret.Prefix, secret.Hash); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -48,7 +48,7 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 			b.Run("access_token", func(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, _, err := s.PrincipalForToken(context.Background(), u.ID, family); err != nil {
+						if _, _, err := s.Sessions.PrincipalForToken(context.Background(), u.ID, family); err != nil {
 							b.Fatal(err)
 						}
 					}

@@ -8,7 +8,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.BillingService = (*Store)(nil)
+var _ igny8.BillingService = (*Billing)(nil)
 
 // planDest lists the scan destinations of planColumns.
 func planDest(p *igny8.Plan, features *string) []any {
@@ -124,7 +124,7 @@ func paymentResult(ctx context.Context, c conn, tn tenant, paymentID string) (*i
 // ListPayments is: for a principal without ActBilling (admins, editors,
 // viewers, every API key) PendingPayment is nil and only the subscription,
 // its plan and status, are shown. Errors: unauthenticated, forbidden.
-func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, error) {
+func (s *Billing) BillingSummary(ctx context.Context) (*igny8.BillingSummary, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (s *Store) BillingSummary(ctx context.Context) (*igny8.BillingSummary, erro
 
 // ListPayments lists the account's payments, newest first. It needs
 // ActBilling. Errors: unauthenticated, forbidden, validation_failed (cursor).
-func (s *Store) ListPayments(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Payment], error) {
+func (s *Billing) ListPayments(ctx context.Context, page igny8.PageRequest) (*igny8.Page[igny8.Payment], error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (s *Store) ListPayments(ctx context.Context, page igny8.PageRequest) (*igny
 // the end of its paid period; the billing job then cancels the account.
 // Asking twice changes nothing more. It needs ActBilling. Errors:
 // unauthenticated, forbidden, conflict (no active subscription).
-func (s *Store) CancelSubscription(ctx context.Context) (*igny8.Subscription, error) {
+func (s *Billing) CancelSubscription(ctx context.Context) (*igny8.Subscription, error) {
 	return s.setCancelAtPeriodEnd(ctx, true)
 }
 
@@ -170,14 +170,14 @@ func (s *Store) CancelSubscription(ctx context.Context) (*igny8.Subscription, er
 // ended: the subscription renews again. It needs ActBilling. Errors:
 // unauthenticated, forbidden, conflict (no active subscription, or none
 // set to end).
-func (s *Store) ResumeSubscription(ctx context.Context) (*igny8.Subscription, error) {
+func (s *Billing) ResumeSubscription(ctx context.Context) (*igny8.Subscription, error) {
 	return s.setCancelAtPeriodEnd(ctx, false)
 }
 
 // setCancelAtPeriodEnd sets or clears the current subscription's
 // cancellation at period end, auditing the change, under the account's lock
 // (the billing job ends subscriptions under the same lock).
-func (s *Store) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8.Subscription, error) {
+func (s *Billing) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8.Subscription, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err

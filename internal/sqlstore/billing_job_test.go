@@ -17,11 +17,11 @@ func TestEndedSubscriptionRejectsPendingRenewal(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		clock := fixClock(db)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "ending", 0)
 		other := seedTenant(t, db, "waiting", 0)
 		confirm(t, db, checkout(t, s, tn, "starter").Payment.ID)
-		if _, err := s.CancelSubscription(tn.owner()); err != nil {
+		if _, err := s.Billing.CancelSubscription(tn.owner()); err != nil {
 			t.Fatal(err)
 		}
 		renewal := checkout(t, s, tn, "starter").Payment

@@ -28,7 +28,7 @@ func TestRenewalExtendsPeriod(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		clock := fixClock(db)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "renew", 0)
 		first := confirm(t, db, checkout(t, s, tn, "starter").Payment.ID).Subscription
 		clock.Add(25 * 24 * time.Hour)
@@ -62,7 +62,7 @@ func TestPastDueJobConcurrentAndReactivation(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		clock := fixClock(db)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "due", 0)
 		sub := confirm(t, db, checkout(t, s, tn, "starter").Payment.ID).Subscription
 
@@ -118,13 +118,13 @@ func TestCancelAtPeriodEnd(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		clock := fixClock(db)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "bye", 0)
-		_, err := s.CancelSubscription(tn.owner())
+		_, err := s.Billing.CancelSubscription(tn.owner())
 		wantCode(t, err, igny8.EConflict)
 		confirm(t, db, checkout(t, s, tn, "starter").Payment.ID)
 		for i := 0; i < 2; i++ {
-			sub, err := s.CancelSubscription(tn.owner())
+			sub, err := s.Billing.CancelSubscription(tn.owner())
 			if err != nil || !sub.CancelAtPeriodEnd {
 				t.Fatalf("cancel: %v %+v", err, sub)
 			}
@@ -155,7 +155,7 @@ func TestPlanChangeReplacesSubscription(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "up", 0)
 		old := confirm(t, db, checkout(t, s, tn, "starter").Payment.ID).Subscription
 		up := checkout(t, s, tn, "scale")
@@ -182,17 +182,17 @@ func TestBillingTenantIsolationAndAudit(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a, other := seedTenant(t, db, "iso-a", 0), seedTenant(t, db, "iso-b", 0)
 		confirm(t, db, checkout(t, s, a, "starter").Payment.ID)
-		if page, err := s.ListPayments(other.owner(), igny8.PageRequest{}); err != nil || len(page.Items) != 0 {
+		if page, err := s.Billing.ListPayments(other.owner(), igny8.PageRequest{}); err != nil || len(page.Items) != 0 {
 			t.Fatalf("other account sees payments: %v %+v", err, page)
 		}
-		sum, err := s.BillingSummary(other.owner())
+		sum, err := s.Billing.BillingSummary(other.owner())
 		if err != nil || sum.Subscription != nil || sum.PendingPayment != nil {
 			t.Fatalf("other account summary: %v %+v", err, sum)
 		}
-		events, err := s.AccountAudit(a.owner(), igny8.PageRequest{})
+		events, err := s.Billing.AccountAudit(a.owner(), igny8.PageRequest{})
 		if err != nil || len(events.Items) != 2 || events.Items[0].Action != "payment.confirmed" {
 			t.Fatalf("audit: %v %+v", err, events)
 		}
@@ -201,7 +201,7 @@ func TestBillingTenantIsolationAndAudit(t *testing.T) {
 				t.Fatalf("foreign event %+v", e)
 			}
 		}
-		_, err = s.AccountAudit(a.ctx(igny8.RoleEditor, a.OwnerID), igny8.PageRequest{})
+		_, err = s.Billing.AccountAudit(a.ctx(igny8.RoleEditor, a.OwnerID), igny8.PageRequest{})
 		wantCode(t, err, igny8.EForbidden)
 		all, err := sqlstore.NewAdmin(db).ListAudit(adminCtx(), igny8.AuditFilter{AccountID: a.AccountID}, igny8.PageRequest{Limit: 1})
 		if err != nil || len(all.Items) != 1 || all.NextCursor == nil {
@@ -219,7 +219,7 @@ func TestPastDueJobRacesRenewal(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		clock := fixClock(db)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "tight", 0)
 		sub := confirm(t, db, checkout(t, s, tn, "starter").Payment.ID).Subscription
 		renewal := checkout(t, s, tn, "starter").Payment
@@ -241,7 +241,7 @@ func TestPastDueJobRacesRenewal(t *testing.T) {
 			}
 		}()
 		wg.Wait()
-		sum, err := s.BillingSummary(tn.owner())
+		sum, err := s.Billing.BillingSummary(tn.owner())
 		if err != nil || sum.Subscription.Status != igny8.SubActive || !sum.Subscription.CurrentPeriodEnd.After(clock.Now()) {
 			t.Fatalf("subscription after the race: %v %+v", err, sum.Subscription)
 		}

@@ -49,9 +49,9 @@ func auditCount(t *testing.T, db *sqlstore.DB, accountID, action string) int {
 	return countRows(t, db, `SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ?`, accountID, action)
 }
 
-func checkout(t *testing.T, s *sqlstore.Store, tn tenant, plan string) *igny8.CheckoutResult {
+func checkout(t *testing.T, s *sqlstore.Services, tn tenant, plan string) *igny8.CheckoutResult {
 	t.Helper()
-	res, err := s.Checkout(tn.owner(), igny8.Checkout{Plan: plan, PaymentMethod: igny8.MethodBankTransfer})
+	res, err := s.Billing.Checkout(tn.owner(), igny8.Checkout{Plan: plan, PaymentMethod: igny8.MethodBankTransfer})
 	if err != nil {
 		t.Fatalf("checkout %s: %v", plan, err)
 	}
@@ -69,7 +69,7 @@ func confirm(t *testing.T, db *sqlstore.DB, paymentID string) *igny8.PaymentResu
 
 func account(t *testing.T, db *sqlstore.DB, tn tenant) *igny8.Account {
 	t.Helper()
-	a, err := sqlstore.NewStore(db).CurrentAccount(tn.owner())
+	a, err := sqlstore.New(db, sqlstore.ServiceOptions{}).Accounts.CurrentAccount(tn.owner())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestBankTransferPath(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "path", 50)
 
 		res := checkout(t, s, tn, "starter")
@@ -133,7 +133,7 @@ func TestConcurrentConfirmations(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		tn := seedTenant(t, db, "race", 0)
-		pay := checkout(t, sqlstore.NewStore(db), tn, "growth").Payment
+		pay := checkout(t, sqlstore.New(db, sqlstore.ServiceOptions{}), tn, "growth").Payment
 		var wg sync.WaitGroup
 		for i := 0; i < 4; i++ {
 			wg.Add(1)
@@ -168,7 +168,7 @@ func TestRejectThenConfirm(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s, adm := sqlstore.NewStore(db), sqlstore.NewAdmin(db)
+		s, adm := sqlstore.New(db, sqlstore.ServiceOptions{}), sqlstore.NewAdmin(db)
 		tn := seedTenant(t, db, "rej", 0)
 		pay := checkout(t, s, tn, "starter").Payment
 		_, err := adm.RejectPayment(adminCtx(), pay.ID, igny8.PaymentRejection{Reason: " "})
@@ -203,7 +203,7 @@ func TestConfirmAmountReceived(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		tn := seedTenant(t, db, "amt", 0)
-		pay := checkout(t, sqlstore.NewStore(db), tn, "starter").Payment
+		pay := checkout(t, sqlstore.New(db, sqlstore.ServiceOptions{}), tn, "starter").Payment
 		short := int64(8000)
 		adm := sqlstore.NewAdmin(db)
 		_, err := adm.ConfirmPayment(adminCtx(), pay.ID, igny8.PaymentConfirmation{AmountReceived: &short})
@@ -223,7 +223,7 @@ func TestSupersededCheckout(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "sup", 0)
 		first := checkout(t, s, tn, "starter")
 		second := checkout(t, s, tn, "growth")
@@ -242,18 +242,18 @@ func TestSupersededCheckout(t *testing.T) {
 			first.Subscription.ID); n != 1 {
 			t.Fatal("superseded subscription not cancelled")
 		}
-		sum, err := s.BillingSummary(tn.owner())
+		sum, err := s.Billing.BillingSummary(tn.owner())
 		if err != nil || sum.PendingPayment == nil || sum.PendingPayment.ID != second.Payment.ID ||
 			sum.Subscription.ID != second.Subscription.ID {
 			t.Fatalf("summary: %v %+v", err, sum)
 		}
 		_, err = sqlstore.NewAdmin(db).ConfirmPayment(adminCtx(), first.Payment.ID, igny8.PaymentConfirmation{})
 		wantCode(t, err, igny8.EConflict)
-		page, err := s.ListPayments(tn.owner(), igny8.PageRequest{Limit: 1})
+		page, err := s.Billing.ListPayments(tn.owner(), igny8.PageRequest{Limit: 1})
 		if err != nil || len(page.Items) != 1 || page.Items[0].ID != second.Payment.ID || page.NextCursor == nil {
 			t.Fatalf("page 1: %v %+v", err, page)
 		}
-		page, err = s.ListPayments(tn.owner(), igny8.PageRequest{Limit: 1, Cursor: *page.NextCursor})
+		page, err = s.Billing.ListPayments(tn.owner(), igny8.PageRequest{Limit: 1, Cursor: *page.NextCursor})
 		if err != nil || len(page.Items) != 1 || page.Items[0].ID != first.Payment.ID || page.NextCursor != nil {
 			t.Fatalf("page 2: %v %+v", err, page)
 		}
@@ -265,7 +265,7 @@ func TestPaymentReferenceCollision(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		draws := []string{"IGNY8-AAAA-AAAA", "IGNY8-AAAA-AAAA", "IGNY8-BBBB-BBBB"}
 		sqlstore.SetReferenceSource(s, func() string { r := draws[0]; draws = draws[1:]; return r })
 		a, c := seedTenant(t, db, "ca", 0), seedTenant(t, db, "cb", 0)
@@ -283,7 +283,7 @@ func TestCheckoutRefusals(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "ref", 0)
 		if _, err := sqlstore.NewAdmin(db).UpsertPlan(adminCtx(), igny8.Plan{Slug: "retired", Name: "Retired", Price: 100, Currency: "USD",
 			MaxUsers: 1, APIRequestsPerMinute: 1}); err != nil {
@@ -299,13 +299,13 @@ func TestCheckoutRefusals(t *testing.T) {
 			{"starter", "cash", igny8.EValidation, "payment_method"},
 		}
 		for _, c := range cases {
-			_, err := s.Checkout(tn.owner(), igny8.Checkout{Plan: c.plan, PaymentMethod: c.method})
+			_, err := s.Billing.Checkout(tn.owner(), igny8.Checkout{Plan: c.plan, PaymentMethod: c.method})
 			e := wantCode(t, err, c.code)
 			if c.field != "" && (len(e.Fields) != 1 || e.Fields[0].Field != c.field) {
 				t.Errorf("%s/%s: fields %+v", c.plan, c.method, e.Fields)
 			}
 		}
-		_, err := s.Checkout(tn.ctx(igny8.RoleAdmin, tn.OwnerID), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer})
+		_, err := s.Billing.Checkout(tn.ctx(igny8.RoleAdmin, tn.OwnerID), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer})
 		wantCode(t, err, igny8.EForbidden)
 		if n := countRows(t, db, `SELECT COUNT(*) FROM payments`); n != 0 {
 			t.Fatalf("refused checkouts left %d payments", n)
@@ -318,7 +318,7 @@ func TestCheckoutDowngradeOverLimits(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "down", 0)
 		confirm(t, db, checkout(t, s, tn, "growth").Payment.ID)
 		now := time.Now().UTC()
@@ -326,7 +326,7 @@ func TestCheckoutDowngradeOverLimits(t *testing.T) {
 			sqlstore.NewID(), tn.AccountID, now, now)
 		seedUser(t, db, tn.AccountID, "ed1@example.com", igny8.RoleEditor)
 		seedUser(t, db, tn.AccountID, "ed2@example.com", igny8.RoleEditor)
-		_, err := s.Checkout(tn.owner(), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer})
+		_, err := s.Billing.Checkout(tn.owner(), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer})
 		e := wantCode(t, err, igny8.EValidation)
 		if len(e.Fields) != 2 || e.Fields[0].Field != "sites" || e.Fields[1].Field != "users" {
 			t.Fatalf("over: %+v", e.Fields)
@@ -342,14 +342,14 @@ func TestConcurrentCheckouts(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tn := seedTenant(t, db, "rush", 0)
 		var wg sync.WaitGroup
 		for i := 0; i < 4; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.Checkout(tn.owner(), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer}); err != nil {
+				if _, err := s.Billing.Checkout(tn.owner(), igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer}); err != nil {
 					t.Errorf("checkout: %v", err)
 				}
 			}()

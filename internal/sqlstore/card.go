@@ -17,14 +17,10 @@ import (
 
 var _ igny8.CardEventService = (*Admin)(nil)
 
-// SetCardProvider turns card payments on: checkout by stripe then works
-// for the plans that have a Stripe price.
-func (s *Store) SetCardProvider(p igny8.CardProvider) { s.card = p }
-
 // cardCustomer returns the account's Stripe customer, creating it once. Two
 // checkouts racing both ask Stripe with the same idempotency key (the
 // account's id) and the first stored id wins.
-func (s *Store) cardCustomer(ctx context.Context, tn tenant) (string, error) {
+func (s *payments) cardCustomer(ctx context.Context, tn tenant) (string, error) {
 	var id, name, email string
 	if err := s.db.reader().queryRow(ctx, `SELECT stripe_customer_id, name, billing_email FROM accounts WHERE id = ?`,
 		tn.id).Scan(&id, &name, &email); err != nil {
@@ -58,7 +54,7 @@ func cardUnavailable(err error) error {
 // client reference and metadata); the payment's external reference becomes
 // the Stripe invoice once paid. When Stripe fails, the payment is
 // rejected (reason checkout_failed) so that nothing waits for it.
-func (s *Store) cardCheckout(ctx context.Context, tn tenant, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
+func (s *Billing) cardCheckout(ctx context.Context, tn tenant, res *igny8.CheckoutResult, customer, returnURL string) (*igny8.CheckoutResult, error) {
 	pay := res.Payment
 	sess, err := s.card.Checkout(ctx, igny8.CardCheckout{Mode: igny8.CardModeSubscription, CustomerID: customer,
 		PriceID: res.Subscription.Plan.StripePriceID, PaymentID: pay.ID,
@@ -80,7 +76,7 @@ func (s *Store) cardCheckout(ctx context.Context, tn tenant, res *igny8.Checkout
 // account's Stripe customer. It needs ActBilling. Errors: forbidden,
 // payment_method_unavailable (no Stripe, or the account never paid by
 // card), service_unavailable (Stripe failed).
-func (s *Store) BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error) {
+func (s *Billing) BillingPortal(ctx context.Context, returnURL string) (*igny8.BillingPortal, error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ import (
 // payment_method_unavailable (stripe, paypal: no provider configured),
 // conflict (already on the Free plan), account_suspended (the Free plan,
 // for an account suspended by igny8).
-func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.CheckoutResult, error) {
+func (s *Billing) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.CheckoutResult, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func (s *Store) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Checkou
 	return out, err
 }
 
-func (s *Store) checkout(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
+func (s *Billing) checkout(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {
 	acct, err := accountByID(ctx, tx.conn, tn.id)
 	if err != nil {
 		return nil, err
@@ -113,9 +113,9 @@ func (s *Store) checkout(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Pla
 }
 
 // checkMethod accepts bank transfers, and cards when Stripe is configured
-// (SetCardProvider) and the plan has a Stripe price; PayPal is a recorded
+// (ServiceOptions.Card) and the plan has a Stripe price; PayPal is a recorded
 // kind with no provider.
-func (s *Store) checkMethod(method string, plan *igny8.Plan) error {
+func (s *Billing) checkMethod(method string, plan *igny8.Plan) error {
 	switch {
 	case method == igny8.MethodBankTransfer:
 		return nil
@@ -224,7 +224,7 @@ const maxReferenceTries = 8
 
 // insertPayment writes a pending payment for sub's plan, drawing a new
 // reference while the drawn one is taken, and returns its id.
-func (s *Store) insertPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, plan *igny8.Plan, method string) (string, error) {
+func (s *Billing) insertPayment(ctx context.Context, tx *Tx, sub *igny8.Subscription, plan *igny8.Plan, method string) (string, error) {
 	id := newID()
 	for try := 0; try < maxReferenceTries; try++ {
 		res, err := tx.exec(ctx, `INSERT INTO payments (id, account_id, subscription_id, plan_id, amount, currency,
@@ -242,7 +242,7 @@ func (s *Store) insertPayment(ctx context.Context, tx *Tx, sub *igny8.Subscripti
 }
 
 // newReference draws a payment reference (tests may fix the draws).
-func (s *Store) newReference() string {
+func (s *payments) newReference() string {
 	if s.references != nil {
 		return s.references()
 	}

@@ -55,7 +55,7 @@ func costOf(ctx context.Context, c conn, op igny8.Operation) (int64, error) {
 
 // CreditCosts lists what each AI operation costs, for the account's
 // members. Errors: unauthenticated, forbidden.
-func (s *Store) CreditCosts(ctx context.Context) ([]igny8.CreditCost, error) {
+func (s *Ledger) CreditCosts(ctx context.Context) ([]igny8.CreditCost, error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return nil, err

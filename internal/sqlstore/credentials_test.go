@@ -12,9 +12,9 @@ import (
 )
 
 // ownerContext signs up an account and returns its owner's context.
-func ownerContext(t *testing.T, s *sqlstore.Store, email string) context.Context {
+func ownerContext(t *testing.T, s *sqlstore.Services, email string) context.Context {
 	t.Helper()
-	u, a, err := s.Register(context.Background(), igny8.SignUp{Name: "Owner", Email: email}, "hash", 14, newEmailToken())
+	u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Owner", Email: email}, "hash", 14, newEmailToken())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,10 +27,10 @@ func TestAPIKeyUseIsBuffered(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := ownerContext(t, s, "use@example.com")
 		secret := auth.NewAPIKey("")
-		key, err := s.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "k"}, secret)
+		key, err := s.APIKeys.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "k"}, secret)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,14 +42,14 @@ func TestAPIKeyUseIsBuffered(t *testing.T) {
 			return at
 		}
 		for i := 0; i < 20; i++ {
-			if _, _, err := s.PrincipalForAPIKey(context.Background(), secret.Prefix, secret.Hash); err != nil {
+			if _, _, err := s.APIKeys.PrincipalForAPIKey(context.Background(), secret.Prefix, secret.Hash); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if lastUsed() != nil {
 			t.Fatal("last_used_at written on the request path")
 		}
-		if err := s.FlushAPIKeyUse(context.Background()); err != nil {
+		if err := s.APIKeys.FlushAPIKeyUse(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		first := lastUsed()
@@ -61,8 +61,8 @@ func TestAPIKeyUseIsBuffered(t *testing.T) {
 		if _, err := db.SQL().Exec(db.Rebind(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`), future, key.ID); err != nil {
 			t.Fatal(err)
 		}
-		s.PrincipalForAPIKey(context.Background(), secret.Prefix, secret.Hash)
-		if err := s.FlushAPIKeyUse(context.Background()); err != nil {
+		s.APIKeys.PrincipalForAPIKey(context.Background(), secret.Prefix, secret.Hash)
+		if err := s.APIKeys.FlushAPIKeyUse(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if got := lastUsed(); !got.Equal(future) {
@@ -75,15 +75,15 @@ func TestPurgeExpiredCredentials(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := ownerContext(t, s, "purge@example.com")
 		userID := igny8.PrincipalFrom(ctx).UserID
 		now := time.Now().UTC()
-		old, err := s.StartSession(ctx, userID, "old-hash", now.Add(-48*time.Hour))
+		old, err := s.Sessions.StartSession(ctx, userID, "old-hash", now.Add(-48*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		live, err := s.StartSession(ctx, userID, "live-hash", now.Add(time.Hour))
+		live, err := s.Sessions.StartSession(ctx, userID, "live-hash", now.Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestPurgeExpiredCredentials(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("purged %d, %v; want 1", n, err)
 		}
-		if _, _, err := s.PrincipalForToken(context.Background(), userID, live); err != nil {
+		if _, _, err := s.Sessions.PrincipalForToken(context.Background(), userID, live); err != nil {
 			t.Fatalf("live family after purge: %v", err)
 		}
 		var left int

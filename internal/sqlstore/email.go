@@ -16,7 +16,7 @@ import (
 // the unique index of users.email, so two people claiming one address
 // cannot both win.
 
-var _ igny8.EmailService = (*Store)(nil)
+var _ igny8.EmailService = (*Identity)(nil)
 
 // sendEmailLink makes t the one link of u (a person of tn), confirming
 // email, and writes its message in tx.
@@ -75,7 +75,7 @@ func pendingEmail(ctx context.Context, c conn, u *igny8.User, now time.Time) (*i
 
 // ResendVerification sends a new link for the person's outstanding
 // address (see igny8.EmailService). Errors: unauthenticated, conflict.
-func (s *Store) ResendVerification(ctx context.Context, t igny8.EmailToken) (*igny8.PendingEmail, error) {
+func (s *Identity) ResendVerification(ctx context.Context, t igny8.EmailToken) (*igny8.PendingEmail, error) {
 	var out *igny8.PendingEmail
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		u, tn, err := personOf(ctx, tx)
@@ -102,7 +102,7 @@ func (s *Store) ResendVerification(ctx context.Context, t igny8.EmailToken) (*ig
 // RequestEmailChange sends newEmail the link that makes it the person's
 // address (see igny8.EmailService). Errors: unauthenticated,
 // validation_failed, conflict.
-func (s *Store) RequestEmailChange(ctx context.Context, newEmail string, t igny8.EmailToken) (*igny8.PendingEmail, error) {
+func (s *Identity) RequestEmailChange(ctx context.Context, newEmail string, t igny8.EmailToken) (*igny8.PendingEmail, error) {
 	email := igny8.NormalizeEmail(newEmail)
 	if !igny8.ValidEmail(email) {
 		return nil, igny8.InvalidField("email", "must be a valid email address")
@@ -142,7 +142,7 @@ func emailFree(ctx context.Context, tx *Tx, email string) error {
 // change moves the login to the new address (and the account's billing
 // e-mail with it, when that was the old address), audits it and tells the
 // old address. Errors: not_found, conflict.
-func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string) (*igny8.EmailConfirmed, error) {
+func (s *Identity) ConfirmEmail(ctx context.Context, tokenHash string) (*igny8.EmailConfirmed, error) {
 	gone := igny8.Errorf(igny8.ENotFound, "This link is unknown, used, replaced by a newer one or expired.")
 	if tokenHash == "" {
 		return nil, gone
@@ -205,7 +205,7 @@ func moveEmail(ctx context.Context, tx *Tx, u *igny8.User, email string) error {
 
 // PendingEmail returns the person's live link's address, or nil (see
 // igny8.EmailService). Errors: unauthenticated.
-func (s *Store) PendingEmail(ctx context.Context) (*igny8.PendingEmail, error) {
+func (s *Identity) PendingEmail(ctx context.Context) (*igny8.PendingEmail, error) {
 	u, err := s.CurrentUser(ctx)
 	if err != nil {
 		return nil, err

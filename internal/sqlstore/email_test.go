@@ -56,26 +56,26 @@ func TestEmailLinkExpiresAndDiesWithItsUser(t *testing.T) {
 		ctx := context.Background()
 		db := b.Open(t)
 		clock := fixClock(db)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		tok := newEmailToken()
-		u, a, err := s.Register(ctx, igny8.SignUp{Name: "Late Reader", Email: "late@example.com"}, "hash", 14, tok)
+		u, a, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Late Reader", Email: "late@example.com"}, "hash", 14, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
 		owner := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: a.ID, Role: igny8.RoleOwner})
-		if _, err := s.Checkout(owner, igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer}); igny8.ErrorCode(err) != igny8.EEmailUnverified {
+		if _, err := s.Billing.Checkout(owner, igny8.Checkout{Plan: "starter", PaymentMethod: igny8.MethodBankTransfer}); igny8.ErrorCode(err) != igny8.EEmailUnverified {
 			t.Fatalf("checkout by an unverified owner: %v", err)
 		}
 		clock.Add(igny8.EmailTokenTTL + time.Second)
-		if _, err := s.ConfirmEmail(ctx, tok.Hash); igny8.ErrorCode(err) != igny8.ENotFound {
+		if _, err := s.Identity.ConfirmEmail(ctx, tok.Hash); igny8.ErrorCode(err) != igny8.ENotFound {
 			t.Fatalf("an expired link: %v", err)
 		}
 		fresh := newEmailToken()
-		if _, err := s.ResendVerification(owner, fresh); err != nil {
+		if _, err := s.Identity.ResendVerification(owner, fresh); err != nil {
 			t.Fatal(err)
 		}
 		mustExec(t, db, `UPDATE users SET deleted_at = ? WHERE id = ?`, clock.Now(), u.ID)
-		if _, err := s.ConfirmEmail(ctx, fresh.Hash); igny8.ErrorCode(err) != igny8.ENotFound {
+		if _, err := s.Identity.ConfirmEmail(ctx, fresh.Hash); igny8.ErrorCode(err) != igny8.ENotFound {
 			t.Fatalf("the link of a removed user: %v", err)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM users WHERE id = ? AND email_verified_at IS NULL`, u.ID); n != 1 {

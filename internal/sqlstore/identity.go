@@ -10,7 +10,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.IdentityService = (*Store)(nil)
+var _ igny8.IdentityService = (*Identity)(nil)
 
 // NormalizeEmail trims and lowercases an email address; emails are unique
 // case-insensitively.
@@ -29,7 +29,7 @@ func validateSignUp(in *igny8.SignUp) error {
 // Register runs the free-trial sign-up in one transaction (see
 // igny8.IdentityService), with the link that verifies the owner's address
 // and its message. Errors: validation_failed, conflict.
-func (s *Store) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int, verify igny8.EmailToken) (*igny8.User, *igny8.Account, error) {
+func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int, verify igny8.EmailToken) (*igny8.User, *igny8.Account, error) {
 	if err := validateSignUp(&in); err != nil {
 		return nil, nil, err
 	}
@@ -106,7 +106,7 @@ func userByID(ctx context.Context, c conn, id string) (*igny8.User, error) {
 
 // CredentialsByEmail finds a live, active user by email for login.
 // Errors: not_found.
-func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*igny8.Credentials, error) {
+func (s *Identity) CredentialsByEmail(ctx context.Context, email string) (*igny8.Credentials, error) {
 	var c igny8.Credentials
 	err := scanUser(s.db.reader().queryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u
 		WHERE u.email = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`, NormalizeEmail(email)), &c.User, &c.PasswordHash)
@@ -116,12 +116,32 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*igny8.Cr
 	return &c, translate(err)
 }
 
+// LegacyPasswordHash returns the password hash of one live, active user
+// that is usable and in a format igny8 does not make (an imported Django
+// hash its user has not yet replaced by logging in), "" when none remain:
+// the cost workflow.Login makes every failed login spend, so that the
+// time of a login does not tell whom its e-mail names.
+func (s *Identity) LegacyPasswordHash(ctx context.Context) (string, error) {
+	var hash string
+	err := s.db.reader().queryRow(ctx, legacyPasswordQuery).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return hash, translate(err)
+}
+
+// legacyPasswordQuery reads through the partial index users_imported_password
+// (migration 00170), whose condition it repeats.
+const legacyPasswordQuery = `SELECT u.password_hash FROM users u WHERE u.is_active = TRUE
+	AND u.deleted_at IS NULL AND u.password_hash NOT LIKE '$argon2id$%' AND u.password_hash NOT LIKE '!%' AND u.password_hash <> ''
+	LIMIT 1`
+
 // PrincipalForUser resolves a verified user id into its principal and its
 // account's gate input, reading role and status fresh so that a removed
 // user or a changed role takes effect on the next request.
 // Errors: unauthenticated.
-func (s *Store) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
-	return s.principalForUser(ctx, ``, userID)
+func (s *Identity) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
+	return principalForUser(ctx, s.db, ``, userID)
 }
 
 // principalQuery reads a live user with its account's gate input; callers
@@ -131,14 +151,14 @@ const principalQuery = `SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u
 	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
 	WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`
 
-func (s *Store) principalForUser(ctx context.Context, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
+func principalForUser(ctx context.Context, db *DB, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
 	var p igny8.Principal
 	var g igny8.GateInput
 	var accountID, status, reason *string
 	var planActive *bool
 	var deleted *time.Time
 	var rate *int
-	err := s.db.reader().queryRow(ctx, principalQuery+extra, args...).
+	err := db.reader().queryRow(ctx, principalQuery+extra, args...).
 		Scan(&p.UserID, &p.Email, &p.EmailVerified, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
@@ -155,7 +175,7 @@ func (s *Store) principalForUser(ctx context.Context, extra string, args ...any)
 
 // CurrentUser returns the user of the principal in ctx.
 // Errors: unauthenticated (no principal, or a principal that is no person).
-func (s *Store) CurrentUser(ctx context.Context) (*igny8.User, error) {
+func (s *Identity) CurrentUser(ctx context.Context) (*igny8.User, error) {
 	p := igny8.PrincipalFrom(ctx)
 	if p == nil || p.UserID == "" {
 		return nil, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
@@ -164,7 +184,7 @@ func (s *Store) CurrentUser(ctx context.Context) (*igny8.User, error) {
 }
 
 // RecordLogin stamps the user's last login time.
-func (s *Store) RecordLogin(ctx context.Context, userID string) error {
+func (s *Identity) RecordLogin(ctx context.Context, userID string) error {
 	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE users SET last_login_at = ? WHERE id = ?`), s.db.Now(), userID)
 	return translate(err)
 }
@@ -175,7 +195,7 @@ func (s *Store) RecordLogin(ctx context.Context, userID string) error {
 // salt, so it names one user; should two rows hold it, both verify the
 // same password and both get a hash of it. A hash replaced meanwhile (a
 // password change, a concurrent login) is left alone.
-func (s *Store) ReplacePasswordHash(ctx context.Context, oldHash, newHash string) error {
+func (s *Identity) ReplacePasswordHash(ctx context.Context, oldHash, newHash string) error {
 	if oldHash == "" || newHash == "" {
 		return igny8.Errorf(igny8.EValidation, "A password hash is required.")
 	}

@@ -148,7 +148,8 @@ func newTenantFill(t testing.TB, db *sqlstore.DB) *tenantFill {
 	set := func(table string, cols ...string) *rowSet { return &rowSet{table: table, cols: cols} }
 	f.accounts = set("accounts", "id", "name", "slug", "plan_id", "credits", "status", "trial_ends_at", "billing_email",
 		"created_at", "updated_at", "deleted_at", "purge_after")
-	f.users = set("users", "id", "email", "name", "role", "account_id", "created_at", "updated_at", "deleted_at", "purge_after")
+	f.users = set("users", "id", "email", "name", "role", "account_id", "created_at", "updated_at", "deleted_at", "purge_after",
+		"password_hash")
 	f.sites = set("sites", "id", "account_id", "name", "slug", "created_at", "updated_at", "deleted_at", "purge_after")
 	f.sectors = set("sectors", "id", "account_id", "site_id", "industry_sector_id", "name", "slug", "created_at", "updated_at",
 		"deleted_at", "purge_after")
@@ -188,7 +189,8 @@ func (f *tenantFill) account(i int, shape tenantShape) {
 	}
 	f.accounts.add(a.id, fmt.Sprintf("Account %d", i), fmt.Sprintf("account-%d", i), plan, 1000, a.status, trialEnds,
 		fmt.Sprintf("billing-%d@example.com", i), f.ago(90*fillDay), f.ago(fillDay), deleted, purge)
-	f.users.add(a.owner, fmt.Sprintf("owner-%d@example.com", i), "Owner", "owner", a.id, f.ago(90*fillDay), f.ago(90*fillDay), nil, nil)
+	f.users.add(a.owner, fmt.Sprintf("owner-%d@example.com", i), "Owner", "owner", a.id, f.ago(90*fillDay), f.ago(90*fillDay), nil, nil,
+		fillPasswordHash(a.owner))
 	a.users = []string{a.owner}
 }
 
@@ -215,7 +217,7 @@ func (f *tenantFill) member(a *tenantRows, round int) bool {
 		deleted, purge = f.softDeleted(a.n + round)
 	}
 	f.users.add(id, fmt.Sprintf("user-%d-%d@example.com", a.n, round), "Member", "editor", a.id, f.ago(80*fillDay), f.ago(80*fillDay),
-		deleted, purge)
+		deleted, purge, fillPasswordHash(id))
 	a.users = append(a.users, id)
 	return true
 }
@@ -381,4 +383,10 @@ func (f *tenantFill) ids(t testing.TB, db *sqlstore.DB, a *tenantRows) tenantIDs
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// fillPasswordHash is an igny8 argon2id hash in shape, unique per user, so
+// that the planner sees the users' hashes as they are: igny8's own.
+func fillPasswordHash(id string) string {
+	return "$argon2id$v=19$m=19456,t=2,p=1$" + id + "$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 }

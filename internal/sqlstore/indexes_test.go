@@ -146,6 +146,7 @@ var planCases = []planCase{
 	{"CredentialsByEmail", lookup, `SELECT ` + userCols + `, u.password_hash FROM users u
 		WHERE u.email = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`,
 		func(fx *tenantsFx) []any { return []any{"owner-0@example.com"} }},
+	{"LegacyPasswordHash", lookup, sqlstore.LegacyPasswordQuery, func(fx *tenantsFx) []any { return nil }},
 	{"PrincipalForToken", lookup, `SELECT u.id, u.email, u.role, u.account_id, a.status, a.trial_ends_at,
 		p.is_active, p.api_requests_per_minute, a.deleted_at
 		FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id

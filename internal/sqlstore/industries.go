@@ -48,7 +48,7 @@ func slugify(s string) string {
 func Slugify(s string) string { return slugify(s) }
 
 // ListIndustries returns the active industries, each with its active sectors.
-func (s *Store) ListIndustries(ctx context.Context) ([]igny8.Industry, error) {
+func (s *Industries) ListIndustries(ctx context.Context) ([]igny8.Industry, error) {
 	rows, err := s.db.reader().query(ctx, `SELECT i.id, i.slug, i.name, i.description, i.is_active,
 		s.id, s.slug, s.name
 		FROM industries i LEFT JOIN industry_sectors s ON s.industry_id = i.id AND s.is_active = TRUE

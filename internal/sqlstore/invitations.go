@@ -12,7 +12,7 @@ import (
 // accepted, revoked or expired, and not to an email that has since become
 // a live user's, which cannot be accepted and takes no seat, as
 // seatsTaken counts), oldest first. Errors: unauthenticated, forbidden.
-func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.Invitation], error) {
+func (s *Members) ListInvitations(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.Invitation], error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.Invitation]{}, err
@@ -36,7 +36,7 @@ func (s *Store) ListInvitations(ctx context.Context, page igny8.PageRequest) (ig
 
 // RevokeInvitation withdraws a pending invitation of the account; its link
 // stops working and its seat is free. Errors: not_found.
-func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
+func (s *Members) RevokeInvitation(ctx context.Context, id string) error {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, id string) error {
 // old link cannot be sent again). An expired invitation may be resent: its
 // seat was counted while it was pending and is counted again. Errors:
 // not_found, plan_limit_reached (an expired invitation whose seat is gone).
-func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash string) (*igny8.Invitation, error) {
+func (s *Members) ResendInvitation(ctx context.Context, id, token, tokenHash string) (*igny8.Invitation, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (s *Store) ResendInvitation(ctx context.Context, id, token, tokenHash strin
 
 // PreviewInvitation describes an invitation by its token for the accept
 // page (see igny8.MemberService); the token is the credential.
-func (s *Store) PreviewInvitation(ctx context.Context, tokenHash string) (*igny8.InvitationPreview, error) {
+func (s *Members) PreviewInvitation(ctx context.Context, tokenHash string) (*igny8.InvitationPreview, error) {
 	var pv igny8.InvitationPreview
 	var used, withdrawn, taken int
 	var inviter, inviterEmail sql.NullString

@@ -54,12 +54,12 @@ func TestOperationScopeAndIsolation(t *testing.T) {
 		if provider.count() != 1 || balance(t, db, a) != 90 || balance(t, db, other) != 100 {
 			t.Fatalf("provider calls %d, balances %d/%d", provider.count(), balance(t, db, a), balance(t, db, other))
 		}
-		store := sqlstore.NewStore(db)
-		page, err := store.ListCreditTransactions(other.owner(), igny8.TransactionFilter{})
+		store := sqlstore.New(db, sqlstore.ServiceOptions{})
+		page, err := store.Ledger.ListCreditTransactions(other.owner(), igny8.TransactionFilter{})
 		if err != nil || len(page.Items) != 1 || page.Items[0].Amount != 100 {
 			t.Fatalf("other account sees %+v, %v", page, err)
 		}
-		usage, err := store.CreditUsage(other.owner(), igny8.UsageFilter{})
+		usage, err := store.Ledger.CreditUsage(other.owner(), igny8.UsageFilter{})
 		if err != nil || len(usage.Items) != 0 {
 			t.Fatalf("other account usage %+v, %v", usage, err)
 		}
@@ -108,11 +108,11 @@ func TestLedgerReads(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		store := sqlstore.NewStore(db)
+		store := sqlstore.New(db, sqlstore.ServiceOptions{})
 		var seqs []int64
 		f := igny8.TransactionFilter{Page: igny8.PageRequest{Limit: 2}}
 		for {
-			page, err := store.ListCreditTransactions(tn.owner(), f)
+			page, err := store.Ledger.ListCreditTransactions(tn.owner(), f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,27 +127,27 @@ func TestLedgerReads(t *testing.T) {
 		if len(seqs) != 6 || seqs[0] != 6 || seqs[5] != 1 {
 			t.Fatalf("paged seqs = %v", seqs)
 		}
-		page, err := store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Type: igny8.TxDeduction})
+		page, err := store.Ledger.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Type: igny8.TxDeduction})
 		if err != nil || len(page.Items) != 5 {
 			t.Fatalf("deductions %+v, %v", page, err)
 		}
 		future := time.Now().Add(time.Hour)
-		page, err = store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{From: &future})
+		page, err = store.Ledger.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{From: &future})
 		if err != nil || len(page.Items) != 0 {
 			t.Fatalf("future page %+v, %v", page, err)
 		}
-		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Type: "gift"})), igny8.EValidation)
-		wantCode(t, err2(store.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Page: igny8.PageRequest{Cursor: "x"}})), igny8.EValidation)
+		wantCode(t, err2(store.Ledger.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Type: "gift"})), igny8.EValidation)
+		wantCode(t, err2(store.Ledger.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{Page: igny8.PageRequest{Cursor: "x"}})), igny8.EValidation)
 
 		today := time.Now().UTC().Format("2006-01-02")
 		for by, key := range map[string]string{igny8.GroupByOperation: "auto_cluster", igny8.GroupByDay: today, igny8.GroupBySite: tn.SiteID} {
-			u, err := store.CreditUsage(tn.owner(), igny8.UsageFilter{GroupBy: by})
+			u, err := store.Ledger.CreditUsage(tn.owner(), igny8.UsageFilter{GroupBy: by})
 			if err != nil || len(u.Items) != 1 || u.Items[0].Key != key || u.Items[0].Count != 5 ||
 				u.Items[0].Credits != 50 || u.Total.Credits != 50 || u.Items[0].TokensOut == 0 {
 				t.Fatalf("usage by %s = %+v, %v", by, u, err)
 			}
 		}
-		wantCode(t, err2(store.CreditUsage(tn.owner(), igny8.UsageFilter{GroupBy: "week"})), igny8.EValidation)
+		wantCode(t, err2(store.Ledger.CreditUsage(tn.owner(), igny8.UsageFilter{GroupBy: "week"})), igny8.EValidation)
 	})
 }
 
@@ -158,8 +158,8 @@ func TestCreditCosts(t *testing.T) {
 		t.Parallel()
 		db := b.Open(t)
 		tn := seedTenant(t, db, "costs", 100)
-		store, admin := sqlstore.NewStore(db), sqlstore.NewAdmin(db)
-		costs, err := store.CreditCosts(tn.owner())
+		store, admin := sqlstore.New(db, sqlstore.ServiceOptions{}), sqlstore.NewAdmin(db)
+		costs, err := store.Ledger.CreditCosts(tn.owner())
 		if err != nil || len(costs) != 5 || costs[2].Operation != "generate_content" || costs[2].Credits != 50 {
 			t.Fatalf("costs = %+v, %v", costs, err)
 		}

@@ -60,7 +60,7 @@ func seedUser(t *testing.T, db *sqlstore.DB, accountID, email string, role igny8
 
 func balance(t *testing.T, db *sqlstore.DB, tn tenant) int64 {
 	t.Helper()
-	b, err := sqlstore.NewStore(db).CreditBalance(tn.owner())
+	b, err := sqlstore.New(db, sqlstore.ServiceOptions{}).Ledger.CreditBalance(tn.owner())
 	if err != nil {
 		t.Fatal(err)
 	}

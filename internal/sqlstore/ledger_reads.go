@@ -22,7 +22,7 @@ func readLedger(ctx context.Context) (*igny8.Principal, error) {
 
 // CreditBalance returns the account's balance. Errors: unauthenticated,
 // forbidden, not_found.
-func (s *Store) CreditBalance(ctx context.Context) (*igny8.CreditBalance, error) {
+func (s *Ledger) CreditBalance(ctx context.Context) (*igny8.CreditBalance, error) {
 	p, err := readLedger(ctx)
 	if err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func (s *Store) CreditBalance(ctx context.Context) (*igny8.CreditBalance, error)
 // ListCreditTransactions returns one page of the account's transactions,
 // newest first, optionally of one type and within [From, To). Errors:
 // unauthenticated, forbidden, validation_failed (type, limit, cursor, range).
-func (s *Store) ListCreditTransactions(ctx context.Context, f igny8.TransactionFilter) (*igny8.Page[igny8.CreditTransaction], error) {
+func (s *Ledger) ListCreditTransactions(ctx context.Context, f igny8.TransactionFilter) (*igny8.Page[igny8.CreditTransaction], error) {
 	p, err := readLedger(ctx)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ var usageKeys = map[string]string{
 // CreditUsage sums the account's AI operations within [From, To), grouped
 // by operation, day or site. Errors: unauthenticated, forbidden,
 // validation_failed (group_by, range).
-func (s *Store) CreditUsage(ctx context.Context, f igny8.UsageFilter) (*igny8.UsageSummary, error) {
+func (s *Ledger) CreditUsage(ctx context.Context, f igny8.UsageFilter) (*igny8.UsageSummary, error) {
 	p, err := readLedger(ctx)
 	if err != nil {
 		return nil, err
@@ -154,4 +154,4 @@ func (s *Store) CreditUsage(ctx context.Context, f igny8.UsageFilter) (*igny8.Us
 	return sum, rows.Err()
 }
 
-var _ igny8.LedgerService = (*Store)(nil)
+var _ igny8.LedgerService = (*Ledger)(nil)

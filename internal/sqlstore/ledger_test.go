@@ -216,7 +216,7 @@ func TestOperationProviderFailureRefunds(t *testing.T) {
 		if got := balance(t, db, tn); got != 100 {
 			t.Fatalf("balance = %d, want 100", got)
 		}
-		page, err := sqlstore.NewStore(db).ListCreditTransactions(tn.owner(), igny8.TransactionFilter{})
+		page, err := sqlstore.New(db, sqlstore.ServiceOptions{}).Ledger.ListCreditTransactions(tn.owner(), igny8.TransactionFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

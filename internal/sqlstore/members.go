@@ -9,11 +9,11 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.MemberService = (*Store)(nil)
+var _ igny8.MemberService = (*Members)(nil)
 
 // ListUsers pages through the account's live users, oldest first.
 // Errors: unauthenticated, forbidden, validation_failed (cursor).
-func (s *Store) ListUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
+func (s *Members) ListUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
 	p, _, err := scope(ctx)
 	if err != nil {
 		return igny8.Page[igny8.User]{}, err
@@ -96,7 +96,7 @@ var errSeats = igny8.Errorf(igny8.EPlanLimit, "The plan's user limit is reached;
 // igny8.MemberService). Users plus pending invitations stay within the
 // plan's max_users under concurrent invitations: the account row is locked
 // while counting. Errors: validation_failed, conflict, plan_limit_reached.
-func (s *Store) InviteUser(ctx context.Context, in igny8.NewInvitation, token, tokenHash string) (*igny8.Invitation, error) {
+func (s *Members) InviteUser(ctx context.Context, in igny8.NewInvitation, token, tokenHash string) (*igny8.Invitation, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func emailConflict(message string) *igny8.Error {
 
 // ListDeletedUsers pages through the account's removed users that can
 // still be restored, oldest first. Errors: unauthenticated, forbidden.
-func (s *Store) ListDeletedUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
+func (s *Members) ListDeletedUsers(ctx context.Context, page igny8.PageRequest) (igny8.Page[igny8.User], error) {
 	p, _, err := tenantFor(ctx, igny8.ActManageUsers)
 	if err != nil {
 		return igny8.Page[igny8.User]{}, err
@@ -198,7 +198,7 @@ func (s *Store) ListDeletedUsers(ctx context.Context, page igny8.PageRequest) (i
 // invitations, so racing restores cannot pass max_users. Pending
 // invitations to the restored email are withdrawn. Errors: not_found,
 // plan_limit_reached, forbidden.
-func (s *Store) RestoreUser(ctx context.Context, id string) (*igny8.User, error) {
+func (s *Members) RestoreUser(ctx context.Context, id string) (*igny8.User, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActManageUsers)
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func (s *Store) RestoreUser(ctx context.Context, id string) (*igny8.User, error)
 		} else if n >= max {
 			return errSeats
 		}
-		s.limitChecked()
+		s.limits.checked()
 		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = NULL, purge_after = NULL, updated_at = ?
 			WHERE account_id = ? AND id = ?`, tx.now, p.AccountID, id); err != nil {
 			return err

@@ -17,7 +17,7 @@ type invitationRow struct {
 // AcceptInvitation turns a pending invitation into a user of its account
 // (see igny8.MemberService). The token is the credential, so no principal
 // is needed. Errors: not_found, conflict, plan_limit_reached, validation_failed.
-func (s *Store) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string) (*igny8.User, error) {
+func (s *Members) AcceptInvitation(ctx context.Context, tokenHash, name, passwordHash string) (*igny8.User, error) {
 	name = igny8.TrimName(name)
 	if msg := igny8.NameFault(name, igny8.MaxNameLen); name != "" && msg != "" {
 		return nil, igny8.InvalidField("name", msg)
@@ -43,7 +43,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash, name, passwordH
 	return user, err
 }
 
-func (s *Store) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (*igny8.User, error) {
+func (s *Members) joinFromInvitation(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (*igny8.User, error) {
 	tn := invitedTenant(inv)
 	max, err := accountMaxUsers(ctx, tx, tn)
 	if err != nil {
@@ -97,7 +97,7 @@ var errEmailTaken = emailConflict("A user with this email already exists.")
 // inviter grants sites anew); it answers that user's id. A user removed
 // from another account is purged now, as retention would later, so that
 // the person can join; it answers "". A live user is a conflict.
-func (s *Store) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (string, bool, error) {
+func (s *Members) restoreOrReplace(ctx context.Context, tx *Tx, inv invitationRow, name, passwordHash string) (string, bool, error) {
 	var prevID string
 	var prevAccount sql.NullString
 	var deletedAt sql.NullString
@@ -142,7 +142,7 @@ var errOwnerFixed = igny8.Errorf(igny8.EForbidden, "The owner cannot be demoted 
 // UpdateUser changes a member's name or role. Nobody changes the owner's
 // role and nobody is made owner here (see TransferOwnership); role changes
 // are audited. Errors: not_found, forbidden, validation_failed.
-func (s *Store) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch) (*igny8.User, error) {
+func (s *Members) UpdateUser(ctx context.Context, id string, patch igny8.UserPatch) (*igny8.User, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func validateUserPatch(patch *igny8.UserPatch) error {
 // and revokes their sessions; their access tokens fail from the next
 // request since every request reads the user fresh. Errors: not_found,
 // forbidden (the owner).
-func (s *Store) RemoveUser(ctx context.Context, id string) error {
+func (s *Members) RemoveUser(ctx context.Context, id string) error {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return err
@@ -220,7 +220,7 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 			return errOwnerFixed
 		}
 		if _, err := tx.exec(ctx, `UPDATE users SET deleted_at = ?, purge_after = ?, updated_at = ?
-			WHERE account_id = ? AND id = ?`, tx.now, tx.now.Add(s.retentionPeriod()), tx.now, p.AccountID, id); err != nil {
+			WHERE account_id = ? AND id = ?`, tx.now, tx.now.Add(s.retention.period()), tx.now, p.AccountID, id); err != nil {
 			return err
 		}
 		if err := revokeUserSessions(ctx, tx, id); err != nil {
@@ -237,7 +237,7 @@ func (s *Store) RemoveUser(ctx context.Context, id string) error {
 // TransferOwnership makes userID the owner and the calling owner an admin,
 // in one transaction. Errors: forbidden (caller is not the owner, or not a
 // person), not_found, validation_failed (already the owner).
-func (s *Store) TransferOwnership(ctx context.Context, userID string) error {
+func (s *Members) TransferOwnership(ctx context.Context, userID string) error {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return err

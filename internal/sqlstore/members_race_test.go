@@ -19,13 +19,13 @@ func TestUserRestoreHoldsUnderRace(t *testing.T) {
 		ids := make([]string, raceN)
 		for i := range ids {
 			ids[i] = a.member(t, igny8.RoleViewer)
-			if err := st.RemoveUser(a.owner(), ids[i]); err != nil {
+			if err := st.Members.RemoveUser(a.owner(), ids[i]); err != nil {
 				t.Fatalf("remove: %v", err)
 			}
 		}
 		a.setPlan(t, "growth") // 3 users: the owner and two seats
 		codes := race(func(i int) error {
-			_, err := st.RestoreUser(a.owner(), ids[i])
+			_, err := st.Members.RestoreUser(a.owner(), ids[i])
 			return err
 		})
 		if codes[""] != 2 || codes[igny8.EPlanLimit] != raceN-2 {

@@ -25,7 +25,7 @@ func scanPack(row scanner) (*igny8.CreditPack, error) {
 
 // CreditPacks lists the packs on sale, smallest first: a public price
 // list, like the plans.
-func (s *Store) CreditPacks(ctx context.Context) ([]igny8.CreditPack, error) {
+func (s *Packs) CreditPacks(ctx context.Context) ([]igny8.CreditPack, error) {
 	return listPacks(ctx, s.db.reader(), false)
 }
 
@@ -57,7 +57,7 @@ func purchaseByID(ctx context.Context, c conn, id string) (*igny8.CreditPurchase
 // Errors: validation_failed (no such pack, bad method),
 // payment_method_unavailable (stripe without Stripe, paypal),
 // service_unavailable (Stripe failed), forbidden.
-func (s *Store) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.PackCheckoutResult, error) {
+func (s *Packs) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.PackCheckoutResult, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
 		return nil, err

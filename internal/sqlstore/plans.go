@@ -39,7 +39,7 @@ func decodeFeatures(s string) []string {
 // ListPlans returns the catalogue from the smallest plan up (by credits,
 // then price); only active plans unless all is set. It needs no principal:
 // plans are public.
-func (s *Store) ListPlans(ctx context.Context, all bool) ([]igny8.Plan, error) {
+func (s *Plans) ListPlans(ctx context.Context, all bool) ([]igny8.Plan, error) {
 	q := `SELECT ` + planColumns + ` FROM plans p`
 	if !all {
 		q += ` WHERE p.is_active = TRUE`
@@ -52,7 +52,7 @@ func (s *Store) ListPlans(ctx context.Context, all bool) ([]igny8.Plan, error) {
 }
 
 // PlanBySlug returns one plan (active or not) or not_found.
-func (s *Store) PlanBySlug(ctx context.Context, slug string) (*igny8.Plan, error) {
+func (s *Plans) PlanBySlug(ctx context.Context, slug string) (*igny8.Plan, error) {
 	return planBySlug(ctx, s.db.reader(), slug)
 }
 

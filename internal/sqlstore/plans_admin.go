@@ -15,7 +15,7 @@ func (a *Admin) AdminPlans(ctx context.Context) ([]igny8.Plan, error) {
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
 		return nil, err
 	}
-	return NewStore(a.db).ListPlans(ctx, true)
+	return (&Plans{db: a.db}).ListPlans(ctx, true)
 }
 
 // CreatePlan adds a plan to the catalogue, with an audit event.

@@ -9,12 +9,12 @@ import (
 // The logged-in person's own profile (igny8.ProfileService): every method
 // acts on the user of the principal in ctx alone.
 
-var _ igny8.ProfileService = (*Store)(nil)
+var _ igny8.ProfileService = (*Identity)(nil)
 
 // Rename sets the person's own name, audited in their account (or outside
 // any account, for a developer). Errors: validation_failed,
 // unauthenticated.
-func (s *Store) Rename(ctx context.Context, name string) (*igny8.User, error) {
+func (s *Identity) Rename(ctx context.Context, name string) (*igny8.User, error) {
 	p, tn, err := self(ctx)
 	if err != nil {
 		return nil, err

@@ -38,7 +38,7 @@ func TestSchemaAndSeeding(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		db := b.Open(t)
-		s, admin := sqlstore.NewStore(db), sqlstore.NewAdmin(db)
+		s, admin := sqlstore.New(db, sqlstore.ServiceOptions{}), sqlstore.NewAdmin(db)
 
 		// Seeding is idempotent: twice leaves exactly one row per plan.
 		for i := 0; i < 2; i++ {
@@ -49,21 +49,21 @@ func TestSchemaAndSeeding(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		plans, err := s.ListPlans(ctx, true)
+		plans, err := s.Plans.ListPlans(ctx, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(plans) != 6 {
 			t.Fatalf("plans after seeding twice = %d, want 6", len(plans))
 		}
-		ft, err := s.PlanBySlug(ctx, igny8.PlanFreeTrial)
+		ft, err := s.Plans.PlanBySlug(ctx, igny8.PlanFreeTrial)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ft.IncludedCredits != 2000 || ft.MaxSites != 1 || ft.MaxUsers != 1 || ft.MaxSectorsPerSite != 3 {
 			t.Fatalf("free-trial plan = %+v", ft)
 		}
-		inds, err := s.ListIndustries(ctx)
+		inds, err := s.Industries.ListIndustries(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

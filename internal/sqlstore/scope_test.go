@@ -16,7 +16,7 @@ func TestTenantScopeFailsClosed(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := seedAccount(t, db, "alpha")
 		bID := seedAccount(t, db, "beta")
 		ctx := context.Background()
@@ -31,13 +31,13 @@ func TestTenantScopeFailsClosed(t *testing.T) {
 			{"system", igny8.SystemContext(ctx), igny8.EForbidden},
 		}
 		for _, c := range cases {
-			if _, err := s.CurrentAccount(c.ctx); igny8.ErrorCode(err) != c.code {
+			if _, err := s.Accounts.CurrentAccount(c.ctx); igny8.ErrorCode(err) != c.code {
 				t.Errorf("%s: %v, want %s", c.name, err, c.code)
 			}
 		}
 		for _, id := range []string{a, bID} {
 			pctx := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: "u", AccountID: id, Role: igny8.RoleViewer})
-			got, err := s.CurrentAccount(pctx)
+			got, err := s.Accounts.CurrentAccount(pctx)
 			if err != nil || got.ID != id || got.Plan == nil || got.Plan.Slug != igny8.PlanFreeTrial {
 				t.Fatalf("account %s: %+v %v", id, got, err)
 			}
@@ -79,7 +79,7 @@ func TestCatalogueWritesNeedTheSystem(t *testing.T) {
 				t.Errorf("%s as a tenant's owner: %v", name, err)
 			}
 		}
-		got, err := sqlstore.NewStore(db).PlanBySlug(ctx, igny8.PlanFreeTrial)
+		got, err := sqlstore.New(db, sqlstore.ServiceOptions{}).Plans.PlanBySlug(ctx, igny8.PlanFreeTrial)
 		if err != nil || got.Name != igny8.FreeTrialPlan().Name {
 			t.Fatalf("free trial plan after refused writes: %+v %v", got, err)
 		}

@@ -109,7 +109,7 @@ func industrySectorFor(ctx context.Context, c conn, site *igny8.Site, id string)
 // CreateSector adds a sector to a live site the principal may see. The
 // site row is locked while max_sectors_per_site is checked, so that racing
 // creations cannot pass the limit together. Errors: see igny8.SiteService.
-func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.SectorCreate) (*igny8.Sector, error) {
+func (s *Sites) CreateSector(ctx context.Context, siteID string, in igny8.SectorCreate) (*igny8.Sector, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.Sector
 		if err := checkSectorLimit(ctx, tx, tn, site.ID, 1); err != nil {
 			return err
 		}
-		s.limitChecked()
+		s.limits.checked()
 		name := in.Name
 		if name == "" {
 			name = defaultName
@@ -161,7 +161,7 @@ func (s *Store) CreateSector(ctx context.Context, siteID string, in igny8.Sector
 
 // ListSectors pages through the live sectors of a live site the principal
 // may see, oldest first. Errors: see igny8.SiteService.
-func (s *Store) ListSectors(ctx context.Context, siteID string, pr igny8.PageRequest) (*igny8.Page[igny8.Sector], error) {
+func (s *Sites) ListSectors(ctx context.Context, siteID string, pr igny8.PageRequest) (*igny8.Page[igny8.Sector], error) {
 	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err

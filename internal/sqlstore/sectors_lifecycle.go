@@ -9,7 +9,7 @@ import (
 
 // UpdateSector renames or (de)activates a live sector of a site the
 // principal may see; its slug stays. Errors: see igny8.SiteService.
-func (s *Store) UpdateSector(ctx context.Context, id string, in igny8.SectorPatch) (*igny8.Sector, error) {
+func (s *Sites) UpdateSector(ctx context.Context, id string, in igny8.SectorPatch) (*igny8.Sector, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (s *Store) UpdateSector(ctx context.Context, id string, in igny8.SectorPatc
 
 // DeleteSector soft-deletes a live sector of a site the principal may see.
 // Errors: see igny8.SiteService.
-func (s *Store) DeleteSector(ctx context.Context, id string) error {
+func (s *Sites) DeleteSector(ctx context.Context, id string) error {
 	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return err
@@ -59,7 +59,7 @@ func (s *Store) DeleteSector(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		purge := tx.now.Add(s.retentionPeriod())
+		purge := tx.now.Add(s.retention.period())
 		if _, err := tx.exec(ctx, `UPDATE sectors SET deleted_at = ?, purge_after = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
 			tx.now, purge, tx.now, cur.ID, p.AccountID); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (s *Store) DeleteSector(ctx context.Context, id string) error {
 // RestoreSector brings back a sector deleted on its own (a sector deleted
 // with its site comes back with the site). The site row is locked while
 // the sector limit is checked. Errors: see igny8.SiteService.
-func (s *Store) RestoreSector(ctx context.Context, id string) (*igny8.Sector, error) {
+func (s *Sites) RestoreSector(ctx context.Context, id string) (*igny8.Sector, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err

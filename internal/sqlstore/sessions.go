@@ -9,13 +9,13 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.SessionService = (*Store)(nil)
+var _ igny8.SessionService = (*Sessions)(nil)
 
 var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is invalid, expired or revoked.")
 
 // StartSession begins a refresh-token family for userID (see
 // igny8.SessionService) and returns its id.
-func (s *Store) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (string, error) {
+func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (string, error) {
 	family := newID()
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt)
@@ -45,7 +45,7 @@ type refreshRow struct {
 // was already spent (a stolen copy, or a replay) revokes the whole family,
 // so the thief and the owner must both log in again.
 // Errors: unauthenticated, or approve's error.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time,
+func (s *Sessions) RotateRefreshToken(ctx context.Context, oldHash, newHash string, expiresAt time.Time,
 	approve func(userID, familyID string) error) (string, string, error) {
 	var row refreshRow
 	reused := false
@@ -98,7 +98,7 @@ func revokeFamily(ctx context.Context, tx *Tx, family string) error {
 // RevokeSession revokes the refresh-token family of the principal in ctx,
 // which also ends its access tokens (PrincipalForToken). Errors:
 // unauthenticated (no person, or no session).
-func (s *Store) RevokeSession(ctx context.Context) error {
+func (s *Sessions) RevokeSession(ctx context.Context) error {
 	p := igny8.PrincipalFrom(ctx)
 	if p == nil || p.UserID == "" || p.SessionID == "" {
 		return igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
@@ -114,11 +114,11 @@ func (s *Store) RevokeSession(ctx context.Context) error {
 // check rides in the principal query itself: a logged-out or revoked
 // family is refused on the next request at no extra round trip.
 // Errors: unauthenticated.
-func (s *Store) PrincipalForToken(ctx context.Context, userID, familyID string) (*igny8.Principal, igny8.GateInput, error) {
+func (s *Sessions) PrincipalForToken(ctx context.Context, userID, familyID string) (*igny8.Principal, igny8.GateInput, error) {
 	if familyID == "" {
 		return nil, igny8.GateInput{}, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
-	p, g, err := s.principalForUser(ctx, ` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+	p, g, err := principalForUser(ctx, s.db, ` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
 		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`, userID, familyID)
 	if err != nil {
 		return nil, g, err

@@ -8,23 +8,18 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.SigningKeyStore = (*Store)(nil)
-
-// SetKeySealer makes the store seal the private signing keys it writes and
-// open the sealed ones it reads. Without one, keys are written in plaintext
-// and a sealed key is refused, never read as plaintext.
-func (s *Store) SetKeySealer(k igny8.KeySealer) { s.sealer = k }
+var _ igny8.SigningKeyStore = (*SigningKeys)(nil)
 
 // SigningKeys returns the token keys not retired before since, newest
 // first. Errors: ErrNoKeyEncryptionKey when a key is sealed and the store
 // has no sealer, ErrWrongKeyEncryptionKey when one does not open.
-func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]igny8.SigningKey, error) {
+func (s *SigningKeys) SigningKeys(ctx context.Context, since time.Time) ([]igny8.SigningKey, error) {
 	return queryAll(ctx, s.db.reader(), s.scanSigningKey, `SELECT id, algorithm, private_key, public_key, created_at,
 		retired_at FROM signing_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC, id DESC`,
 		since.UTC())
 }
 
-func (s *Store) scanSigningKey(row scanner) (*igny8.SigningKey, error) {
+func (s *SigningKeys) scanSigningKey(row scanner) (*igny8.SigningKey, error) {
 	var k igny8.SigningKey
 	var priv, pub string
 	var err error
@@ -42,7 +37,7 @@ func (s *Store) scanSigningKey(row scanner) (*igny8.SigningKey, error) {
 
 // AddSigningKey stores k, its private key sealed when the store has a
 // sealer, and retires the keys before it.
-func (s *Store) AddSigningKey(ctx context.Context, k igny8.SigningKey) error {
+func (s *SigningKeys) AddSigningKey(ctx context.Context, k igny8.SigningKey) error {
 	priv, err := sealPrivate(s.sealer, k.ID, k.PrivateKey)
 	if err != nil {
 		return err
@@ -74,7 +69,7 @@ func scanStoredKey(row scanner) (*storedKey, error) {
 // so instances starting together seal each key once.
 // Errors: ErrWrongKeyEncryptionKey (nothing written) when a key opens
 // under none of them.
-func (s *Store) SealSigningKeys(ctx context.Context, previous ...igny8.KeySealer) (int, error) {
+func (s *SigningKeys) SealSigningKeys(ctx context.Context, previous ...igny8.KeySealer) (int, error) {
 	if s.sealer == nil {
 		return 0, errors.New("seal signing keys: no key encryption key")
 	}
@@ -110,7 +105,7 @@ func (s *Store) SealSigningKeys(ctx context.Context, previous ...igny8.KeySealer
 
 // openAny opens k under the current sealer, as plaintext, or under one of
 // previous; rewrite says that k must be sealed again under the current one.
-func (s *Store) openAny(k storedKey, previous []igny8.KeySealer) (priv []byte, rewrite bool, err error) {
+func (s *SigningKeys) openAny(k storedKey, previous []igny8.KeySealer) (priv []byte, rewrite bool, err error) {
 	if !isSealed(k.private) {
 		priv, err = openPrivate(nil, k.id, k.private)
 		return priv, true, err

@@ -32,16 +32,12 @@ func newKEK(t *testing.T) (*auth.KeyEncryptionKey, string) {
 }
 
 // sealedStore is a store on db that seals with sealer (nil: plaintext).
-func sealedStore(db *sqlstore.DB, sealer igny8.KeySealer) *sqlstore.Store {
-	s := sqlstore.NewStore(db)
-	if sealer != nil {
-		s.SetKeySealer(sealer)
-	}
-	return s
+func sealedStore(db *sqlstore.DB, sealer igny8.KeySealer) *sqlstore.SigningKeys {
+	return sqlstore.NewSigningKeys(db, sealer)
 }
 
 // addKey stores a new signing key through s and returns it.
-func addKey(t *testing.T, s *sqlstore.Store) igny8.SigningKey {
+func addKey(t *testing.T, s *sqlstore.SigningKeys) igny8.SigningKey {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -85,7 +81,7 @@ func setRaw(t *testing.T, db *sqlstore.DB, id, stored string) {
 }
 
 // wantKeys checks that s reads every key of want with its private key.
-func wantKeys(t *testing.T, s *sqlstore.Store, want ...igny8.SigningKey) {
+func wantKeys(t *testing.T, s *sqlstore.SigningKeys, want ...igny8.SigningKey) {
 	t.Helper()
 	got, err := s.SigningKeys(context.Background(), time.Time{})
 	if err != nil {

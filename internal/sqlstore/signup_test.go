@@ -27,11 +27,11 @@ func TestSignUpIsAtomic(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		boom := errors.New("injected failure")
-		s.SetAfterAccountInsert(func() error { return boom })
+		sqlstore.SetAfterAccountInsert(s, func() error { return boom })
 		in := igny8.SignUp{Name: "Atomic", Email: "atomic@example.com", Password: "x"}
-		if _, _, err := s.Register(context.Background(), in, "hash", 14, newEmailToken()); !errors.Is(err, boom) {
+		if _, _, err := s.Identity.Register(context.Background(), in, "hash", 14, newEmailToken()); !errors.Is(err, boom) {
 			t.Fatalf("Register = %v, want the injected failure", err)
 		}
 		for _, table := range []string{"accounts", "users", "credit_transactions", "audit_events"} {
@@ -39,8 +39,8 @@ func TestSignUpIsAtomic(t *testing.T) {
 				t.Errorf("%s has %d rows after a failed sign-up", table, n)
 			}
 		}
-		s.SetAfterAccountInsert(nil)
-		user, acct, err := s.Register(context.Background(), in, "hash", 14, newEmailToken())
+		sqlstore.SetAfterAccountInsert(s, nil)
+		user, acct, err := s.Identity.Register(context.Background(), in, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestConcurrentSignUpsOneEmail(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		const n = 10
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -71,7 +71,7 @@ func TestConcurrentSignUpsOneEmail(t *testing.T) {
 				if i%2 == 1 {
 					email = "race@example.COM"
 				}
-				_, _, errs[i] = s.Register(context.Background(), igny8.SignUp{Name: fmt.Sprint("Racer ", i), Email: email}, "hash", 14, newEmailToken())
+				_, _, errs[i] = s.Identity.Register(context.Background(), igny8.SignUp{Name: fmt.Sprint("Racer ", i), Email: email}, "hash", 14, newEmailToken())
 			}(i)
 		}
 		wg.Wait()

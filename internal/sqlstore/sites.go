@@ -11,7 +11,7 @@ import (
 	"github.com/igny8/igny8"
 )
 
-var _ igny8.SiteService = (*Store)(nil)
+var _ igny8.SiteService = (*Sites)(nil)
 
 // DefaultRetention is how long a soft-deleted row can be restored when the
 // store is not told otherwise (docs/design.md section 8).
@@ -77,28 +77,11 @@ func tenantFor(ctx context.Context, a igny8.Action) (*igny8.Principal, tenant, e
 	return p, tn, nil
 }
 
-// SetRetention sets how long soft-deleted rows stay restorable.
-func (s *Store) SetRetention(d time.Duration) { s.retention = d }
-
-// limitChecked runs the test hook between a limit check and its insert.
-func (s *Store) limitChecked() {
-	if s.afterLimitCheck != nil {
-		s.afterLimitCheck()
-	}
-}
-
-func (s *Store) retentionPeriod() time.Duration {
-	if s.retention <= 0 {
-		return DefaultRetention
-	}
-	return s.retention
-}
-
 // CreateSite adds a site to the principal's account. The plan's max_sites
 // is checked and the row inserted while the account row is locked, so
 // that racing creations cannot pass the limit together. Errors: see
 // igny8.SiteService.
-func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Site, error) {
+func (s *Sites) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Site, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
@@ -116,7 +99,7 @@ func (s *Store) CreateSite(ctx context.Context, in igny8.SiteCreate) (*igny8.Sit
 		if err := checkSiteLimit(ctx, tx, tn, plan, 1); err != nil {
 			return err
 		}
-		s.limitChecked()
+		s.limits.checked()
 		if err := checkIndustry(ctx, tx.conn, f.IndustryID); err != nil {
 			return err
 		}
@@ -230,7 +213,7 @@ func checkIndustry(ctx context.Context, c conn, id *string) error {
 
 // Site returns one live site the principal may see. Errors: see
 // igny8.SiteService.
-func (s *Store) Site(ctx context.Context, id string) (*igny8.Site, error) {
+func (s *Sites) Site(ctx context.Context, id string) (*igny8.Site, error) {
 	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err
@@ -240,7 +223,7 @@ func (s *Store) Site(ctx context.Context, id string) (*igny8.Site, error) {
 
 // ListSites pages through the live sites the principal may see, oldest
 // first (ids are time-ordered). Errors: see igny8.SiteService.
-func (s *Store) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.PageRequest) (*igny8.Page[igny8.Site], error) {
+func (s *Sites) ListSites(ctx context.Context, f igny8.SiteFilter, pr igny8.PageRequest) (*igny8.Page[igny8.Site], error) {
 	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 
 // CountSites counts the principal's account's live sites, whatever sites
 // the principal is granted (see igny8.SiteService).
-func (s *Store) CountSites(ctx context.Context) (int, error) {
+func (s *Sites) CountSites(ctx context.Context) (int, error) {
 	p, _, err := tenantFor(ctx, igny8.ActReadSites)
 	if err != nil {
 		return 0, err

@@ -14,7 +14,7 @@ import (
 // siteFx is one signed-up account for the site tests.
 type siteFx struct {
 	db        *sqlstore.DB
-	st        *sqlstore.Store
+	st        *sqlstore.Services
 	AccountID string
 	OwnerID   string
 }
@@ -22,10 +22,10 @@ type siteFx struct {
 var siteFxSeq atomic.Int64
 
 // newSiteFx signs up an account (free-trial plan) through the store.
-func newSiteFx(t *testing.T, db *sqlstore.DB, st *sqlstore.Store) siteFx {
+func newSiteFx(t *testing.T, db *sqlstore.DB, st *sqlstore.Services) siteFx {
 	t.Helper()
 	n := siteFxSeq.Add(1)
-	u, a, err := st.Register(context.Background(), igny8.SignUp{Name: fmt.Sprintf("Sites %d", n),
+	u, a, err := st.Identity.Register(context.Background(), igny8.SignUp{Name: fmt.Sprintf("Sites %d", n),
 		Email: fmt.Sprintf("sites-%d-%d@example.com", n, time.Now().UnixNano())}, "not-a-real-hash", 14, newEmailToken())
 	if err != nil {
 		t.Fatalf("register: %v", err)
@@ -67,7 +67,7 @@ func (f siteFx) member(t *testing.T, role igny8.Role) string {
 // site creates a site as the owner.
 func (f siteFx) site(t *testing.T, name string) *igny8.Site {
 	t.Helper()
-	s, err := f.st.CreateSite(f.owner(), igny8.SiteCreate{Name: name})
+	s, err := f.st.Sites.CreateSite(f.owner(), igny8.SiteCreate{Name: name})
 	if err != nil {
 		t.Fatalf("create site %q: %v", name, err)
 	}
@@ -100,9 +100,9 @@ func wantSiteCode(t *testing.T, err error, code string) {
 
 // industrySectors returns the ids of an industry's sectors, and the id of
 // another industry's sector.
-func industrySectors(t *testing.T, st *sqlstore.Store) (industryID string, sectorIDs []string, foreign string) {
+func industrySectors(t *testing.T, st *sqlstore.Services) (industryID string, sectorIDs []string, foreign string) {
 	t.Helper()
-	inds, err := st.ListIndustries(context.Background())
+	inds, err := st.Industries.ListIndustries(context.Background())
 	if err != nil || len(inds) < 2 {
 		t.Fatalf("industries: %v", err)
 	}

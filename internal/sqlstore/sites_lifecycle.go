@@ -12,7 +12,7 @@ import (
 
 // UpdateSite changes the fields set in in of a live site the principal may
 // see. Errors: see igny8.SiteService.
-func (s *Store) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (*igny8.Site, error) {
+func (s *Sites) UpdateSite(ctx context.Context, id string, in igny8.SitePatch) (*igny8.Site, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActEditSites)
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func patchedFields(in igny8.SitePatch) map[string]any {
 // DeleteSite soft-deletes a site and its live sectors with one timestamp,
 // so that a restore brings back exactly those sectors. Errors: see
 // igny8.SiteService.
-func (s *Store) DeleteSite(ctx context.Context, id string) error {
+func (s *Sites) DeleteSite(ctx context.Context, id string) error {
 	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return err
@@ -135,7 +135,7 @@ func (s *Store) DeleteSite(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		purge := tx.now.Add(s.retentionPeriod())
+		purge := tx.now.Add(s.retention.period())
 		if _, err := tx.exec(ctx, `UPDATE sectors SET deleted_at = ?, purge_after = ?, updated_at = ?
 			WHERE account_id = ? AND site_id = ? AND deleted_at IS NULL`, tx.now, purge, tx.now, p.AccountID, site.ID); err != nil {
 			return err
@@ -164,7 +164,7 @@ func deletedSite(ctx context.Context, tx *Tx, p *igny8.Principal, id string) (*i
 // RestoreSite brings back a deleted site and the sectors deleted with it.
 // The account row is locked while the site limit is checked, as for
 // CreateSite. Errors: see igny8.SiteService.
-func (s *Store) RestoreSite(ctx context.Context, id string) (*igny8.Site, error) {
+func (s *Sites) RestoreSite(ctx context.Context, id string) (*igny8.Site, error) {
 	p, tn, err := tenantFor(ctx, igny8.ActManageSites)
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (s *Store) RestoreSite(ctx context.Context, id string) (*igny8.Site, error)
 		if err := checkSiteLimit(ctx, tx, tn, plan, 1); err != nil {
 			return err
 		}
-		s.limitChecked()
+		s.limits.checked()
 		if _, err := pickSiteSlug(ctx, tx, tn, cur.Slug, false); err != nil {
 			return err
 		}

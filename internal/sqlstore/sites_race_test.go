@@ -20,7 +20,7 @@ const raceN = 12
 // without the row lock every racer would pass the check before any insert.
 // It opens the pool's connections first: racers that each had to dial
 // would otherwise arrive one after another.
-func racingStore(t *testing.T, db *sqlstore.DB) *sqlstore.Store {
+func racingStore(t *testing.T, db *sqlstore.DB) *sqlstore.Services {
 	t.Helper()
 	n := min(raceN, db.SQL().Stats().MaxOpenConnections)
 	conns := make([]*sql.Conn, n)
@@ -34,7 +34,7 @@ func racingStore(t *testing.T, db *sqlstore.DB) *sqlstore.Store {
 	for _, c := range conns {
 		c.Close()
 	}
-	st := sqlstore.NewStore(db)
+	st := sqlstore.New(db, sqlstore.ServiceOptions{})
 	sqlstore.SetAfterLimitCheck(st, func() { time.Sleep(30 * time.Millisecond) })
 	return st
 }
@@ -69,7 +69,7 @@ func TestSiteLimitHoldsUnderRace(t *testing.T) {
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth") // 3 sites
 		codes := race(func(i int) error {
-			_, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: fmt.Sprintf("Racer %d", i)})
+			_, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: fmt.Sprintf("Racer %d", i)})
 			return err
 		})
 		if codes[""] != 3 || codes[igny8.EPlanLimit] != raceN-3 {
@@ -91,7 +91,7 @@ func TestSectorLimitHoldsUnderRace(t *testing.T) {
 		site := a.site(t, "Sectors")
 		_, secs, _ := industrySectors(t, st)
 		codes := race(func(i int) error {
-			_, err := st.CreateSector(a.owner(), site.ID, igny8.SectorCreate{IndustrySectorID: secs[i%len(secs)],
+			_, err := st.Sites.CreateSector(a.owner(), site.ID, igny8.SectorCreate{IndustrySectorID: secs[i%len(secs)],
 				Name: fmt.Sprintf("Sector %d", i)})
 			return err
 		})
@@ -115,16 +115,16 @@ func TestRestoreRacesCreate(t *testing.T) {
 		a.setPlan(t, "growth")
 		a.site(t, "One")
 		gone := a.site(t, "Two")
-		if err := st.DeleteSite(a.owner(), gone.ID); err != nil {
+		if err := st.Sites.DeleteSite(a.owner(), gone.ID); err != nil {
 			t.Fatal(err)
 		}
 		a.site(t, "Three")
 		codes := race(func(i int) error {
 			if i == 0 {
-				_, err := st.RestoreSite(a.owner(), gone.ID)
+				_, err := st.Sites.RestoreSite(a.owner(), gone.ID)
 				return err
 			}
-			_, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: fmt.Sprintf("Racer %d", i)})
+			_, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: fmt.Sprintf("Racer %d", i)})
 			return err
 		})
 		if codes[""] != 1 {

@@ -15,12 +15,12 @@ func TestSiteCreateValidatesAndNormalises(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "enterprise")
 		industry, _, _ := industrySectors(t, st)
 
-		s, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: "  My Blog! ", Domain: "HTTPS://WWW.Example.COM:443/blog/", IndustryID: &industry})
+		s, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: "  My Blog! ", Domain: "HTTPS://WWW.Example.COM:443/blog/", IndustryID: &industry})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,11 +28,11 @@ func TestSiteCreateValidatesAndNormalises(t *testing.T) {
 			s.AccountID != a.AccountID || s.IndustryID == nil || *s.IndustryID != industry {
 			t.Fatalf("site = %+v", s)
 		}
-		again, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: "My blog", Domain: "example.org"})
+		again, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: "My blog", Domain: "example.org"})
 		if err != nil || again.Slug != "my-blog-2" || again.Domain != "https://example.org" {
 			t.Fatalf("generated slug clash: %+v %v", again, err)
 		}
-		_, err = st.CreateSite(a.owner(), igny8.SiteCreate{Name: "Other", Slug: "my-blog"})
+		_, err = st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: "Other", Slug: "my-blog"})
 		wantSiteCode(t, err, igny8.EConflict)
 
 		bad := "no-such-industry"
@@ -46,7 +46,7 @@ func TestSiteCreateValidatesAndNormalises(t *testing.T) {
 			"single label":     {Name: "ok", Domain: "intranet"},
 			"unknown industry": {Name: "ok", IndustryID: &bad},
 		} {
-			if _, err := st.CreateSite(a.owner(), in); igny8.ErrorCode(err) != igny8.EValidation {
+			if _, err := st.Sites.CreateSite(a.owner(), in); igny8.ErrorCode(err) != igny8.EValidation {
 				t.Errorf("%s: got %v, want validation_failed", name, err)
 			}
 		}
@@ -55,7 +55,7 @@ func TestSiteCreateValidatesAndNormalises(t *testing.T) {
 		}
 		// Another account may use the same slug.
 		b2 := newSiteFx(t, db, st)
-		if s, err := st.CreateSite(b2.owner(), igny8.SiteCreate{Name: "x", Slug: "my-blog"}); err != nil || s.Slug != "my-blog" {
+		if s, err := st.Sites.CreateSite(b2.owner(), igny8.SiteCreate{Name: "x", Slug: "my-blog"}); err != nil || s.Slug != "my-blog" {
 			t.Fatalf("other account's slug: %+v %v", s, err)
 		}
 	})
@@ -65,17 +65,17 @@ func TestSiteLimitAndRoles(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := newSiteFx(t, db, st) // free-trial: 1 site
 		a.site(t, "First")
-		_, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: "Second"})
+		_, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: "Second"})
 		wantSiteCode(t, err, igny8.EPlanLimit)
 		editor := a.member(t, igny8.RoleEditor)
-		_, err = st.CreateSite(a.as(igny8.RoleEditor, editor), igny8.SiteCreate{Name: "By editor"})
+		_, err = st.Sites.CreateSite(a.as(igny8.RoleEditor, editor), igny8.SiteCreate{Name: "By editor"})
 		wantSiteCode(t, err, igny8.EForbidden)
 		admin := a.member(t, igny8.RoleAdmin)
 		a.setPlan(t, "growth")
-		if _, err := st.CreateSite(a.as(igny8.RoleAdmin, admin), igny8.SiteCreate{Name: "By admin"}); err != nil {
+		if _, err := st.Sites.CreateSite(a.as(igny8.RoleAdmin, admin), igny8.SiteCreate{Name: "By admin"}); err != nil {
 			t.Fatalf("admin create: %v", err)
 		}
 	})
@@ -85,7 +85,7 @@ func TestSiteListPagesAndFilters(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "enterprise")
 		industry, _, _ := industrySectors(t, st)
@@ -99,7 +99,7 @@ func TestSiteListPagesAndFilters(t *testing.T) {
 			if i == 4 {
 				in.IsActive, in.Name = &off, "Special_100%"
 			}
-			s, err := st.CreateSite(a.owner(), in)
+			s, err := st.Sites.CreateSite(a.owner(), in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestSiteListPagesAndFilters(t *testing.T) {
 		var got []string
 		cursor := ""
 		for pages := 0; ; pages++ {
-			p, err := st.ListSites(a.owner(), igny8.SiteFilter{}, igny8.PageRequest{Limit: 2, Cursor: cursor})
+			p, err := st.Sites.ListSites(a.owner(), igny8.SiteFilter{}, igny8.PageRequest{Limit: 2, Cursor: cursor})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,12 +141,12 @@ func TestSiteListPagesAndFilters(t *testing.T) {
 			"q wildcard": {igny8.SiteFilter{Q: "_100%"}, 1},
 			"q percent":  {igny8.SiteFilter{Q: "%"}, 1},
 		} {
-			p, err := st.ListSites(a.owner(), c.f, igny8.PageRequest{})
+			p, err := st.Sites.ListSites(a.owner(), c.f, igny8.PageRequest{})
 			if err != nil || len(p.Items) != c.want {
 				t.Errorf("%s: %d items (%v), want %d", name, len(p.Items), err, c.want)
 			}
 		}
-		_, err := st.ListSites(a.owner(), igny8.SiteFilter{}, igny8.PageRequest{Cursor: "!!"})
+		_, err := st.Sites.ListSites(a.owner(), igny8.SiteFilter{}, igny8.PageRequest{Cursor: "!!"})
 		wantSiteCode(t, err, igny8.EValidation)
 	})
 }
@@ -158,22 +158,22 @@ func TestSiteVisibility(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth")
 		_, secs, _ := industrySectors(t, st)
 		granted, hidden := a.site(t, "Granted"), a.site(t, "Hidden")
-		sector, err := st.CreateSector(a.owner(), hidden.ID, igny8.SectorCreate{IndustrySectorID: secs[0]})
+		sector, err := st.Sites.CreateSector(a.owner(), hidden.ID, igny8.SectorCreate{IndustrySectorID: secs[0]})
 		if err != nil {
 			t.Fatal(err)
 		}
 		editor, viewer := a.member(t, igny8.RoleEditor), a.member(t, igny8.RoleViewer)
 		for _, u := range []string{editor, viewer} {
-			if _, err := st.GrantSiteAccess(a.owner(), granted.ID, igny8.SiteAccessGrant{UserID: u}); err != nil {
+			if _, err := st.Sites.GrantSiteAccess(a.owner(), granted.ID, igny8.SiteAccessGrant{UserID: u}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := st.GrantSiteAccess(a.owner(), hidden.ID, igny8.SiteAccessGrant{UserID: viewer}); err != nil {
+		if _, err := st.Sites.GrantSiteAccess(a.owner(), hidden.ID, igny8.SiteAccessGrant{UserID: viewer}); err != nil {
 			t.Fatal(err)
 		}
 		sitesExec(t, db, `DELETE FROM site_user_access WHERE site_id = ? AND user_id = ?`, hidden.ID, viewer)
@@ -192,27 +192,27 @@ func TestSiteVisibility(t *testing.T) {
 		for name, o := range outsiders {
 			ctx := o.ctx
 			checks := map[string]error{
-				"Site":         second(st.Site(ctx, hidden.ID)),
-				"UpdateSite":   second(st.UpdateSite(ctx, hidden.ID, igny8.SitePatch{Name: ptr("x")})),
-				"ListSectors":  second(st.ListSectors(ctx, hidden.ID, igny8.PageRequest{})),
-				"CreateSector": second(st.CreateSector(ctx, hidden.ID, igny8.SectorCreate{IndustrySectorID: secs[1]})),
-				"UpdateSector": second(st.UpdateSector(ctx, sector.ID, igny8.SectorPatch{Name: ptr("x")})),
-				"DeleteSector": st.DeleteSector(ctx, sector.ID),
+				"Site":         second(st.Sites.Site(ctx, hidden.ID)),
+				"UpdateSite":   second(st.Sites.UpdateSite(ctx, hidden.ID, igny8.SitePatch{Name: ptr("x")})),
+				"ListSectors":  second(st.Sites.ListSectors(ctx, hidden.ID, igny8.PageRequest{})),
+				"CreateSector": second(st.Sites.CreateSector(ctx, hidden.ID, igny8.SectorCreate{IndustrySectorID: secs[1]})),
+				"UpdateSector": second(st.Sites.UpdateSector(ctx, sector.ID, igny8.SectorPatch{Name: ptr("x")})),
+				"DeleteSector": st.Sites.DeleteSector(ctx, sector.ID),
 			}
 			if o.admin {
-				checks["DeleteSite"] = st.DeleteSite(ctx, hidden.ID)
-				checks["RestoreSite"] = second(st.RestoreSite(ctx, hidden.ID))
-				checks["RestoreSector"] = second(st.RestoreSector(ctx, sector.ID))
-				checks["ListSiteAccess"] = second(st.ListSiteAccess(ctx, granted.ID, igny8.PageRequest{}))
-				checks["GrantSiteAccess"] = second(st.GrantSiteAccess(ctx, granted.ID, igny8.SiteAccessGrant{UserID: editor}))
-				checks["RevokeSiteAccess"] = st.RevokeSiteAccess(ctx, granted.ID, editor)
+				checks["DeleteSite"] = st.Sites.DeleteSite(ctx, hidden.ID)
+				checks["RestoreSite"] = second(st.Sites.RestoreSite(ctx, hidden.ID))
+				checks["RestoreSector"] = second(st.Sites.RestoreSector(ctx, sector.ID))
+				checks["ListSiteAccess"] = second(st.Sites.ListSiteAccess(ctx, granted.ID, igny8.PageRequest{}))
+				checks["GrantSiteAccess"] = second(st.Sites.GrantSiteAccess(ctx, granted.ID, igny8.SiteAccessGrant{UserID: editor}))
+				checks["RevokeSiteAccess"] = st.Sites.RevokeSiteAccess(ctx, granted.ID, editor)
 			}
 			for method, err := range checks {
 				if igny8.ErrorCode(err) != igny8.ENotFound {
 					t.Errorf("%s %s: got %v, want not_found", name, method, err)
 				}
 			}
-			list, err := st.ListSites(ctx, igny8.SiteFilter{}, igny8.PageRequest{})
+			list, err := st.Sites.ListSites(ctx, igny8.SiteFilter{}, igny8.PageRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,23 +228,23 @@ func TestSiteVisibility(t *testing.T) {
 
 		// What the grant does allow.
 		ed := a.as(igny8.RoleEditor, editor)
-		if list, _ := st.ListSites(ed, igny8.SiteFilter{}, igny8.PageRequest{}); len(list.Items) != 1 || list.Items[0].ID != granted.ID {
+		if list, _ := st.Sites.ListSites(ed, igny8.SiteFilter{}, igny8.PageRequest{}); len(list.Items) != 1 || list.Items[0].ID != granted.ID {
 			t.Fatalf("editor lists %+v", list)
 		}
-		if _, err := st.UpdateSite(ed, granted.ID, igny8.SitePatch{Name: ptr("Renamed")}); err != nil {
+		if _, err := st.Sites.UpdateSite(ed, granted.ID, igny8.SitePatch{Name: ptr("Renamed")}); err != nil {
 			t.Fatalf("editor edit granted: %v", err)
 		}
 		vw := a.as(igny8.RoleViewer, viewer)
-		if _, err := st.Site(vw, granted.ID); err != nil {
+		if _, err := st.Sites.Site(vw, granted.ID); err != nil {
 			t.Fatalf("viewer read granted: %v", err)
 		}
-		_, err = st.UpdateSite(vw, granted.ID, igny8.SitePatch{Name: ptr("No")})
+		_, err = st.Sites.UpdateSite(vw, granted.ID, igny8.SitePatch{Name: ptr("No")})
 		wantSiteCode(t, err, igny8.EForbidden)
 		key := a.siteKey(igny8.RoleEditor, hidden.ID)
-		if list, _ := st.ListSites(key, igny8.SiteFilter{}, igny8.PageRequest{}); len(list.Items) != 1 || list.Items[0].ID != hidden.ID {
+		if list, _ := st.Sites.ListSites(key, igny8.SiteFilter{}, igny8.PageRequest{}); len(list.Items) != 1 || list.Items[0].ID != hidden.ID {
 			t.Fatalf("bound key lists %+v", list)
 		}
-		err = st.DeleteSite(key, hidden.ID)
+		err = st.Sites.DeleteSite(key, hidden.ID)
 		wantSiteCode(t, err, igny8.EForbidden)
 	})
 }
@@ -283,34 +283,34 @@ func TestSitePatchRules(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "growth")
 		industry, secs, foreign := industrySectors(t, st)
 		first, second := a.site(t, "First"), a.site(t, "Second")
-		_, err := st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{Slug: ptr("first")})
+		_, err := st.Sites.UpdateSite(a.owner(), second.ID, igny8.SitePatch{Slug: ptr("first")})
 		wantSiteCode(t, err, igny8.EConflict)
-		_, err = st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{Domain: ptr("gopher://x.example.com"), Name: ptr("")})
+		_, err = st.Sites.UpdateSite(a.owner(), second.ID, igny8.SitePatch{Domain: ptr("gopher://x.example.com"), Name: ptr("")})
 		if e, ok := err.(*igny8.Error); !ok || e.Code != igny8.EValidation || len(e.Fields) != 2 {
 			t.Fatalf("two bad fields: %v", err)
 		}
 		// A site without industry takes sectors of any industry; then it
 		// cannot move to an industry its sectors are not of.
-		if _, err := st.CreateSector(a.owner(), first.ID, igny8.SectorCreate{IndustrySectorID: foreign}); err != nil {
+		if _, err := st.Sites.CreateSector(a.owner(), first.ID, igny8.SectorCreate{IndustrySectorID: foreign}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = st.UpdateSite(a.owner(), first.ID, igny8.SitePatch{IndustryID: &industry})
+		_, err = st.Sites.UpdateSite(a.owner(), first.ID, igny8.SitePatch{IndustryID: &industry})
 		wantSiteCode(t, err, igny8.EConflict)
-		s, err := st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{IndustryID: &industry, Slug: ptr("renamed")})
+		s, err := st.Sites.UpdateSite(a.owner(), second.ID, igny8.SitePatch{IndustryID: &industry, Slug: ptr("renamed")})
 		if err != nil || s.IndustryID == nil || s.Slug != "renamed" || s.Name != "Second" {
 			t.Fatalf("patch: %+v %v", s, err)
 		}
-		_, err = st.CreateSector(a.owner(), second.ID, igny8.SectorCreate{IndustrySectorID: foreign})
+		_, err = st.Sites.CreateSector(a.owner(), second.ID, igny8.SectorCreate{IndustrySectorID: foreign})
 		wantSiteCode(t, err, igny8.EValidation)
-		if _, err := st.CreateSector(a.owner(), second.ID, igny8.SectorCreate{IndustrySectorID: secs[0]}); err != nil {
+		if _, err := st.Sites.CreateSector(a.owner(), second.ID, igny8.SectorCreate{IndustrySectorID: secs[0]}); err != nil {
 			t.Fatal(err)
 		}
-		if s, err = st.UpdateSite(a.owner(), second.ID, igny8.SitePatch{IndustryID: ptr("")}); err != nil || s.IndustryID != nil {
+		if s, err = st.Sites.UpdateSite(a.owner(), second.ID, igny8.SitePatch{IndustryID: ptr("")}); err != nil || s.IndustryID != nil {
 			t.Fatalf("clear industry: %+v %v", s, err)
 		}
 		if n := sitesCount(t, db, `SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = 'site.updated'`, a.AccountID); n != 2 {

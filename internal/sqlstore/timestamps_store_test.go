@@ -51,12 +51,12 @@ func TestSiteTimestampsRoundTrip(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		a := newSiteFx(t, db, st)
 		now := time.Date(2031, 7, 4, 5, 6, 7, 891234000, time.UTC)
 		db.Now = func() time.Time { return now }
 
-		s, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: "Clock"})
+		s, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: "Clock"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,11 +70,11 @@ func TestSiteTimestampsRoundTrip(t *testing.T) {
 			created, updated = created.Truncate(time.Microsecond), updated.Truncate(time.Microsecond)
 		}
 		sitesExec(t, db, `UPDATE sites SET created_at = ?, updated_at = ? WHERE id = ?`, created, updated, s.ID)
-		got, err := st.Site(a.owner(), s.ID)
+		got, err := st.Sites.Site(a.owner(), s.ID)
 		if err != nil || got.CreatedAt != created || got.UpdatedAt != updated {
 			t.Fatalf("read %+v %v, want created %v updated %v in UTC", got, err, created, updated)
 		}
-		page, err := st.ListSites(a.owner(), igny8.SiteFilter{}, igny8.PageRequest{})
+		page, err := st.Sites.ListSites(a.owner(), igny8.SiteFilter{}, igny8.PageRequest{})
 		if err != nil || len(page.Items) != 1 || page.Items[0] != *got {
 			t.Fatalf("listed %+v %v, want %+v", page, err, got)
 		}
@@ -85,10 +85,10 @@ func TestSiteTimestampsRoundTrip(t *testing.T) {
 		}
 
 		now = now.Add(time.Hour)
-		if err := st.DeleteSite(a.owner(), s.ID); err != nil {
+		if err := st.Sites.DeleteSite(a.owner(), s.ID); err != nil {
 			t.Fatal(err)
 		}
-		page, err = st.ListSites(a.owner(), igny8.SiteFilter{Deleted: true}, igny8.PageRequest{})
+		page, err = st.Sites.ListSites(a.owner(), igny8.SiteFilter{Deleted: true}, igny8.PageRequest{})
 		if err != nil || len(page.Items) != 1 {
 			t.Fatalf("deleted sites %+v %v", page, err)
 		}
@@ -97,7 +97,7 @@ func TestSiteTimestampsRoundTrip(t *testing.T) {
 			*del.PurgeAfter != now.Add(sqlstore.DefaultRetention) || del.UpdatedAt != now || del.CreatedAt != created {
 			t.Fatalf("deleted site %+v (deleted %v, purge %v), want deleted at %v", del, del.DeletedAt, del.PurgeAfter, now)
 		}
-		back, err := st.RestoreSite(a.owner(), s.ID)
+		back, err := st.Sites.RestoreSite(a.owner(), s.ID)
 		if err != nil || back.DeletedAt != nil || back.PurgeAfter != nil || back.CreatedAt != created {
 			t.Fatalf("restored %+v %v", back, err)
 		}
@@ -110,21 +110,21 @@ func TestListTimestampsRoundTrip(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		st := sqlstore.NewStore(db)
+		st := sqlstore.New(db, sqlstore.ServiceOptions{})
 		now := time.Date(2031, 7, 4, 5, 6, 7, 891234000, time.UTC)
 		db.Now = func() time.Time { return now }
 		a := newSiteFx(t, db, st)
 		a.setPlan(t, "enterprise")
 		industry, secs, _ := industrySectors(t, st)
-		site, err := st.CreateSite(a.owner(), igny8.SiteCreate{Name: "Clock", IndustryID: &industry})
+		site, err := st.Sites.CreateSite(a.owner(), igny8.SiteCreate{Name: "Clock", IndustryID: &industry})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateSector(a.owner(), site.ID, igny8.SectorCreate{IndustrySectorID: secs[0]}); err != nil {
+		if _, err := st.Sites.CreateSector(a.owner(), site.ID, igny8.SectorCreate{IndustrySectorID: secs[0]}); err != nil {
 			t.Fatal(err)
 		}
 		editor := a.member(t, igny8.RoleEditor)
-		if _, err := st.GrantSiteAccess(a.owner(), site.ID, igny8.SiteAccessGrant{UserID: editor}); err != nil {
+		if _, err := st.Sites.GrantSiteAccess(a.owner(), site.ID, igny8.SiteAccessGrant{UserID: editor}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := sqlstore.ApplyCredit(context.Background(), db, a.AccountID,
@@ -137,14 +137,14 @@ func TestListTimestampsRoundTrip(t *testing.T) {
 		}
 		sitesExec(t, db, `UPDATE users SET last_login_at = ? WHERE id = ?`, login, a.OwnerID)
 
-		sectors, err := st.ListSectors(a.owner(), site.ID, igny8.PageRequest{})
+		sectors, err := st.Sites.ListSectors(a.owner(), site.ID, igny8.PageRequest{})
 		if err != nil || len(sectors.Items) != 1 {
 			t.Fatalf("sectors %+v %v", sectors, err)
 		}
 		if x := sectors.Items[0]; x.CreatedAt != now || x.UpdatedAt != now || x.DeletedAt != nil || x.PurgeAfter != nil {
 			t.Errorf("sector %+v, want times %v in UTC", x, now)
 		}
-		users, err := st.ListUsers(a.owner(), igny8.PageRequest{})
+		users, err := st.Members.ListUsers(a.owner(), igny8.PageRequest{})
 		if err != nil || len(users.Items) != 2 {
 			t.Fatalf("users %+v %v", users, err)
 		}
@@ -155,11 +155,11 @@ func TestListTimestampsRoundTrip(t *testing.T) {
 		if u := users.Items[1]; u.LastLoginAt != nil || u.CreatedAt.Location() != time.UTC {
 			t.Errorf("editor %+v (last login %v), want no login, times in UTC", u, u.LastLoginAt)
 		}
-		grants, err := st.ListSiteAccess(a.owner(), site.ID, igny8.PageRequest{})
+		grants, err := st.Sites.ListSiteAccess(a.owner(), site.ID, igny8.PageRequest{})
 		if err != nil || len(grants.Items) != 1 || grants.Items[0].GrantedAt != now {
 			t.Fatalf("grants %+v %v, want granted at %v in UTC", grants, err, now)
 		}
-		txs, err := st.ListCreditTransactions(a.owner(), igny8.TransactionFilter{})
+		txs, err := st.Ledger.ListCreditTransactions(a.owner(), igny8.TransactionFilter{})
 		if err != nil || len(txs.Items) == 0 {
 			t.Fatalf("transactions %+v %v", txs, err)
 		}

@@ -12,7 +12,7 @@ import (
 // CreateWebSession stores a session for userID under tokenHash (the hash of
 // the cookie's token; the token itself never reaches the database) and
 // returns it. Errors: unauthenticated when the user is gone or inactive.
-func (s *Store) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration) (*igny8.WebSession, error) {
+func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration) (*igny8.WebSession, error) {
 	var ws *igny8.WebSession
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		var live bool
@@ -39,7 +39,7 @@ func (s *Store) CreateWebSession(ctx context.Context, userID, tokenHash, csrfTok
 // token hash into the session, its principal and the account's gate input.
 // Role and status are read fresh, as PrincipalForUser does.
 // Errors: unauthenticated.
-func (s *Store) WebSessionByHash(ctx context.Context, tokenHash string) (*igny8.Principal, igny8.GateInput, *igny8.WebSession, error) {
+func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*igny8.Principal, igny8.GateInput, *igny8.WebSession, error) {
 	var ws igny8.WebSession
 	var p igny8.Principal
 	var g igny8.GateInput
@@ -75,7 +75,7 @@ const webSessionPrincipalQuery = `SELECT ws.id, ws.user_id, ws.csrf_token, ws.ex
 
 // RevokeWebSession ends the session stored under tokenHash; an unknown or
 // already revoked session is left as it is.
-func (s *Store) RevokeWebSession(ctx context.Context, tokenHash string) error {
+func (s *WebSessions) RevokeWebSession(ctx context.Context, tokenHash string) error {
 	_, err := s.db.write.ExecContext(ctx, s.db.rebind(`UPDATE web_sessions SET revoked_at = ?
 		WHERE token_hash = ? AND revoked_at IS NULL`), s.db.Now(), tokenHash)
 	return translate(err)

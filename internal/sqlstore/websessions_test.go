@@ -17,17 +17,17 @@ func TestWebSessions(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		t.Parallel()
 		db := b.Open(t)
-		s := sqlstore.NewStore(db)
+		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, acct, err := s.Register(ctx, igny8.SignUp{Name: "Web User", Email: "web@example.com"}, "hash", 14, newEmailToken())
+		user, acct, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Web User", Email: "web@example.com"}, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws, err := s.CreateWebSession(ctx, user.ID, "hash-1", "csrf-1", time.Hour)
+		ws, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-1", "csrf-1", time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, gate, got, err := s.WebSessionByHash(ctx, "hash-1")
+		p, gate, got, err := s.WebSessions.WebSessionByHash(ctx, "hash-1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,36 +39,36 @@ func TestWebSessions(t *testing.T) {
 		if _, err := db.SQL().Exec(db.Rebind(`UPDATE accounts SET status = 'suspended' WHERE id = ?`), acct.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, gate, _, _ := s.WebSessionByHash(ctx, "hash-1"); gate.Status != igny8.StatusSuspended {
+		if _, gate, _, _ := s.WebSessions.WebSessionByHash(ctx, "hash-1"); gate.Status != igny8.StatusSuspended {
 			t.Fatalf("gate status %q after suspension", gate.Status)
 		}
 		wantUnauth := func(what, hash string) {
 			t.Helper()
-			if _, _, _, err := s.WebSessionByHash(ctx, hash); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+			if _, _, _, err := s.WebSessions.WebSessionByHash(ctx, hash); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 				t.Fatalf("%s: %v, want unauthenticated", what, err)
 			}
 		}
 		wantUnauth("unknown token", "nope")
-		if err := s.RevokeWebSession(ctx, "hash-1"); err != nil {
+		if err := s.WebSessions.RevokeWebSession(ctx, "hash-1"); err != nil {
 			t.Fatal(err)
 		}
 		wantUnauth("revoked", "hash-1")
-		if err := s.RevokeWebSession(ctx, "hash-1"); err != nil {
+		if err := s.WebSessions.RevokeWebSession(ctx, "hash-1"); err != nil {
 			t.Fatalf("revoking twice: %v", err)
 		}
-		if _, err := s.CreateWebSession(ctx, user.ID, "hash-2", "csrf-2", time.Millisecond); err != nil {
+		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-2", "csrf-2", time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
 		wantUnauth("expired", "hash-2")
-		if _, err := s.CreateWebSession(ctx, user.ID, "hash-3", "csrf-3", time.Hour); err != nil {
+		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-3", "csrf-3", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.SQL().Exec(db.Rebind(`UPDATE users SET is_active = FALSE WHERE id = ?`), user.ID); err != nil {
 			t.Fatal(err)
 		}
 		wantUnauth("inactive user", "hash-3")
-		if _, err := s.CreateWebSession(ctx, user.ID, "hash-4", "csrf-4", time.Hour); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-4", "csrf-4", time.Hour); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 			t.Fatalf("session for an inactive user: %v", err)
 		}
 		purgeExpiredSessions(t, db, user.ID)
@@ -80,14 +80,14 @@ func TestWebSessions(t *testing.T) {
 func purgeExpiredSessions(t *testing.T, db *sqlstore.DB, userID string) {
 	t.Helper()
 	ctx := context.Background()
-	s := sqlstore.NewStore(db)
+	s := sqlstore.New(db, sqlstore.ServiceOptions{})
 	if _, err := db.SQL().Exec(db.Rebind(`UPDATE users SET is_active = TRUE WHERE id = ?`), userID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateWebSession(ctx, userID, "hash-old", "csrf-old", -48*time.Hour); err != nil {
+	if _, err := s.WebSessions.CreateWebSession(ctx, userID, "hash-old", "csrf-old", -48*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateWebSession(ctx, userID, "hash-live", "csrf-live", time.Hour); err != nil {
+	if _, err := s.WebSessions.CreateWebSession(ctx, userID, "hash-live", "csrf-live", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sqlstore.NewAdmin(db).PurgeExpiredCredentials(igny8.SystemContext(ctx)); err != nil {

@@ -43,7 +43,7 @@ func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny
 
 // Login checks email and password for a login as kind: the email's auth
 // budget is spent, the password checked (an unknown email costs the same
-// time and looks the same), the account gate applied (the owner of a
+// work and looks the same), the account gate applied (the owner of a
 // suspended account or of one on a retired plan may still log in, to
 // reach billing: see Admitted.Refusal) and the login recorded.
 // Errors: rate_limited, unauthenticated, the gate's refusals.
@@ -51,15 +51,22 @@ func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, email, p
 	if err := s.ChargeEmail(ctx, email); err != nil {
 		return nil, err
 	}
-	creds, err := s.Identity.CredentialsByEmail(ctx, email)
-	if igny8.ErrorCode(err) == igny8.ENotFound {
-		s.Passwords.CheckNoUser(password)
-		return nil, errBadLogin
-	}
+	// An unknown e-mail, an unusable password and a wrong one cost the
+	// same work (docs/design.md, "Login timing"): the decoy is read and the
+	// check run whoever the e-mail names.
+	decoy, err := s.Identity.LegacyPasswordHash(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !s.Passwords.Check(creds.PasswordHash, password) {
+	creds, err := s.Identity.CredentialsByEmail(ctx, email)
+	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
+		return nil, err
+	}
+	stored := ""
+	if err == nil {
+		stored = creds.PasswordHash
+	}
+	if !s.Passwords.Check(stored, decoy, password) {
 		return nil, errBadLogin
 	}
 	a, err := s.letIn(ctx, creds.User.ID, kind)
@@ -106,7 +113,8 @@ func (s *Service) confirmPassword(ctx context.Context, field, password string) (
 	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
 		return nil, err
 	}
-	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, password) {
+	// The person is known (logged in): no decoy hides who they are.
+	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, "", password) {
 		return nil, igny8.InvalidField(field, "is not your password")
 	}
 	return user, nil

@@ -20,9 +20,12 @@ import (
 // Passwords hashes and checks passwords (internal/auth.Hasher).
 type Passwords interface {
 	Hash(password string) (string, error)
-	Check(hash, password string) bool
-	// CheckNoUser spends the time of a check for an unknown user.
-	CheckNoUser(password string)
+	// Check reports whether password matches stored, the hash of the user
+	// a login names ("" when it names no one). A check that fails does the
+	// same work whatever stored is: one of igny8's own and one at the cost
+	// of decoy, a usable imported hash still held ("" for none), as
+	// auth.Hasher.Verify describes.
+	Check(stored, decoy, password string) bool
 }
 
 // Secrets mints and hashes opaque secrets (internal/auth): refresh and

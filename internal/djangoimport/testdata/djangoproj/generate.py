@@ -2,6 +2,12 @@
 """Builds a small Django system shaped like the live one and dumps it.
 
 Usage: /usr/bin/python3 generate.py DUMP.json PASSWORDS.json
+       /usr/bin/python3 generate.py --text-rules DUMP.json PASSWORDS.json
+
+The second form makes instead a few rows whose text igny8's API would
+refuse (a NUL, tabs and line breaks in names, names of nothing but
+invisible characters, names longer than igny8's 100 characters), as
+Django's ORM stores them: the import cleans them and reports it.
 
 It creates a fresh SQLite database in a temporary folder, makes the data
 with Django's ORM and its own password hashers, and writes
@@ -200,9 +206,50 @@ def make_ledgers(m, rng, accounts, sites):
                     tokens_input=rng.randint(100, 4000), tokens_output=rng.randint(100, 2000), created_at=when)
 
 
+def make_text_rules(dump_path, passwords_path):
+    """Rows whose text breaks igny8's rules (see the usage above)."""
+    from django.contrib.auth.hashers import make_password
+    from legacy import models as m
+    plan = m.Plan.objects.create(name='Text\tPlan', slug='text-plan', price='10.00', included_credits=100,
+                                 max_sites=2, max_users=3, max_sectors=5, features=['ai\x00content', 'keywords'])
+    ind = m.Industry.objects.create(name='\u200b\u2060', slug='text-industry')
+    isec = m.IndustrySector.objects.create(industry=ind, name='Sector ' + 'x' * 120, slug='text-sector')
+    owner = m.User(username='nina', email='nina@text.example', first_name='Ni\x00na', last_name='Ross\t',
+                   role='owner', date_joined=at(1))
+    owner.password = make_password('nina-text-pass')
+    owner.save()
+    quiet = m.User(username='quiet', email='quiet@text.example', first_name='\u200b', last_name='',
+                   role='editor', date_joined=at(2))
+    quiet.password = make_password('quiet-text-pass')
+    quiet.save()
+    acct = m.Account.objects.create(name='Tab\tand\nLine Co', slug='tab-co', owner=owner, plan=plan, credits=100,
+                                    status='active', created_at=at(1), updated_at=at(2))
+    for u in (owner, quiet):
+        u.account = acct
+        u.save()
+    site = m.Site.objects.create(account=acct, name='\u200b\u200d', slug='text-site', domain='text.example',
+                                 industry=ind, created_at=at(3))
+    m.Sector.objects.create(site=site, account=acct, industry_sector=isec, name='Bad\x00Sector', slug='bad-sector',
+                            created_at=at(4))
+    m.Sector.objects.create(site=site, account=acct, industry_sector=isec, name='S' * 150, slug='long-sector',
+                            created_at=at(4, 1))
+    m.CreditTransaction.objects.create(account=acct, transaction_type='subscription', amount=100, balance_after=100,
+                                       description='Welcome\x00 credits', metadata={}, created_at=at(5))
+    with open(passwords_path, 'w') as f:
+        json.dump({'nina@text.example': 'nina-text-pass', 'quiet@text.example': 'quiet-text-pass'}, f, indent=2,
+                  sort_keys=True)
+        f.write('\n')
+    from django.core.management import call_command
+    call_command('dumpdata', all=True, indent=2, output=dump_path, verbosity=0)
+
+
 if __name__ == '__main__':
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    build = make
+    if args[:1] == ['--text-rules']:
+        args, build = args[1:], make_text_rules
+    if len(args) != 2:
         sys.exit(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         setup(os.path.join(tmp, 'django.sqlite3'))
-        make(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]))
+        build(os.path.abspath(args[0]), os.path.abspath(args[1]))
