@@ -25,9 +25,14 @@ type Account struct {
 	TrialEndsAt   *time.Time `json:"trial_ends_at"`
 	PaymentMethod *string    `json:"payment_method"`
 	BillingEmail  string     `json:"billing_email"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	DeletedAt     *time.Time `json:"deleted_at,omitempty"`
+	// NotifyLowCredits and NotifyTrialReminders are the owner's choice of
+	// the optional notices ("credits low", "trial ends in 3 days"); the
+	// others (billing, account status, credits exhausted) are always sent.
+	NotifyLowCredits     bool       `json:"notify_low_credits"`
+	NotifyTrialReminders bool       `json:"notify_trial_reminders"`
+	CreatedAt            time.Time  `json:"created_at"`
+	UpdatedAt            time.Time  `json:"updated_at"`
+	DeletedAt            *time.Time `json:"deleted_at,omitempty"`
 	// LegacyID is the account's id in the Django system it was imported
 	// from (igny8 import django); absent for accounts made here.
 	LegacyID *int64 `json:"legacy_id,omitempty"`
@@ -72,8 +77,9 @@ type User struct {
 type AccountService interface {
 	// CurrentAccount returns the principal's account with its plan.
 	CurrentAccount(ctx context.Context) (*Account, error)
-	// UpdateAccount changes the account's settings (name, billing email).
-	// Errors: validation_failed.
+	// UpdateAccount changes the account's settings (name, billing email,
+	// and, for the owner only, the optional notices). Errors:
+	// validation_failed, forbidden (notices changed by another role).
 	UpdateAccount(ctx context.Context, patch AccountPatch) (*Account, error)
 }
 
@@ -81,4 +87,8 @@ type AccountService interface {
 type AccountPatch struct {
 	Name         *string `json:"name,omitempty" max:"100"`
 	BillingEmail *string `json:"billing_email,omitempty" max:"254"`
+	// NotifyLowCredits and NotifyTrialReminders turn the optional notices
+	// on or off. They are the owner's to choose (ActEditNotices).
+	NotifyLowCredits     *bool `json:"notify_low_credits,omitempty"`
+	NotifyTrialReminders *bool `json:"notify_trial_reminders,omitempty"`
 }

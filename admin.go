@@ -25,7 +25,12 @@ type AdminAccountService interface {
 	// CancelAccount cancels an account. Errors: forbidden, not_found, conflict.
 	CancelAccount(ctx context.Context, id, reason string) (*Account, error)
 	// ExpireTrials moves every ended trial to suspended with reason
-	// trial_expired and returns how many it moved. Safe on several
-	// instances at once. Errors: forbidden.
+	// trial_expired, tells each owner ("trial ended") and returns how many
+	// it moved. Safe on several instances at once. Errors: forbidden.
 	ExpireTrials(ctx context.Context) (int, error)
+	// RemindTrials tells the owners of trials ending within
+	// TrialReminderDays, once per trial end, unless they turned the
+	// reminders off, and returns how many it told. Safe on several
+	// instances at once. Errors: forbidden.
+	RemindTrials(ctx context.Context) (int, error)
 }

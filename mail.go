@@ -88,6 +88,9 @@ type ReceiptMail struct {
 	Currency    string
 	Reference   string
 	ConfirmedAt time.Time
+	// Reactivated says the payment made the suspended (or cancelled)
+	// account active again.
+	Reactivated bool
 }
 
 // PaymentRejectedMail says a bank transfer was not accepted, and why.
@@ -107,8 +110,89 @@ type AccountStatusMail struct {
 	Reason      string
 }
 
+// TrialEndingMail reminds the owner, a few days ahead, when the free trial
+// ends. It is optional (Account.NotifyTrialReminders).
+type TrialEndingMail struct {
+	AccountName string
+	EndsAt      time.Time
+	// DaysLeft is the number of whole days from now to EndsAt, rounded up.
+	DaysLeft int
+}
+
+// TrialEndedMail says the trial is over and the account is paused until a
+// plan is chosen (the periodic job suspended it, reason trial_expired).
+type TrialEndedMail struct {
+	AccountName string
+	EndedAt     time.Time
+}
+
+// CreditsLowMail says the balance fell below a tenth of the plan's
+// included credits. It is optional (Account.NotifyLowCredits).
+type CreditsLowMail struct {
+	AccountName string
+	PlanName    string
+	Balance     int64
+	Included    int64
+}
+
+// CreditsExhaustedMail says the account has no credits left for its work:
+// the balance reached 0, or an operation was refused for want of credits
+// (Required is then what it needed; 0 otherwise).
+type CreditsExhaustedMail struct {
+	AccountName string
+	Balance     int64
+	Required    int64
+}
+
+// PastDueMail says no payment arrived for a subscription's period by the
+// end of its grace, and whether the account was suspended for it.
+type PastDueMail struct {
+	AccountName string
+	PlanName    string
+	PeriodEnd   time.Time
+	Suspended   bool
+}
+
 // MailKind implements MailContent.
 func (InvitationMail) MailKind() string { return "invitation" }
+
+// MailKind implements MailContent.
+func (TrialEndingMail) MailKind() string { return NoticeTrialEnding }
+
+// MailKind implements MailContent.
+func (TrialEndedMail) MailKind() string { return NoticeTrialEnded }
+
+// MailKind implements MailContent.
+func (CreditsLowMail) MailKind() string { return NoticeCreditsLow }
+
+// MailKind implements MailContent.
+func (CreditsExhaustedMail) MailKind() string { return NoticeCreditsExhausted }
+
+// MailKind implements MailContent.
+func (PastDueMail) MailKind() string { return NoticePastDue }
+
+// The notices to the owner that are sent at most once per account and
+// period (the trial, a billing period), whatever instance notices first.
+const (
+	NoticeTrialEnding      = "trial_ending"
+	NoticeTrialEnded       = "trial_ended"
+	NoticeCreditsLow       = "credits_low"
+	NoticeCreditsExhausted = "credits_exhausted"
+	NoticePastDue          = "subscription_past_due"
+)
+
+// TrialReminderDays is how long before the trial's end its reminder goes.
+const TrialReminderDays = 3
+
+// LowCreditsShare is the line of the "credits low" notice: the balance
+// falls below 1/LowCreditsShare of the plan's included credits.
+const LowCreditsShare = 10
+
+// LowCredits reports whether balance is below the "credits low" line of a
+// plan including included credits (never, for a plan with none).
+func LowCredits(balance, included int64) bool {
+	return balance*LowCreditsShare < included
+}
 
 // MailKind implements MailContent.
 func (BankTransferMail) MailKind() string { return "bank_transfer" }

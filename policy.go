@@ -8,6 +8,7 @@ type Action string
 const (
 	ActReadAccount   Action = "read_account" // account, plan, credits, usage
 	ActEditAccount   Action = "edit_account" // account settings
+	ActEditNotices   Action = "edit_notices" // which optional e-mails the owner receives
 	ActManageAPIKeys Action = "manage_api_keys"
 	ActManageUsers   Action = "manage_users" // invite, change role, remove
 	ActBilling       Action = "billing"      // checkout, cancel, payments
@@ -31,6 +32,7 @@ var personOnly = map[Action]bool{
 var policy = map[Action]map[Role]bool{
 	ActReadAccount:   {RoleOwner: true, RoleAdmin: true, RoleEditor: true, RoleViewer: true},
 	ActEditAccount:   {RoleOwner: true, RoleAdmin: true},
+	ActEditNotices:   {RoleOwner: true},
 	ActManageAPIKeys: {RoleOwner: true, RoleAdmin: true},
 	ActManageUsers:   {RoleOwner: true, RoleAdmin: true},
 	ActBilling:       {RoleOwner: true},

@@ -25,6 +25,7 @@ func TestRoleMatrix(t *testing.T) {
 	want := map[Action][]string{
 		ActReadAccount:   all,
 		ActEditAccount:   {"owner", "session owner", "admin", "admin key"},
+		ActEditNotices:   {"owner", "session owner"},
 		ActManageAPIKeys: {"owner", "session owner", "admin"},
 		ActManageUsers:   {"owner", "session owner", "admin"},
 		ActBilling:       {"owner", "session owner"},

@@ -39,3 +39,43 @@ func TestPatchAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestPatchAccountNotices: the owner turns the optional notices off and on
+// through PATCH /account (the answer and GET show them); a value that is
+// not a boolean is refused and changes nothing; an admin may edit the
+// settings but not the owner's notices.
+func TestPatchAccountNotices(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		u := e.SignUp("Notices")
+		if m := e.As(u.Token, "GET", "/api/v1/account", nil).Map(t); m["notify_low_credits"] != true || m["notify_trial_reminders"] != true {
+			t.Fatalf("defaults: %v", m)
+		}
+		r := e.As(u.Token, "PATCH", "/api/v1/account", map[string]any{"notify_low_credits": false})
+		if m := r.Map(t); r.Status != http.StatusOK || m["notify_low_credits"] != false || m["notify_trial_reminders"] != true {
+			t.Fatalf("turn low credits off: %s", r)
+		}
+		for _, bad := range []map[string]any{{"notify_trial_reminders": "no"}, {"notify_trial_reminders": 0}} {
+			if r := e.As(u.Token, "PATCH", "/api/v1/account", bad); r.Status != http.StatusBadRequest && r.Status != 422 {
+				t.Errorf("%v: %s", bad, r)
+			}
+		}
+		r = e.As(u.Token, "PATCH", "/api/v1/account", map[string]any{"notify_trial_reminders": false, "notify_low_credits": true})
+		if m := r.Map(t); r.Status != http.StatusOK || m["notify_low_credits"] != true || m["notify_trial_reminders"] != false {
+			t.Fatalf("swap: %s", r)
+		}
+		e.SetPlan(u.AccountID, "growth")
+		admin := e.RawMember(u.AccountID, "admin")
+		if r := e.As(admin.Token, "PATCH", "/api/v1/account", map[string]any{"notify_trial_reminders": true}); r.Status != http.StatusForbidden {
+			t.Fatalf("an admin changes the owner's notices: %s", r)
+		}
+		if r := e.As(admin.Token, "PATCH", "/api/v1/account", map[string]any{"name": "Renamed"}); r.Status != http.StatusOK {
+			t.Fatalf("an admin renames: %s", r)
+		}
+		if m := e.As(u.Token, "GET", "/api/v1/account", nil).Map(t); m["notify_low_credits"] != true || m["notify_trial_reminders"] != false {
+			t.Fatalf("after the admin: %v", m)
+		}
+	})
+}

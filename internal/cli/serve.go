@@ -272,6 +272,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "flush API key use", s.store.APIKeys.FlushAPIKeyUse)
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
+			s.job(ctx, "remind trials", s.RemindTrials)
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.job(ctx, "purge expired credentials", s.purgeCredentials)
 			s.failStaleOperations(ctx)
@@ -293,6 +294,15 @@ func (s *App) ExpireTrials(ctx context.Context) error {
 	n, err := s.admin.ExpireTrials(igny8.SystemContext(ctx))
 	if n > 0 {
 		s.log.Info("trials expired", "accounts", n)
+	}
+	return err
+}
+
+// RemindTrials e-mails the owners of trials that end within a few days.
+func (s *App) RemindTrials(ctx context.Context) error {
+	n, err := s.admin.RemindTrials(igny8.SystemContext(ctx))
+	if n > 0 {
+		s.log.Info("trial reminders", "accounts", n)
 	}
 	return err
 }

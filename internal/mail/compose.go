@@ -101,6 +101,16 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.emailVerification(m)
 	case igny8.EmailChangedMail:
 		v = c.emailChanged(m)
+	case igny8.TrialEndingMail:
+		v = c.trialEnding(m)
+	case igny8.TrialEndedMail:
+		v = c.trialEnded(m)
+	case igny8.CreditsLowMail:
+		v = c.creditsLow(m)
+	case igny8.CreditsExhaustedMail:
+		v = c.creditsExhausted(m)
+	case igny8.PastDueMail:
+		v = c.pastDue(m)
 	default:
 		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
 	}
@@ -191,12 +201,14 @@ func (c *Composer) bankTransfer(m igny8.BankTransferMail) view {
 }
 
 func (c *Composer) receipt(m igny8.ReceiptMail) view {
+	paras := []string{fmt.Sprintf("We received your payment for %s. Thank you.", plain(m.AccountName))}
+	if m.Reactivated {
+		paras = append(paras, "The account "+plain(m.AccountName)+" is active again: you and your team can sign in and work as before.")
+	}
 	return view{
-		Subject:  "Receipt for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
-		Greeting: "Hello,",
-		Paragraphs: []string{
-			fmt.Sprintf("We received your payment for %s. Thank you.", plain(m.AccountName)),
-		},
+		Subject:    "Receipt for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
+		Greeting:   "Hello,",
+		Paragraphs: paras,
 		Facts: []fact{
 			{"Plan", plain(m.PlanName)},
 			{"Period", day(m.PeriodStart) + " to " + day(m.PeriodEnd)},

@@ -30,6 +30,13 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.EmailVerificationMail{Name: hostile, Email: hostile, Token: "a&b<c", ExpiresAt: when},
 		igny8.EmailVerificationMail{Name: hostile, Email: hostile, Change: true, Token: "a&b<c", ExpiresAt: when},
 		igny8.EmailChangedMail{Name: hostile, OldEmail: hostile, NewEmail: hostile},
+		igny8.TrialEndingMail{AccountName: hostile, EndsAt: when, DaysLeft: 3},
+		igny8.TrialEndedMail{AccountName: hostile, EndedAt: when},
+		igny8.CreditsLowMail{AccountName: hostile, PlanName: hostile, Balance: 150, Included: 2000},
+		igny8.CreditsExhaustedMail{AccountName: hostile},
+		igny8.CreditsExhaustedMail{AccountName: hostile, Balance: 5, Required: 10},
+		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when, Suspended: true},
+		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {
@@ -52,6 +59,16 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		if !strings.Contains(m.Text, "https://app.igny8.test/") {
 			t.Fatalf("%s: no link on the public URL:\n%s", content.MailKind(), m.Text)
 		}
+	}
+	for days, want := range map[int]string{3: "ends in 3 days", 1: "ends tomorrow", 0: "ends today"} {
+		m, _ := c.Compose(igny8.TrialEndingMail{AccountName: "Acme", EndsAt: when, DaysLeft: days})
+		if m.Subject != "Your igny8 trial for Acme "+want || !strings.Contains(m.Text, "1 March 2026") {
+			t.Errorf("%d days left: %q\n%s", days, m.Subject, m.Text)
+		}
+	}
+	low, _ := c.Compose(igny8.CreditsLowMail{AccountName: "Acme", PlanName: "Growth", Balance: 1, Included: 12000})
+	if !strings.Contains(low.Text, "Acme has 1 credit left, less than a tenth of the 12,000 credits the Growth plan includes.") {
+		t.Errorf("credits low:\n%s", low.Text)
 	}
 	inv, _ := c.Compose(igny8.InvitationMail{AccountName: "A", Token: "a&b<c", ExpiresAt: when})
 	if !strings.Contains(inv.Text, "https://app.igny8.test/accept-invite?token=a%26b%3Cc") {

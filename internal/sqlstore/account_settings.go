@@ -29,7 +29,9 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 }
 
 // UpdateAccount changes the principal's account name and billing email,
-// and audits the change. Errors: unauthenticated, forbidden, validation_failed.
+// and the optional notices when the principal is the owner (who receives
+// them), and audits the change. Errors: unauthenticated, forbidden (the
+// notices, by another role), validation_failed.
 func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
@@ -37,6 +39,11 @@ func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) 
 	}
 	if err := validateAccountPatch(&patch); err != nil {
 		return nil, err
+	}
+	if patch.NotifyLowCredits != nil || patch.NotifyTrialReminders != nil {
+		if err := igny8.Authorize(p, igny8.ActEditNotices); err != nil {
+			return nil, igny8.Errorf(igny8.EForbidden, "Only the owner, who receives them, can choose the e-mail notices.")
+		}
 	}
 	var acct *igny8.Account
 	err = s.db.InTx(ctx, func(tx *Tx) error {
@@ -50,6 +57,16 @@ func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) 
 		if patch.BillingEmail != nil {
 			details["billing_email"] = *patch.BillingEmail
 			if _, err := tx.exec(ctx, `UPDATE accounts SET billing_email = ?, updated_at = ? WHERE id = ?`, *patch.BillingEmail, tx.now, p.AccountID); err != nil {
+				return err
+			}
+		}
+		for col, v := range map[string]*bool{"notify_low_credits": patch.NotifyLowCredits,
+			"notify_trial_reminders": patch.NotifyTrialReminders} {
+			if v == nil {
+				continue
+			}
+			details[col] = *v
+			if _, err := tx.exec(ctx, `UPDATE accounts SET `+col+` = ?, updated_at = ? WHERE id = ?`, *v, tx.now, tn.id); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/igny8/igny8"
@@ -147,35 +148,105 @@ func guardedStatus(ctx context.Context, tx *Tx, id, to, reason, current string, 
 }
 
 // ExpireTrials moves every trial that has ended to suspended with reason
-// trial_expired, auditing each. One guarded UPDATE picks the rows, so
-// instances running it together move (and audit) each account once.
-// Errors: forbidden.
+// trial_expired, auditing each and telling its owner ("trial ended"). One
+// guarded UPDATE picks the rows, so instances running it together move
+// (and audit, and tell) each account once. Errors: forbidden.
 func (a *Admin) ExpireTrials(ctx context.Context) (int, error) {
 	sys, err := asSystem(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var ids []string
+	type ended struct {
+		id string
+		at time.Time
+	}
+	var rows []ended
 	err = a.db.InTx(ctx, func(tx *Tx) error {
 		var err error
-		ids, err = queryAll(ctx, tx.conn, func(row scanner) (*string, error) {
-			var id string
-			return &id, row.Scan(&id)
+		rows, err = queryAll(ctx, tx.conn, func(row scanner) (*ended, error) {
+			var e ended
+			return &e, row.Scan(&e.id, timestamp{&e.at})
 		}, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
-			WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id`,
+			WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id, trial_ends_at`,
 			igny8.ReasonTrialExpired, tx.now, tx.now)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if err := audit(ctx, tx, sys.reach(id), "account.suspended", "account", id,
+		for _, e := range rows {
+			if err := audit(ctx, tx, sys.reach(e.id), "account.suspended", "account", e.id,
 				map[string]any{"from": igny8.StatusTrial, "to": igny8.StatusSuspended, "reason": igny8.ReasonTrialExpired}); err != nil {
+				return err
+			}
+			at := e.at
+			if _, err := noticeOnce(ctx, tx, sys.reach(e.id), igny8.NoticeTrialEnded, periodKey("trial", at), nil,
+				func(acct *igny8.Account) igny8.MailContent {
+					return igny8.TrialEndedMail{AccountName: acct.Name, EndedAt: at}
+				}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	return len(ids), err
+	return len(rows), err
+}
+
+// RemindTrials tells the owner of every trial that ends within
+// igny8.TrialReminderDays when it ends ("trial ends in 3 days"), once per
+// trial end, unless they turned trial reminders off. Each reminder is a
+// transaction of its own whose notice key decides it, so instances running
+// it together send each once. It reports how many it sent.
+// Errors: forbidden, database errors.
+func (a *Admin) RemindTrials(ctx context.Context) (int, error) {
+	sys, err := asSystem(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := a.db.Now()
+	window := igny8.TrialReminderDays * 24 * time.Hour
+	// A trial reminded within the window is skipped here; the notice key
+	// (the trial's end) is what decides, so a trial extended after its
+	// reminder is reminded again of its new end.
+	ids, err := queryAll(ctx, a.db.reader(), func(row scanner) (*string, error) {
+		var id string
+		return &id, row.Scan(&id)
+	}, `SELECT a.id FROM accounts a WHERE a.status = 'trial' AND a.trial_ends_at > ? AND a.trial_ends_at <= ?
+		AND a.deleted_at IS NULL AND a.notify_trial_reminders = TRUE AND NOT EXISTS (SELECT 1 FROM account_notices n
+		WHERE n.account_id = a.id AND n.kind = ? AND n.created_at > ?)`,
+		now, now.Add(window), igny8.NoticeTrialEnding, now.Add(-window))
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, id := range ids {
+		ok, err := a.remindTrial(ctx, sys.reach(id), window)
+		sent += btoi(ok)
+		errs = appendErr(errs, err, "remind trial", id)
+	}
+	return sent, errors.Join(errs...)
+}
+
+// remindTrial writes one account's trial reminder if it is still due.
+func (a *Admin) remindTrial(ctx context.Context, tn tenant, window time.Duration) (bool, error) {
+	sent := false
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		acct, err := accountByID(ctx, tx.conn, tn.id)
+		if err != nil {
+			return err
+		}
+		ends := acct.TrialEndsAt
+		if acct.Status != igny8.StatusTrial || acct.DeletedAt != nil || ends == nil ||
+			!ends.After(tx.now) || ends.After(tx.now.Add(window)) {
+			return nil
+		}
+		days := int((ends.Sub(tx.now) + 24*time.Hour - 1) / (24 * time.Hour))
+		sent, err = noticeOnce(ctx, tx, tn, igny8.NoticeTrialEnding, periodKey("trial", *ends), wantsTrialReminders,
+			func(acct *igny8.Account) igny8.MailContent {
+				return igny8.TrialEndingMail{AccountName: acct.Name, EndsAt: *ends, DaysLeft: days}
+			})
+		return err
+	})
+	return sent, err
 }
 
 // AccountGate returns the gate's view of account accountID (what

@@ -170,7 +170,8 @@ func (a *Admin) endSubscription(ctx context.Context, sys system, d dueSubscripti
 }
 
 // markPastDue moves an unpaid subscription to past_due and suspends its
-// account when that is active. It reports whether this call made the change.
+// account when that is active, and tells the owner (one message, saying
+// both). It reports whether this call made the change.
 func (a *Admin) markPastDue(ctx context.Context, sys system, d dueSubscription, grace time.Duration) (bool, error) {
 	changed := false
 	tn := sys.reach(d.accountID)
@@ -197,8 +198,26 @@ func (a *Admin) markPastDue(ctx context.Context, sys system, d dueSubscription, 
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, tn, "subscription.past_due", "subscription", d.id, map[string]any{
-			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)})
+		if err := audit(ctx, tx, tn, "subscription.past_due", "subscription", d.id, map[string]any{
+			"account_suspended": suspended == 1, "reason": igny8.ReasonPaymentOverdue, "grace_days": int(grace.Hours() / 24)}); err != nil {
+			return err
+		}
+		return pastDueNotice(ctx, tx, tn, d.id, suspended == 1)
 	})
 	return changed && err == nil, err
+}
+
+// pastDueNotice writes "subscription past due" once for the period left
+// unpaid, saying whether the account was suspended for it.
+func pastDueNotice(ctx context.Context, tx *Tx, tn tenant, subID string, suspended bool) error {
+	sub, err := subscriptionByID(ctx, tx.conn, tn, subID)
+	if err != nil || sub.CurrentPeriodEnd == nil {
+		return err
+	}
+	end := *sub.CurrentPeriodEnd
+	_, err = noticeOnce(ctx, tx, tn, igny8.NoticePastDue, periodKey("period", end), nil,
+		func(a *igny8.Account) igny8.MailContent {
+			return igny8.PastDueMail{AccountName: a.Name, PlanName: sub.Plan.Name, PeriodEnd: end, Suspended: suspended}
+		})
+	return err
 }

@@ -41,6 +41,8 @@ type DB struct {
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
 	// mail is how messages are made (SetMail); nil makes none.
 	mail atomic.Pointer[mailSettings]
+	// noticeErr is told of notices written after a rollback that failed.
+	noticeErr atomic.Pointer[func(error)]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.
 	Now func() time.Time
 }
@@ -219,6 +221,9 @@ type Tx struct {
 	now time.Time
 	// afterCommit runs once the transaction has committed.
 	afterCommit []func()
+	// afterRollback runs once the transaction has been rolled back
+	// because its function failed.
+	afterRollback []func()
 }
 
 // Now is the time the transaction started, used for every timestamp it writes.
@@ -226,6 +231,10 @@ func (tx *Tx) Now() time.Time { return tx.now }
 
 // OnCommit registers f to run after a successful commit (logs, notices).
 func (tx *Tx) OnCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// onRollback registers f to run after the transaction was rolled back
+// because its function failed: for what a refusal must still cause.
+func (tx *Tx) onRollback(f func()) { tx.afterRollback = append(tx.afterRollback, f) }
 
 // InTx runs fn in one transaction and commits when it returns nil. On
 // PostgreSQL a serialization failure or deadlock is retried a few times.
@@ -253,6 +262,9 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		for _, f := range tx.afterRollback {
+			f()
+		}
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -117,8 +117,8 @@ func (s *Identity) CredentialsByEmail(ctx context.Context, email string) (*igny8
 }
 
 // LegacyPasswordHash returns the password hash of one live, active user
-// that is usable and in a format igny8 does not make (an imported Django
-// hash its user has not yet replaced by logging in), "" when none remain:
+// in one of the Django formats a login verifies (an imported hash its user
+// has not yet replaced by logging in), "" when none remain:
 // the cost workflow.Login makes every failed login spend, so that the
 // time of a login does not tell whom its e-mail names.
 func (s *Identity) LegacyPasswordHash(ctx context.Context) (string, error) {
@@ -133,7 +133,8 @@ func (s *Identity) LegacyPasswordHash(ctx context.Context) (string, error) {
 // legacyPasswordQuery reads through the partial index users_imported_password
 // (migration 00170), whose condition it repeats.
 const legacyPasswordQuery = `SELECT u.password_hash FROM users u WHERE u.is_active = TRUE
-	AND u.deleted_at IS NULL AND u.password_hash NOT LIKE '$argon2id$%' AND u.password_hash NOT LIKE '!%' AND u.password_hash <> ''
+	AND u.deleted_at IS NULL AND (u.password_hash LIKE 'pbkdf2_sha256$%' OR u.password_hash LIKE 'pbkdf2_sha1$%'
+	OR u.password_hash LIKE 'argon2$%' OR u.password_hash LIKE 'bcrypt$%' OR u.password_hash LIKE 'bcrypt_sha256$%')
 	LIMIT 1`
 
 // PrincipalForUser resolves a verified user id into its principal and its

@@ -250,8 +250,20 @@ var planCases = []planCase{
 
 	// Background jobs (admin_accounts.go, billing_job.go, admin_operations.go, admin_purge.go, admin_credentials.go).
 	{"ExpireTrials", job, `UPDATE accounts SET status = 'suspended', status_reason = ?, updated_at = ?
-		WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id`,
+		WHERE status = 'trial' AND trial_ends_at <= ? AND deleted_at IS NULL RETURNING id, trial_ends_at`,
 		func(fx *tenantsFx) []any { return []any{"trial_expired", fx.now, fx.now} }},
+	{"RemindTrials", job, `SELECT a.id FROM accounts a WHERE a.status = 'trial' AND a.trial_ends_at > ? AND a.trial_ends_at <= ?
+		AND a.deleted_at IS NULL AND a.notify_trial_reminders = TRUE AND NOT EXISTS (SELECT 1 FROM account_notices n
+		WHERE n.account_id = a.id AND n.kind = ? AND n.created_at > ?)`,
+		func(fx *tenantsFx) []any {
+			return []any{fx.now, fx.now.Add(72 * time.Hour), "trial_ending", fx.now.Add(-72 * time.Hour)}
+		}},
+	{"creditPeriod (notices.go)", lookup, `SELECT current_period_start FROM subscriptions WHERE account_id = ?
+		AND status IN ('active', 'past_due') AND current_period_start IS NOT NULL
+		ORDER BY current_period_start DESC LIMIT 1`,
+		func(fx *tenantsFx) []any { return []any{fx.big.account} }},
+	{"refusedNotice (notices.go)", lookup, `SELECT 1 FROM account_notices WHERE account_id = ? AND kind = ? AND period = ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.account, "credits_exhausted", "trial"} }},
 	{"billing job: ended", job, `SELECT s.id, s.account_id FROM subscriptions s WHERE s.status IN ('active', 'past_due') AND s.cancel_at_period_end = TRUE
 		AND s.current_period_end <= ? ORDER BY s.id`,
 		func(fx *tenantsFx) []any { return []any{fx.now} }},

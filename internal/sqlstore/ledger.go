@@ -73,7 +73,13 @@ func (ch *creditChange) validate() error {
 //     validation_failed naming Idempotency-Key;
 //  2. one guarded UPDATE moves the balance and the account's ledger_seq, and
 //     only if the balance stays >= 0;
-//  3. one credit_transactions row is inserted with that seq and balance.
+//  3. one credit_transactions row is inserted with that seq and balance;
+//  4. a deduction that takes the balance below a tenth of the plan's
+//     included credits, or to 0, writes the "credits low" or "credits
+//     exhausted" notice (once per period, creditNotices); the UPDATE
+//     answers the plan's credits, so a deduction that crosses no line
+//     costs no query. A deduction refused for want of credits writes
+//     "credits exhausted" after its transaction has rolled back.
 //
 // Errors: insufficient_credits (Extra: required, available), not_found (no
 // such account), validation_failed (zero amount, key reused). An error
@@ -96,17 +102,27 @@ func applyCredit(ctx context.Context, tx *Tx, tn tenant, ch creditChange) (t *ig
 			return prev, err == nil, err
 		}
 	}
-	var balance, seq int64
+	var balance, seq, included int64
 	err = tx.queryRow(ctx, `UPDATE accounts SET credits = credits + ?, ledger_seq = ledger_seq + 1, updated_at = ?
-		WHERE id = ? AND credits + ? >= 0 RETURNING credits, ledger_seq`,
-		ch.Amount, tx.now, tn.id, ch.Amount).Scan(&balance, &seq)
+		WHERE id = ? AND credits + ? >= 0
+		RETURNING credits, ledger_seq, (SELECT included_credits FROM plans WHERE plans.id = accounts.plan_id)`,
+		ch.Amount, tx.now, tn.id, ch.Amount).Scan(&balance, &seq, &included)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, refusedChange(ctx, tx, tn, ch.Amount)
+		err := refusedChange(ctx, tx, tn, ch.Amount)
+		if ch.Type == igny8.TxDeduction && igny8.ErrorCode(err) == igny8.EInsufficient {
+			tx.onRollback(func() { tx.db.refusedNotice(ctx, tn, -ch.Amount) })
+		}
+		return nil, false, err
 	}
 	if err != nil {
 		return nil, false, translate(err)
 	}
-	t, err = insertCreditTx(ctx, tx, tn, seq, balance, &ch)
+	if t, err = insertCreditTx(ctx, tx, tn, seq, balance, &ch); err != nil {
+		return nil, false, err
+	}
+	if ch.Type == igny8.TxDeduction {
+		err = creditNotices(ctx, tx, tn, balance-ch.Amount, balance, included)
+	}
 	return t, false, err
 }
 

@@ -50,7 +50,9 @@ func bankTransferMail(ctx context.Context, tx *Tx, tn tenant, res *igny8.Payment
 // amount, reference, date) to the owner and the billing e-mail, in tx: the
 // transaction that confirmed it, whichever way it was paid (the bank
 // transfer confirmation calls it; a card payment's confirmation can too).
-func paymentReceipt(ctx context.Context, tx *Tx, tn tenant, paymentID string) error {
+// reactivated says the payment made a suspended or cancelled account active
+// again, which the receipt then says too (no separate message).
+func paymentReceipt(ctx context.Context, tx *Tx, tn tenant, paymentID string, reactivated bool) error {
 	res, err := paymentResult(ctx, tx.conn, tn, paymentID)
 	if err != nil {
 		return err
@@ -69,7 +71,7 @@ func paymentReceipt(ctx context.Context, tx *Tx, tn tenant, paymentID string) er
 	}
 	return enqueue(ctx, tx, tn, igny8.ReceiptMail{AccountName: acct.Name, PlanName: pay.PlanName,
 		PeriodStart: *sub.CurrentPeriodStart, PeriodEnd: *sub.CurrentPeriodEnd, Amount: pay.Amount,
-		Currency: pay.Currency, Reference: pay.Reference, ConfirmedAt: confirmed}, owner, billing)
+		Currency: pay.Currency, Reference: pay.Reference, ConfirmedAt: confirmed, Reactivated: reactivated}, owner, billing)
 }
 
 // paymentRejectedMail tells the owner a transfer was not accepted, and why.

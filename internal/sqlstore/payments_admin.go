@@ -182,7 +182,8 @@ func confirmPayment(ctx context.Context, tx *Tx, tn tenant, p *igny8.Principal, 
 	if err != nil {
 		return err
 	}
-	if err := paymentReceipt(ctx, tx, tn, pay.ID); err != nil {
+	reactivated := acct.Status == igny8.StatusSuspended || acct.Status == igny8.StatusCancelled
+	if err := paymentReceipt(ctx, tx, tn, pay.ID, reactivated); err != nil {
 		return err
 	}
 	return audit(ctx, tx, tn, "payment.confirmed", "payment", pay.ID, map[string]any{

@@ -22,7 +22,8 @@ import (
 //     which needs a system value, itself only made by asSystem from a
 //     developer or system principal.
 //
-// A grep for reach( therefore finds every place the store crosses tenants.
+// A grep for "reach(" and "formerTenant(" therefore finds every place the
+// store crosses tenants.
 type tenant struct{ id string }
 
 // scope returns the principal of ctx and its account when the principal
@@ -66,9 +67,9 @@ func linkedTenant(u *igny8.User) tenant {
 }
 
 // formerTenant is the account a removed user left, when the user's row is
-// purged because its email joins another account by invitation: the only
-// write the store makes into an account nobody of it asked for (its audit
-// event says so).
+// purged because its email joins another account by invitation: the one
+// write outside the admin side into an account whose members did not ask
+// for it (its audit event, user.purged, says so).
 func formerTenant(accountID string) tenant { return tenant{id: accountID} }
 
 // system proves that ctx acts as a developer or the system (the admin API,

@@ -119,7 +119,15 @@ func (h *Handler) accountFailed(w http.ResponseWriter, r *http.Request, v *visit
 
 func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request, v *visit) error {
 	name, email := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("billing_email"))
-	if _, err := h.Accounts.UpdateAccount(r.Context(), igny8.AccountPatch{Name: &name, BillingEmail: &email}); err != nil {
+	patch := igny8.AccountPatch{Name: &name, BillingEmail: &email}
+	// The checkboxes are on the form only for the owner; "notices" says
+	// they were, so that an unticked box (which sends nothing) turns a
+	// notice off while a form without them changes none.
+	if r.PostFormValue("notices") == "yes" {
+		low, trial := r.PostFormValue("notify_low_credits") == "yes", r.PostFormValue("notify_trial_reminders") == "yes"
+		patch.NotifyLowCredits, patch.NotifyTrialReminders = &low, &trial
+	}
+	if _, err := h.Accounts.UpdateAccount(r.Context(), patch); err != nil {
 		return h.accountFailed(w, r, v, "settings", err)
 	}
 	http.Redirect(w, r, "/account?notice=account_saved", http.StatusSeeOther)

@@ -28,9 +28,10 @@ func (r *checkRecorder) Check(stored, decoy, password string) bool {
 }
 
 // TestFailedLoginsAskForTheSameWork: a login for an unknown e-mail, for an
-// imported user with an unusable password and with a wrong password (an
-// imported user's or igny8's own) runs one check each, with the decoy of
-// the imported hashes still held; once none is held, with none.
+// imported user with an unusable password or a hash of a format igny8 does
+// not read, and with a wrong password (an imported user's or igny8's own)
+// runs one check each, with the decoy of the imported hashes still held;
+// once none is held, with none.
 func TestFailedLoginsAskForTheSameWork(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
@@ -43,7 +44,10 @@ func TestFailedLoginsAskForTheSameWork(t *testing.T) {
 		}
 		const imported = "pbkdf2_sha256$1000$saltsalt$x74/eLoFuG1b9SwCoUbGr8vyg2cKlbteE/sweaLyNOQ="
 		const unusable = "!k8gdDIHXiwmpGTugbvrZZChl890kPAk9dhUEKxP"
-		users := map[string]string{"native@example.com": native, "imported@example.com": imported, "unusable@example.com": unusable}
+		// A hash of a format no login verifies is no decoy either.
+		const md5 = "md5$salt$0123456789abcdef0123456789abcdef"
+		users := map[string]string{"native@example.com": native, "imported@example.com": imported,
+			"unusable@example.com": unusable, "md5@example.com": md5}
 		for email, hash := range users {
 			if _, err := db.SQL().ExecContext(ctx, db.Rebind(`INSERT INTO users (id, email, name, password_hash, role, is_active,
 				created_at, updated_at) VALUES (?, ?, 'Someone', ?, 'developer', TRUE, ?, ?)`),
@@ -66,6 +70,7 @@ func TestFailedLoginsAskForTheSameWork(t *testing.T) {
 		for email, want := range map[string]check{
 			"nobody@example.com":   {"", imported},
 			"unusable@example.com": {unusable, imported},
+			"md5@example.com":      {md5, imported},
 			"imported@example.com": {imported, imported},
 			"native@example.com":   {native, imported},
 		} {
