@@ -54,4 +54,8 @@ func TestRateFor(t *testing.T) {
 			t.Errorf("RateFor(%s, %d) = %+v, want %d/min, all of it at once", c.scope, c.plan, r, c.perMinute)
 		}
 	}
+	// Each reset request may send a message: 3 at once, then 1 a minute.
+	if r := igny8.RateFor(igny8.ScopeRecovery, 6000); r != (igny8.Rate{PerMinute: 1, Burst: 3}) {
+		t.Errorf("RateFor(recovery) = %+v", r)
+	}
 }

@@ -127,8 +127,8 @@ type IdentityService interface {
 // family is one login; its id is the access token's sid claim.
 type SessionService interface {
 	// StartSession begins a family with its first refresh token (stored as
-	// tokenHash only) and returns the family id.
-	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (familyID string, err error)
+	// tokenHash only) for a login from client, and returns the family id.
+	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client Client) (familyID string, err error)
 	// RotateRefreshToken spends the refresh token hashed as oldHash and
 	// stores its successor newHash in the same family. approve runs
 	// first, with the token's user and family: when it fails (the account

@@ -12,6 +12,9 @@ const (
 	ScopeAuth  = "auth"  // 10 per minute per client IP and per email
 	ScopeAdmin = "admin" // the admin endpoints, per developer
 	ScopeAnon  = "anon"  // anonymous requests, per client IP
+	// ScopeRecovery is the password reset messages asked for, per email:
+	// 3 at once, then 1 a minute.
+	ScopeRecovery = "recovery"
 	// ScopeWebhook is the payment provider's webhook, per client IP: Stripe
 	// sends from a few addresses, so it has its own generous budget.
 	ScopeWebhook = "webhook"
@@ -43,13 +46,16 @@ type Limiter interface {
 }
 
 // RateFor returns the budget of a throttle scope (docs/design.md section 8):
-// api is the plan's rate, ai a tenth of it, auth 10 a minute. A budget of
+// api is the plan's rate, ai a tenth of it, auth 10 a minute, recovery 1
+// a minute with 3 at once. A budget of
 // N a minute admits N requests at once and refills at N a minute (one
 // every minute/N), so RateLimit-Limit: N is what a client may send. The
 // burst is capped at maxBurst so that no plan rate can overflow a limiter.
 func RateFor(scope string, planRate int) Rate {
 	perMinute := planRate
 	switch scope {
+	case ScopeRecovery:
+		return Rate{PerMinute: 1, Burst: 3}
 	case ScopeAI:
 		perMinute = planRate / 10
 	case ScopeAuth:

@@ -23,9 +23,9 @@ type WebSession struct {
 // WebSessionService keeps the web app's sessions.
 type WebSessionService interface {
 	// StartSession opens a session for a user whose password has just been
-	// checked, and returns the opaque token for the cookie (it is not kept
-	// anywhere else) with the session.
-	StartSession(ctx context.Context, userID string) (token string, s *WebSession, err error)
+	// checked, logging in from client, and returns the opaque token for the
+	// cookie (it is not kept anywhere else) with the session.
+	StartSession(ctx context.Context, userID string, client Client) (token string, s *WebSession, err error)
 	// ResolveSession turns a cookie's token into the session, its principal
 	// (Kind CredentialSession) and the account's gate input, read fresh on
 	// every call. Errors: unauthenticated (unknown, expired or revoked

@@ -21,7 +21,47 @@ func init() {
 			status: http.StatusNoContent},
 		"acceptInvite": {summary: "Accept an invitation: create the invited user and log in",
 			in: acceptInviteRequest{}, out: authResponse{}, status: http.StatusCreated},
+		"forgotPassword": {summary: "Ask for a password reset link by e-mail (the same 202 answer, in the same time, whether or not the e-mail has a login)",
+			in: forgotPasswordRequest{}, out: forgotPasswordResponse{}, status: http.StatusAccepted},
+		"resetPassword": {summary: "Choose a new password with the token of a reset link; every login and web session of the user ends",
+			in: resetPasswordRequest{}, status: http.StatusNoContent},
 	})
+}
+
+type forgotPasswordRequest struct {
+	Email string `json:"email" max:"254"`
+}
+
+type forgotPasswordResponse struct {
+	Message string `json:"message"`
+}
+
+type resetPasswordRequest struct {
+	Token    string `json:"token" max:"200"`
+	Password string `json:"password" max:"256"`
+}
+
+func (h *Handler) forgotPassword(w http.ResponseWriter, r *http.Request) error {
+	var in forgotPasswordRequest
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.Flow.ForgotPassword(r.Context(), in.Email); err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusAccepted, forgotPasswordResponse{Message: workflow.ForgotPasswordAnswer})
+}
+
+func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	var in resetPasswordRequest
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.Flow.ResetPassword(r.Context(), in.Token, in.Password); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type loginRequest struct {
@@ -82,7 +122,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 // workflow let in and makes the token pair answered by register, login and
 // accept-invite.
 func (h *Handler) issue(r *http.Request, a *workflow.Admitted) (*authResponse, error) {
-	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a.User.ID)
+	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a.User.ID, httpx.LoginClient(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,10 @@ func TestAPIKeysHaveNoLogin(t *testing.T) {
 			}{
 				{"GET", "/api/v1/auth/me", nil}, {"POST", "/api/v1/auth/logout", nil},
 				{"PATCH", "/api/v1/auth/me", map[string]string{"name": "Key"}},
+				{"POST", "/api/v1/auth/me/password", map[string]string{"current_password": u.Password, "password": "a key's new passphrase"}},
+				{"GET", "/api/v1/auth/sessions", nil},
+				{"DELETE", "/api/v1/auth/sessions/" + u.ID, nil},
+				{"POST", "/api/v1/auth/sessions/end-others", nil},
 			} {
 				r := e.Do(call.method, call.path, call.body, hdr...)
 				var p struct{ Code, Detail string }

@@ -53,6 +53,7 @@ func operations() []string {
 var typeEnums = map[reflect.Type][]string{
 	reflect.TypeFor[igny8.Role]():      roles,
 	reflect.TypeFor[igny8.Operation](): operations(),
+	reflect.TypeFor[igny8.LoginKind](): {string(igny8.LoginAPI), string(igny8.LoginWeb)},
 	reflect.TypeFor[igny8.CredentialKind](): {string(igny8.CredentialJWT), string(igny8.CredentialSession),
 		string(igny8.CredentialAPIKey), string(igny8.CredentialSystem)},
 }

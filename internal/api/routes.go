@@ -46,10 +46,16 @@ func (h *Handler) table() []area {
 			{"POST", "/api/v1/auth/refresh", public.scope(igny8.ScopeAuth), h.refresh},
 			{"POST", "/api/v1/auth/logout", person.suspendedOwner(), h.logout},
 			{"POST", "/api/v1/auth/accept-invite", public.scope(igny8.ScopeAuth), h.acceptInvite},
+			{"POST", "/api/v1/auth/password/forgot", public.scope(igny8.ScopeAuth), h.forgotPassword},
+			{"POST", "/api/v1/auth/password/reset", public.scope(igny8.ScopeAuth), h.resetPassword},
 			{"PATCH", "/api/v1/auth/me", person.suspendedOwner(), h.updateMe},
 			{"POST", "/api/v1/auth/email/verify", public, h.verifyEmail},
 			{"POST", "/api/v1/auth/email/resend", person.suspendedOwner(), h.resendVerification},
 			{"POST", "/api/v1/auth/me/email", person.suspendedOwner(), h.changeEmail},
+			{"POST", "/api/v1/auth/me/password", person.suspendedOwner(), h.changePassword},
+			{"GET", "/api/v1/auth/sessions", person.suspendedOwner(), h.listLogins},
+			{"DELETE", "/api/v1/auth/sessions/{id}", person.suspendedOwner(), h.endLogin},
+			{"POST", "/api/v1/auth/sessions/end-others", person.suspendedOwner(), h.endOtherLogins},
 		}},
 		// catalogue: what anyone may read: plans and industries
 		{"catalogue", []row{

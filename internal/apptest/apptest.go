@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/igny8/igny8/internal/cli"
 	"github.com/igny8/igny8/internal/config"
@@ -36,6 +37,8 @@ type Env struct {
 	contractOnce sync.Once
 	contractDoc  *contract
 	contractErr  error
+	// clockShift moves the database's clock (ShiftClock).
+	clockShift *atomic.Int64
 }
 
 // New starts igny8 on a fresh database of backend b. Throttling is off
@@ -66,13 +69,32 @@ func NewWithLogger(t testing.TB, b storetest.Backend, log *slog.Logger, opts ...
 	if err != nil {
 		t.Fatalf("start igny8: %v", err)
 	}
+	shift := shiftableClock(app)
 	handler := app.Handler()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	e := &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
+	e := &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv, clockShift: shift}
 	e.client = e.Client()
 	return e
 }
+
+// shiftableClock makes the app's database clock movable by ShiftClock,
+// before anything reads it from another goroutine.
+func shiftableClock(app *cli.App) *atomic.Int64 {
+	shift := &atomic.Int64{}
+	db := app.DB()
+	now := db.Now
+	db.Now = func() time.Time { return now().Add(time.Duration(shift.Load())) }
+	return shift
+}
+
+// ShiftClock moves the database's clock, which every expiry is measured
+// by, d ahead of the real time (from now on, for every request).
+func (e *Env) ShiftClock(d time.Duration) { e.clockShift.Store(int64(d)) }
+
+// Settle waits until the work requests left for after their answer (a
+// password reset request's link and message) is done.
+func (e *Env) Settle() { e.App.Settle() }
 
 type testWriter struct{ t testing.TB }
 
@@ -250,10 +272,11 @@ func (e *Env) Reopen() *Env {
 	if err != nil {
 		e.T.Fatalf("restart igny8: %v", err)
 	}
+	shift := shiftableClock(app)
 	handler := app.Handler()
 	srv := httptest.NewServer(handler)
 	e.T.Cleanup(func() { srv.Close(); app.Close() })
-	r := &Env{T: e.T, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv}
+	r := &Env{T: e.T, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv, clockShift: shift}
 	r.client = r.Client()
 	return r
 }

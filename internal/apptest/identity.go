@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
 	"time"
 
 	"github.com/igny8/igny8/internal/sqlstore"
@@ -85,4 +88,58 @@ func (e *Env) NewAPIKey(token string, body map[string]any) (id, key string) {
 	var out struct{ ID, Key string }
 	r.JSON(e.T, &out)
 	return out.ID, out.Key
+}
+
+// Message is one message of the outbox, as the operator reads it.
+type Message struct {
+	ID, Kind, To, Subject, Text, State string
+}
+
+// Messages settles the work left by requests and returns the messages to
+// addr, oldest first, of the kinds given (every kind when none).
+func (e *Env) Messages(addr string, kinds ...string) []Message {
+	e.T.Helper()
+	e.Settle()
+	db := e.App.DB()
+	rows, err := db.SQL().QueryContext(context.Background(), db.Rebind(`SELECT id, kind, to_addr, subject, text_body, state
+		FROM messages WHERE lower(to_addr) = lower(?) ORDER BY id`), addr)
+	if err != nil {
+		e.T.Fatalf("messages: %v", err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		if err := rows.Scan(&m.ID, &m.Kind, &m.To, &m.Subject, &m.Text, &m.State); err != nil {
+			e.T.Fatalf("messages: %v", err)
+		}
+		if len(kinds) == 0 || slices.Contains(kinds, m.Kind) {
+			out = append(out, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		e.T.Fatalf("messages: %v", err)
+	}
+	return out
+}
+
+var resetTokenRE = regexp.MustCompile(`/reset-password\?token=([A-Za-z0-9_\-%]+)`)
+
+// ResetToken is the token of the newest password reset (or setup) link
+// e-mailed to addr; it fails the test when there is none.
+func (e *Env) ResetToken(addr string) string {
+	e.T.Helper()
+	ms := e.Messages(addr, "password_reset", "password_setup")
+	if len(ms) == 0 {
+		e.T.Fatalf("no password reset message to %s", addr)
+	}
+	m := resetTokenRE.FindStringSubmatch(ms[len(ms)-1].Text)
+	if m == nil {
+		e.T.Fatalf("no reset link in the message to %s:\n%s", addr, ms[len(ms)-1].Text)
+	}
+	token, err := url.QueryUnescape(m[1])
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return token
 }

@@ -121,7 +121,7 @@ func newFormTarget(tb testing.TB, b storetest.Backend) *formTarget {
 		switch {
 		case strings.HasPrefix(page, "/admin"):
 			s = tg.dev
-		case page == "/login" || page == "/signup" || page == "/accept-invite":
+		case page == "/login" || page == "/signup" || page == "/accept-invite" || page == "/forgot-password" || page == "/reset-password":
 			s = anonymous
 		}
 		status, raw := s.get(tb, tg.e.URL+page)

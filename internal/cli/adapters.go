@@ -34,9 +34,9 @@ type webSessions struct {
 
 var _ igny8.WebSessionService = webSessions{}
 
-func (s webSessions) StartSession(ctx context.Context, userID string) (string, *igny8.WebSession, error) {
+func (s webSessions) StartSession(ctx context.Context, userID string, client igny8.Client) (string, *igny8.WebSession, error) {
 	token := auth.NewSecret(32)
-	ws, err := s.store.CreateWebSession(ctx, userID, auth.HashSecret(token), auth.NewSecret(32), s.ttl)
+	ws, err := s.store.CreateWebSession(ctx, userID, auth.HashSecret(token), auth.NewSecret(32), s.ttl, client)
 	if err != nil {
 		return "", nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/djangoimport"
@@ -22,7 +23,14 @@ func (e *env) importCmd() *cobra.Command {
 	fs.BoolVar(&opt.DryRun, "dry-run", false, "find the conflicts and count everything; write nothing")
 	fs.StringVar(&report, "report", "", "also write the report as JSON to this file")
 	fs.BoolVar(&opt.UpdatePlans, "update-plans", false, "let the dump's plans change igny8's plans of the same slug (never free-trial)")
+	var sendResets bool
+	var resetTTL time.Duration
+	fs.BoolVar(&sendResets, "send-password-resets", false, "e-mail every imported user who cannot log in with their old password "+
+		"(unusable in Django) a link to choose one, in the import's transaction; serve sends them with --smtp-url, or keeps them "+
+		"for igny8 mail show; a user whose earlier link still works gets none")
+	fs.DurationVar(&resetTTL, "reset-valid-for", igny8.MigrationResetTTL, "how long those links work (1h to 720h)")
 	cfg := e.withConfig(django, false)
+	cfg.BindMailLinks(fs)
 	fs.DurationVar(&cfg.Retention, "retention", cfg.Retention, "how long imported soft-deleted rows can be restored, from the import")
 	fs.IntVar(&cfg.TrialDays, "trial-days", cfg.TrialDays, "the trial given to a trial account that has no end date")
 	_ = django.MarkFlagRequired("file")
@@ -33,7 +41,21 @@ func (e *env) importCmd() *cobra.Command {
 		}
 		defer f.Close()
 		opt.Retention, opt.TrialDays = cfg.Retention, cfg.TrialDays
+		if sendResets {
+			opt.PasswordResets, opt.NewToken = resetTTL, secrets{}.NewToken
+		} else if fs.Changed("reset-valid-for") {
+			return fmt.Errorf("--reset-valid-for needs --send-password-resets")
+		}
 		return withDB(cmd, cfg, func(db *sqlstore.DB) error {
+			if sendResets {
+				// Queued like every message the CLI makes: the serve that
+				// delivers the outbox sends them, or keeps them.
+				c, err := composer(cfg)
+				if err != nil {
+					return err
+				}
+				db.SetMail(c, true, nil)
+			}
 			// igny8's own catalogue first, as serve's first start makes it, so
 			// that the dump's plans and industries meet igny8's.
 			if err := sqlstore.NewAdmin(db).SeedIfEmpty(igny8.SystemContext(cmd.Context())); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/igny8/igny8/internal/sqlstore"
 	"github.com/igny8/igny8/internal/stripepay"
 	"github.com/igny8/igny8/internal/throttle"
+	"github.com/igny8/igny8/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -62,18 +63,26 @@ type App struct {
 	// (messages are kept). outbox is its table.
 	mail   *mail.Worker
 	outbox *sqlstore.Outbox
+	// later runs the work requests leave for after their answer (password
+	// reset requests); wf is the one workflow service of both surfaces.
+	later *workflow.Later
+	wf    *workflow.Service
 }
 
 // DB is the app's database (tests use it to fix the clock and inspect rows).
 func (s *App) DB() *sqlstore.DB { return s.db }
 
-// Close writes what is buffered (API key use) and releases the database
-// and the throttle's Redis client.
+// Close finishes the work left by requests, writes what is buffered (API
+// key use) and releases the database and the throttle's Redis client.
 func (s *App) Close() error {
+	s.later.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.APIKeys.FlushAPIKeyUse(ctx); err != nil {
 		s.log.Warn("flush API key use", "err", err.Error())
+	}
+	if err := s.store.Identity.FlushLoginUse(ctx); err != nil {
+		s.log.Warn("flush login use", "err", err.Error())
 	}
 	var err error
 	if s.throttle != nil {
@@ -143,6 +152,18 @@ func (e *env) serve(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
+// The queue of work left for after a request's answer: room for bursts of
+// reset requests (each is throttled per address and per e-mail), and a
+// bound on each job.
+const (
+	laterQueue   = 1024
+	laterTimeout = 30 * time.Second
+)
+
+// Settle waits until the work requests left for after their answer has
+// been done (tests read its results).
+func (s *App) Settle() { s.later.Wait() }
+
 // NewApp opens, migrates and seeds the database and makes the services.
 func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	sealer, err := keySealer(cfg.KeyEncryptionKey, kekSetting)
@@ -198,6 +219,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		s.limiter = s.throttle
 		s.reg.MustRegister(s.throttle.Collectors()...)
 	}
+	s.later = workflow.NewLater(log, laterQueue, laterTimeout)
 	return s, nil
 }
 
@@ -270,6 +292,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			return
 		case <-use.C:
 			s.job(ctx, "flush API key use", s.store.APIKeys.FlushAPIKeyUse)
+			s.job(ctx, "flush login use", s.store.Identity.FlushLoginUse)
 		case <-t.C:
 			s.job(ctx, "refresh signing keys", s.keys.Refresh)
 			s.job(ctx, "remind trials", s.RemindTrials)
@@ -316,6 +339,10 @@ func (s *App) purgeCredentials(ctx context.Context) error {
 // FlushAPIKeyUse writes the buffered API key use now (tests; the jobs do
 // it every minute and Close at shutdown).
 func (s *App) FlushAPIKeyUse(ctx context.Context) error { return s.store.APIKeys.FlushAPIKeyUse(ctx) }
+
+// FlushLoginUse writes the buffered use of logins now (tests; the jobs do
+// it every minute and Close at shutdown).
+func (s *App) FlushLoginUse(ctx context.Context) error { return s.store.Identity.FlushLoginUse(ctx) }
 
 // failStaleOperations refunds AI operations left pending by a server that
 // stopped mid-call: anything pending for well over the provider timeout.

@@ -13,10 +13,15 @@ func (s *App) webSessions() webSessions {
 }
 
 // flow is the workflows the API and the pages share (sign-up, login,
-// refresh, logout, invitations, ownership transfer), on the same store,
-// hasher, secrets and limiter as everything else.
+// refresh, logout, password recovery, invitations, ownership transfer),
+// on the same store, hasher, secrets and limiter as everything else. Both
+// surfaces get the one service, with its one queue of work done after
+// the answer.
 func (s *App) flow() *workflow.Service {
-	return workflow.New(workflow.Service{
+	if s.wf != nil {
+		return s.wf
+	}
+	s.wf = workflow.New(workflow.Service{
 		Logger:      s.log,
 		Identity:    s.store.Identity,
 		Accounts:    s.store.Accounts,
@@ -25,12 +30,15 @@ func (s *App) flow() *workflow.Service {
 		Members:     s.store.Members,
 		Email:       s.store.Identity,
 		Profile:     s.store.Identity,
+		Resets:      s.store.PasswordResets,
+		Later:       s.later,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,
 		Config: workflow.Config{TrialDays: s.cfg.TrialDays, RefreshTTL: s.cfg.RefreshTTL, SupportEmail: s.cfg.SupportEmail,
 			PublicURL: s.cfg.PublicURL},
 	})
+	return s.wf
 }
 
 // webHandler builds the pages on the same services as the API.

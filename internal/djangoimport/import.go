@@ -27,6 +27,12 @@ type Options struct {
 	TrialDays int
 	// Currency is the currency of the dump's plan prices (default USD).
 	Currency string
+	// PasswordResets, when not zero, e-mails every imported user whose
+	// password cannot be verified a link to choose one, valid this long
+	// (--send-password-resets, --reset-valid-for), in the import's
+	// transaction; NewToken mints each link's token and its hash.
+	PasswordResets time.Duration
+	NewToken       func() (token, hash string)
 
 	// failAfter makes the run fail after the step of that model (tests of
 	// all or nothing).
@@ -55,6 +61,9 @@ func Run(ctx context.Context, db *sqlstore.DB, r io.Reader, opt Options) (*Repor
 	if opt.TrialDays < 1 {
 		opt.TrialDays = 14
 	}
+	if opt.PasswordResets != 0 && (opt.PasswordResets < time.Hour || opt.PasswordResets > igny8.MaxMigrationResetTTL || opt.NewToken == nil) {
+		return nil, igny8.InvalidField("reset_valid_for", fmt.Sprintf("must be between 1h and %s", igny8.MaxMigrationResetTTL))
+	}
 	var rep *Report
 	err = db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		rep = newReport(d, opt.DryRun)
@@ -62,6 +71,11 @@ func Run(ctx context.Context, db *sqlstore.DB, r io.Reader, opt Options) (*Repor
 			newAccounts: map[int64]bool{}, accountOfUser: map[int64]string{}, accountOfSite: map[string]string{}}
 		if err := im.run(); err != nil {
 			return err
+		}
+		if len(rep.Conflicts) == 0 && opt.PasswordResets > 0 {
+			if err := im.passwordResets(); err != nil {
+				return err
+			}
 		}
 		if len(rep.Conflicts) > 0 || opt.DryRun {
 			return errRollback
@@ -71,6 +85,9 @@ func Run(ctx context.Context, db *sqlstore.DB, r io.Reader, opt Options) (*Repor
 	if rep != nil && err != nil {
 		for i := range rep.SitesNeedingAPIKey { // rolled back: the ids were never stored
 			rep.SitesNeedingAPIKey[i].SiteID = ""
+		}
+		for i := range rep.PasswordResets { // nor the links and their messages
+			rep.PasswordResets[i].MessageIDs = []string{}
 		}
 	}
 	switch {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Report says what an import read, brought across, skipped and why, and
@@ -23,7 +24,10 @@ type Report struct {
 	AccountsWithoutOwner []string `json:"accounts_without_owner"`
 	// CannotLogIn are users whose password cannot be verified (unusable or
 	// of a format igny8 does not read): they need a password reset.
-	CannotLogIn     []UserNote       `json:"cannot_log_in"`
+	CannotLogIn []UserNote `json:"cannot_log_in"`
+	// PasswordResets are the links to choose a password sent with
+	// --send-password-resets (null without it).
+	PasswordResets  []PasswordReset  `json:"password_resets"`
 	OpeningBalances []Reconciliation `json:"opening_balances"`
 	// SitesNeedingAPIKey are the live imported sites whose WordPress plugin
 	// must be re-connected with a new igny8 API key (SiteID is empty when
@@ -163,7 +167,29 @@ func (rep *Report) WriteText(w io.Writer) {
 	for _, u := range rep.CannotLogIn {
 		lines = append(lines, fmt.Sprintf("%s (Django pk %d): %s", u.Email, u.LegacyID, u.Reason))
 	}
-	section(w, "Users who cannot log in with their old password (send them a password reset)", lines)
+	title := "Users who cannot log in with their old password (--send-password-resets e-mails each a link to choose one)"
+	if rep.PasswordResets != nil {
+		title = "Users who cannot log in with their old password"
+	}
+	section(w, title, lines)
+	lines = nil
+	for _, p := range rep.PasswordResets {
+		switch {
+		case p.AlreadySent:
+			lines = append(lines, fmt.Sprintf("%s (Django pk %d): a link sent before works until %s; none sent now",
+				p.Email, p.LegacyID, p.ExpiresAt.UTC().Format(time.RFC3339)))
+		case len(p.MessageIDs) == 0:
+			lines = append(lines, fmt.Sprintf("%s (Django pk %d): would be sent a link valid until %s",
+				p.Email, p.LegacyID, p.ExpiresAt.UTC().Format(time.RFC3339)))
+		default:
+			lines = append(lines, fmt.Sprintf("%s (Django pk %d): link valid until %s, message %s",
+				p.Email, p.LegacyID, p.ExpiresAt.UTC().Format(time.RFC3339), strings.Join(p.MessageIDs, ", ")))
+		}
+	}
+	if rep.PasswordResets != nil && len(lines) == 0 {
+		lines = append(lines, "nobody needs one")
+	}
+	section(w, "Password setup links (serve sends them with --smtp-url; without it they are kept: igny8 mail show ID prints each link)", lines)
 	lines = nil
 	for _, b := range rep.OpeningBalances {
 		lines = append(lines, fmt.Sprintf("%s (Django pk %d): stored %d, transactions add up to %d: adjustment %+d %q",

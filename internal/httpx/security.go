@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/igny8/igny8"
 )
 
 // HSTS is the Strict-Transport-Security value sent over HTTPS: two years,
@@ -67,4 +69,10 @@ func ClientIP(r *http.Request, trustProxy bool) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// LoginClient is the client of a login made by r: its address (ClientIP)
+// and its User-Agent, made safe to keep and show (igny8.NewClient).
+func LoginClient(r *http.Request, trustProxy bool) igny8.Client {
+	return igny8.NewClient(ClientIP(r, trustProxy), r.UserAgent())
 }

@@ -111,6 +111,10 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.creditsExhausted(m)
 	case igny8.PastDueMail:
 		v = c.pastDue(m)
+	case igny8.PasswordResetMail:
+		v = c.passwordReset(m)
+	case igny8.PasswordChangedMail:
+		v = c.passwordChanged(m)
 	default:
 		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
 	}
@@ -262,6 +266,7 @@ func (c *Composer) accountStatus(m igny8.AccountStatusMail) view {
 	}
 }
 
+// greeting is "Hello NAME," or "Hello," without a name.
 func greeting(name string) string {
 	if n := plain(name); n != "" {
 		return "Hello " + n + ","
@@ -306,5 +311,58 @@ func (c *Composer) emailChanged(m igny8.EmailChangedMail) view {
 		},
 		Action: action{Label: "Open igny8", URL: c.link("/login", nil)},
 		After:  []string{"If you did not make it, someone may have your password: write to " + plain(c.support) + " at once."},
+	}
+}
+
+// until says how long a link works: a time of day for the hour-long links,
+// the day for the longer ones.
+func until(t time.Time) string {
+	return t.UTC().Format("15:04 MST on 2 January 2006")
+}
+
+func (c *Composer) passwordReset(m igny8.PasswordResetMail) view {
+	link := c.link("/reset-password", url.Values{"token": {m.Token}})
+	if m.Migration {
+		return view{
+			Subject:  "Choose your password for igny8",
+			Greeting: greeting(m.Name),
+			Paragraphs: []string{
+				"Your account has moved to the new igny8. Your sites, credits and settings came across, but your old password could not, so please choose one.",
+				"Open the link below to choose your password. It works once, until " + day(m.ExpiresAt) + ". After that, use \"Forgot your password?\" on the login page.",
+			},
+			Action: action{Label: "Choose your password", URL: link},
+			After:  []string{"If you did not use igny8 before, you can ignore this message."},
+		}
+	}
+	return view{
+		Subject:  "Reset your igny8 password",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"Someone, probably you, asked to reset the password of the igny8 login for this address.",
+			"Open the link below to choose a new password. It works once, until " + until(m.ExpiresAt) + ". If you asked more than once, only the newest link works.",
+		},
+		Action: action{Label: "Choose a new password", URL: link},
+		After:  []string{"If you did not ask for this, you can ignore this message: your password stays as it is."},
+	}
+}
+
+func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
+	how, after := " on the profile page.", "Every other device that was logged in has been logged out; this one stays logged in."
+	if m.Reset {
+		how, after = " with a password reset link.", "Every device that was logged in has been logged out. Log in again with the new password."
+	}
+	tail := "If you did not do this, reset your password now with \"Forgot your password?\" on the login page"
+	if c.support != "" {
+		tail += " and write to " + plain(c.support)
+	}
+	return view{
+		Subject:  "Your igny8 password was changed",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"The password of the igny8 login " + plain(m.Email) + " was changed at " + until(m.ChangedAt) + how,
+			after,
+		},
+		Action: action{Label: "Log in", URL: c.link("/login", nil)},
+		After:  []string{tail + "."},
 	}
 }

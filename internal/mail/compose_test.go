@@ -37,6 +37,10 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.CreditsExhaustedMail{AccountName: hostile, Balance: 5, Required: 10},
 		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when, Suspended: true},
 		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when},
+		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when},
+		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when, Migration: true},
+		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when, Reset: true},
+		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {
@@ -73,6 +77,10 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 	inv, _ := c.Compose(igny8.InvitationMail{AccountName: "A", Token: "a&b<c", ExpiresAt: when})
 	if !strings.Contains(inv.Text, "https://app.igny8.test/accept-invite?token=a%26b%3Cc") {
 		t.Fatalf("the token is not URL-encoded in the link:\n%s", inv.Text)
+	}
+	reset, _ := c.Compose(igny8.PasswordResetMail{Token: "a&b<c", ExpiresAt: when.Add(time.Hour)})
+	if !strings.Contains(reset.Text, "https://app.igny8.test/reset-password?token=a%26b%3Cc") || !strings.Contains(reset.Text, "01:00 UTC on 1 March 2026") {
+		t.Fatalf("reset link or its expiry missing:\n%s", reset.Text)
 	}
 }
 

@@ -121,3 +121,37 @@ func TestServeRefusesBadMailSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestNewcomerResetsWithKeptMail: on SQLite with no mail server, a
+// forgotten password is still recovered: the reset message is kept, igny8
+// mail list shows it and mail show prints the link that sets the password.
+func TestNewcomerResetsWithKeptMail(t *testing.T) {
+	e := apptest.New(t, storetest.Backends()[0], func(c *config.Config) { c.Addr = ":9292" })
+	owner := e.SignUp("Newcomer")
+	if r := e.Do("POST", "/api/v1/auth/password/forgot", map[string]string{"email": owner.Email}); r.Status != http.StatusAccepted {
+		t.Fatalf("forgot: %s", r)
+	}
+	e.Settle()
+	code, out, errOut := e.CLI("mail", "list", "--to", owner.Email, "--state", "kept")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	m := idRE.FindStringSubmatch(out)
+	if m == nil || !strings.Contains(m[3], "Reset your igny8 password") {
+		t.Fatalf("mail list:\n%s", out)
+	}
+	code, out, errOut = e.CLI("mail", "show", m[1])
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	link := regexp.MustCompile(`http://localhost:9292/reset-password\?token=([A-Za-z0-9_\-]+)`).FindStringSubmatch(out)
+	if link == nil {
+		t.Fatalf("mail show prints no reset link:\n%s", out)
+	}
+	if r := e.Do("POST", "/api/v1/auth/password/reset", map[string]string{"token": link[1], "password": "the newcomer's new passphrase"}); r.Status != http.StatusNoContent {
+		t.Fatalf("reset with the printed link: %s", r)
+	}
+	if r := e.Login(owner.Email, "the newcomer's new passphrase"); r.Status != http.StatusOK {
+		t.Fatalf("login: %s", r)
+	}
+}

@@ -12,8 +12,8 @@ import (
 // deleting them never un-revokes a live token.
 const credentialRetention = 24 * time.Hour
 
-// PurgeExpiredCredentials deletes refresh tokens, invitations and web
-// sessions whose expiry is more than a day past, so that the tables do not grow without
+// PurgeExpiredCredentials deletes refresh tokens, invitations, web
+// sessions and password reset links whose expiry is more than a day past, so that the tables do not grow without
 // bound. Safe on several instances at once. Errors: forbidden.
 func (a *Admin) PurgeExpiredCredentials(ctx context.Context) (int, error) {
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
@@ -23,7 +23,8 @@ func (a *Admin) PurgeExpiredCredentials(ctx context.Context) (int, error) {
 	err := a.db.InTx(ctx, func(tx *Tx) error {
 		cutoff := tx.now.Add(-credentialRetention)
 		for _, q := range []string{`DELETE FROM refresh_tokens WHERE expires_at < ?`, `DELETE FROM invitations WHERE expires_at < ?`,
-			`DELETE FROM web_sessions WHERE expires_at < ?`, `DELETE FROM email_tokens WHERE expires_at < ?`} {
+			`DELETE FROM web_sessions WHERE expires_at < ?`, `DELETE FROM email_tokens WHERE expires_at < ?`,
+			`DELETE FROM password_resets WHERE expires_at < ?`} {
 			res, err := tx.exec(ctx, q, cutoff)
 			if err != nil {
 				return err

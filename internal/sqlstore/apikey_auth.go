@@ -92,6 +92,13 @@ func (u *keyUse) seen(id string, at time.Time) {
 	u.mu.Unlock()
 }
 
+// latest is the use of id buffered since the last flush, zero when none.
+func (u *keyUse) latest(id string) time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.pending[id]
+}
+
 func (u *keyUse) take() map[string]time.Time {
 	u.mu.Lock()
 	defer u.mu.Unlock()

@@ -32,7 +32,7 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 			if _, err := s.APIKeys.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "bench"}, secret); err != nil {
 				b.Fatal(err)
 			}
-			family, err := s.Sessions.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour))
+			family, err := s.Sessions.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour), igny8.Client{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -79,11 +79,11 @@ func TestPurgeExpiredCredentials(t *testing.T) {
 		ctx := ownerContext(t, s, "purge@example.com")
 		userID := igny8.PrincipalFrom(ctx).UserID
 		now := time.Now().UTC()
-		old, err := s.Sessions.StartSession(ctx, userID, "old-hash", now.Add(-48*time.Hour))
+		old, err := s.Sessions.StartSession(ctx, userID, "old-hash", now.Add(-48*time.Hour), igny8.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		live, err := s.Sessions.StartSession(ctx, userID, "live-hash", now.Add(time.Hour))
+		live, err := s.Sessions.StartSession(ctx, userID, "live-hash", now.Add(time.Hour), igny8.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,8 @@ const (
 	AuditSelect         = auditSelect
 	AdminAuditSelect    = adminAuditSelect
 	LegacyPasswordQuery = legacyPasswordQuery
+	LiveFamilies        = liveFamilies
+	LiveWebSessions     = liveWebSessions
 )
 
 // CreditChange exposes creditChange to the external tests.

@@ -79,6 +79,7 @@ type tenantFill struct {
 	industrySector                                string
 	accounts, users, sites, sectors, access, keys *rowSet
 	invitations, refresh, sessions, txs, usage    *rowSet
+	resets                                        *rowSet
 	subscriptions, payments, audit                *rowSet
 	tenants                                       []*tenantRows
 }
@@ -122,7 +123,7 @@ func fillTenants(t testing.TB, db *sqlstore.DB, n int) *tenantsFx {
 		round++
 	}
 	bulkInsert(t, db, f.accounts, f.users, f.sites, f.sectors, f.access, f.keys, f.invitations, f.refresh, f.sessions,
-		f.txs, f.usage, f.subscriptions, f.payments, f.audit)
+		f.resets, f.txs, f.usage, f.subscriptions, f.payments, f.audit)
 	return &tenantsFx{now: f.now, big: f.ids(t, db, f.tenants[0]), small: f.ids(t, db, f.tenants[11])}
 }
 
@@ -159,6 +160,7 @@ func newTenantFill(t testing.TB, db *sqlstore.DB) *tenantFill {
 		"accepted_at", "created_at")
 	f.refresh = set("refresh_tokens", "id", "family_id", "user_id", "token_hash", "expires_at", "used_at", "created_at")
 	f.sessions = set("web_sessions", "id", "user_id", "token_hash", "csrf_token", "expires_at", "created_at")
+	f.resets = set("password_resets", "id", "user_id", "token_hash", "purpose", "expires_at", "created_at")
 	f.txs = set("credit_transactions", "id", "account_id", "seq", "type", "amount", "balance_after", "idempotency_key", "created_at")
 	f.usage = set("credit_usage_logs", "id", "account_id", "site_id", "operation", "credits_used", "outcome", "transaction_id",
 		"refund_transaction_id", "idempotency_key", "created_at")
@@ -290,6 +292,13 @@ func (f *tenantFill) session(a *tenantRows, round int) bool {
 	f.refresh.add(sqlstore.NewID(), fmt.Sprintf("fam-%d-%d", a.n, user), a.users[user], fmt.Sprintf("rt-%d-%d", a.n, round),
 		expires, used, expires.Add(-30*fillDay))
 	f.sessions.add(sqlstore.NewID(), a.users[user], fmt.Sprintf("ws-%d-%d", a.n, round), "csrf", expires, expires.Add(-30*fillDay))
+	// A reset link of the last day (the daily clean-up removed the older
+	// ones), one in fifty a few days old.
+	asked := f.ago(time.Duration((a.n*7+round)%24) * time.Hour)
+	if (a.n+round)%50 == 0 {
+		asked = f.ago(3 * fillDay)
+	}
+	f.resets.add(sqlstore.NewID(), a.users[user], fmt.Sprintf("pr-%d-%d", a.n, round), "forgot", asked.Add(time.Hour), asked)
 	return true
 }
 

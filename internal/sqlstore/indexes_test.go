@@ -159,7 +159,8 @@ var planCases = []planCase{
 		func(fx *tenantsFx) []any { return []any{fx.big.member, fx.now} }},
 	{"emailFree", lookup, `SELECT COUNT(*) FROM users WHERE email = ?`,
 		func(fx *tenantsFx) []any { return []any{"owner-0@example.com"} }},
-	{"RotateRefreshToken", lookup, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?`,
+	{"RotateRefreshToken", lookup, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent, login_at
+		FROM refresh_tokens WHERE token_hash = ?`,
 		func(fx *tenantsFx) []any { return []any{"rt-0-1"} }},
 	{"RevokeSession", lookup, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL`,
 		func(fx *tenantsFx) []any { return []any{fx.now, "fam-0-1", fx.big.member} }},
@@ -167,6 +168,31 @@ var planCases = []planCase{
 		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
 	{"RemoveUser (web sessions)", lookup, `UPDATE web_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
 		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
+	{"Logins (API)", list, sqlstore.LiveFamilies + ` ORDER BY t.family_id DESC LIMIT ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member, fx.now, pageSize} }},
+	{"Logins (web)", list, sqlstore.LiveWebSessions + ` ORDER BY id DESC LIMIT ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member, fx.now, pageSize} }},
+	{"EndLogin (API)", lookup, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND user_id = ?
+		AND revoked_at IS NULL AND expires_at > ?
+		AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`,
+		func(fx *tenantsFx) []any { return []any{fx.now, "fam-0-1", fx.big.member, fx.now, "fam-0-1"} }},
+	{"EndLogin (web)", lookup, `UPDATE web_sessions SET revoked_at = ? WHERE id = ? AND user_id = ?
+		AND revoked_at IS NULL AND expires_at > ?`,
+		func(fx *tenantsFx) []any { return []any{fx.now, "x", fx.big.member, fx.now} }},
+	{"endOtherLogins (count)", lookup, `SELECT COUNT(DISTINCT family_id) FROM refresh_tokens
+		WHERE user_id = ? AND family_id <> ? AND revoked_at IS NULL AND used_at IS NULL AND expires_at > ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member, "fam-0-1", fx.now} }},
+	{"endOtherLogins (API)", lookup, `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND family_id <> ? AND revoked_at IS NULL`,
+		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member, "fam-0-1"} }},
+	{"endOtherLogins (web)", lookup, `UPDATE web_sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL
+		AND expires_at > ?`,
+		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member, "x", fx.now} }},
+	{"FlushLoginUse (API)", lookup, `UPDATE refresh_tokens SET last_used_at = ?
+		WHERE family_id = ? AND used_at IS NULL AND (last_used_at IS NULL OR last_used_at < ?)`,
+		func(fx *tenantsFx) []any { return []any{fx.now, "fam-0-1", fx.now} }},
+	{"FlushLoginUse (web)", lookup, `UPDATE web_sessions SET last_used_at = ?
+		WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		func(fx *tenantsFx) []any { return []any{fx.now, "x", fx.now} }},
 	{"WebSessionByHash", lookup, `SELECT ws.id, ws.user_id, ws.csrf_token, ws.expires_at, ws.created_at,
 		u.email, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at
 		FROM web_sessions ws JOIN users u ON u.id = ws.user_id
@@ -290,6 +316,17 @@ var planCases = []planCase{
 		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
 	{"PurgeExpiredCredentials (web sessions)", job, `DELETE FROM web_sessions WHERE expires_at < ?`,
 		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
+	{"PurgeExpiredCredentials (password resets)", job, `DELETE FROM password_resets WHERE expires_at < ?`,
+		func(fx *tenantsFx) []any { return []any{fx.now.Add(-24 * time.Hour)} }},
+	{"ResetPassword (the link)", lookup, `SELECT r.id, r.expires_at, r.used_at, r.revoked_at,
+		u.id, u.email, u.name, u.account_id, u.is_active, u.deleted_at
+		FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?`,
+		func(fx *tenantsFx) []any { return []any{"no-such-hash"} }},
+	{"RequestPasswordReset (the user's other links)", lookup, `UPDATE password_resets SET revoked_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL`,
+		func(fx *tenantsFx) []any { return []any{fx.now, fx.big.member} }},
+	{"cascade: user's password resets", lookup, `SELECT 1 FROM password_resets WHERE user_id = ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member} }},
 
 	// The lookups the purge's ON DELETE CASCADE and foreign key checks make
 	// for every deleted row (the database runs them; they cannot be
@@ -425,7 +462,7 @@ func planPasses(d sqlstore.Dialect) []planPass {
 	if d == sqlstore.Postgres {
 		return []planPass{
 			{"default costs", []string{`ANALYZE accounts, users, sites, sectors, site_user_access, api_keys, refresh_tokens,
-				web_sessions, invitations, credit_transactions, credit_usage_logs, subscriptions, payments, audit_events`},
+				web_sessions, password_resets, invitations, credit_transactions, credit_usage_logs, subscriptions, payments, audit_events`},
 				func(k planKind, p []string) []string { return pgProblems(k, p, false) }},
 			{"random_page_cost 1.1", []string{`SET random_page_cost = 1.1`},
 				func(k planKind, p []string) []string { return pgProblems(k, p, true) }},

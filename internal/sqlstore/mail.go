@@ -33,13 +33,19 @@ func (db *DB) SetMail(c igny8.MailComposer, deliver bool, onStored func(state st
 // tx, so that it exists exactly when the change that causes it commits.
 // Without SetMail it does nothing.
 func enqueue(ctx context.Context, tx *Tx, tn tenant, content igny8.MailContent, to ...string) error {
+	_, err := enqueueIDs(ctx, tx, tn, content, to...)
+	return err
+}
+
+// enqueueIDs is enqueue returning the ids of the messages it wrote.
+func enqueueIDs(ctx context.Context, tx *Tx, tn tenant, content igny8.MailContent, to ...string) ([]string, error) {
 	ms := tx.db.mail.Load()
 	if ms == nil {
-		return nil
+		return nil, nil
 	}
 	m, err := ms.composer.Compose(content)
 	if err != nil {
-		return fmt.Errorf("compose %s mail: %w", content.MailKind(), err)
+		return nil, fmt.Errorf("compose %s mail: %w", content.MailKind(), err)
 	}
 	state := igny8.MessageKept
 	if ms.deliver {
@@ -50,24 +56,25 @@ func enqueue(ctx context.Context, tx *Tx, tn tenant, content igny8.MailContent, 
 		acct = tn.id
 	}
 	seen := map[string]bool{}
-	n := 0
+	var ids []string
 	for _, addr := range to {
 		addr = strings.TrimSpace(addr)
 		if addr == "" || seen[strings.ToLower(addr)] {
 			continue
 		}
 		seen[strings.ToLower(addr)] = true
+		id := newID()
 		if _, err := tx.exec(ctx, `INSERT INTO messages (id, account_id, kind, to_addr, subject, text_body, html_body,
 			state, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			newID(), acct, m.Kind, addr, m.Subject, m.Text, m.HTML, state, tx.now, tx.now, tx.now); err != nil {
-			return err
+			id, acct, m.Kind, addr, m.Subject, m.Text, m.HTML, state, tx.now, tx.now, tx.now); err != nil {
+			return nil, err
 		}
-		n++
+		ids = append(ids, id)
 	}
-	if ms.queued != nil && n > 0 {
+	if n := len(ids); ms.queued != nil && n > 0 {
 		tx.OnCommit(func() { ms.queued(state, n) })
 	}
-	return nil
+	return ids, nil
 }
 
 // ownerAndBilling returns the addresses of the account's owner and its

@@ -48,3 +48,40 @@ func (s *Identity) Rename(ctx context.Context, name string) (*igny8.User, error)
 	})
 	return user, err
 }
+
+// ChangePassword stores passwordHash as the person's password and, in the
+// same transaction, ends every other login of theirs (the one of ctx is
+// kept), writes the "your password was changed" notice to their e-mail
+// and audits the change. It answers how many logins it ended.
+// Errors: validation_failed (no hash), unauthenticated.
+func (s *Identity) ChangePassword(ctx context.Context, passwordHash string) (int, error) {
+	p, tn, err := self(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if passwordHash == "" {
+		return 0, igny8.Errorf(igny8.EValidation, "A password hash is required.")
+	}
+	var ended int
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		user, err := userByID(ctx, tx.conn, p.UserID)
+		if igny8.ErrorCode(err) == igny8.ENotFound {
+			return igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
+			passwordHash, tx.now, p.UserID); err != nil {
+			return err
+		}
+		if ended, err = endOtherLogins(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := enqueue(ctx, tx, tn, igny8.PasswordChangedMail{Name: user.Name, Email: user.Email, ChangedAt: tx.now}, user.Email); err != nil {
+			return err
+		}
+		return audit(ctx, tx, tn, "user.password_changed", "user", p.UserID, map[string]any{"ended_logins": ended})
+	})
+	return ended, err
+}

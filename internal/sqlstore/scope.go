@@ -16,6 +16,8 @@ import (
 //   - newTenant, for the account a sign-up transaction creates;
 //   - invitedTenant, for the account whose invitation token was presented,
 //     linkedTenant, for the account of the user whose e-mail link was,
+//     and resetTenant, for the account of the user a password reset link
+//     names,
 //     and formerTenant, for the account a removed user left when the email
 //     joins another account that way;
 //   - system.reach, the cross-tenant reach of the admin and system side,
@@ -65,6 +67,12 @@ func linkedTenant(u *igny8.User) tenant {
 	}
 	return tenant{id: *u.AccountID}
 }
+
+// resetTenant is the account of the user a password reset link, or a reset
+// request's e-mail, names: the link (or the mailbox it is sent to) is the
+// credential, and the store writes there only the link's messages and the
+// reset's audit event.
+func resetTenant(accountID string) tenant { return tenant{id: accountID} }
 
 // formerTenant is the account a removed user left, when the user's row is
 // purged because its email joins another account by invitation: the one

@@ -13,12 +13,13 @@ var _ igny8.SessionService = (*Sessions)(nil)
 
 var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is invalid, expired or revoked.")
 
-// StartSession begins a refresh-token family for userID (see
-// igny8.SessionService) and returns its id.
-func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time) (string, error) {
+// StartSession begins a refresh-token family for userID, logging in from
+// client (see igny8.SessionService), and returns its id.
+func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client igny8.Client) (string, error) {
 	family := newID()
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt)
+		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt,
+			refreshLogin{clientIP: orNull(client.Address), userAgent: orNull(client.UserAgent), at: &tx.now})
 	})
 	if err != nil {
 		return "", err
@@ -26,9 +27,19 @@ func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, e
 	return family, nil
 }
 
-func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now)
+// refreshLogin is the login a family is: where it came from and when (nil
+// fields for families made before they were recorded). Each token of the
+// family carries it, so that it outlives the purge of the spent ones.
+type refreshLogin struct {
+	clientIP, userAgent *string
+	at                  *time.Time
+}
+
+// insertRefreshToken stores a refresh token of family, with its login.
+func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time, l refreshLogin) error {
+	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at,
+		client_ip, user_agent, login_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, l.clientIP, l.userAgent, l.at)
 	return err
 }
 
@@ -37,6 +48,7 @@ type refreshRow struct {
 	id, family, userID string
 	expiresAt          time.Time
 	usedAt, revokedAt  *time.Time
+	login              refreshLogin
 }
 
 // RotateRefreshToken spends a refresh token and stores its successor in
@@ -50,9 +62,10 @@ func (s *Sessions) RotateRefreshToken(ctx context.Context, oldHash, newHash stri
 	var row refreshRow
 	reused := false
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at
+		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent, login_at
 			FROM refresh_tokens WHERE token_hash = ?`+s.db.forUpdate(), oldHash).
-			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt)
+			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt,
+				&row.login.clientIP, &row.login.userAgent, nullTimestamp{&row.login.at})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadRefresh
 		}
@@ -79,7 +92,7 @@ func (s *Sessions) RotateRefreshToken(ctx context.Context, oldHash, newHash stri
 			reused = true
 			return revokeFamily(ctx, tx, row.family)
 		}
-		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt)
+		return insertRefreshToken(ctx, tx, row.family, row.userID, newHash, expiresAt, row.login)
 	})
 	if err != nil {
 		return "", "", err
@@ -112,7 +125,8 @@ func (s *Sessions) RevokeSession(ctx context.Context) error {
 
 // PrincipalForToken resolves an access token's user and family. The family
 // check rides in the principal query itself: a logged-out or revoked
-// family is refused on the next request at no extra round trip.
+// family is refused on the next request at no extra round trip. Its use
+// is buffered (FlushLoginUse), not written.
 // Errors: unauthenticated.
 func (s *Sessions) PrincipalForToken(ctx context.Context, userID, familyID string) (*igny8.Principal, igny8.GateInput, error) {
 	if familyID == "" {
@@ -124,6 +138,7 @@ func (s *Sessions) PrincipalForToken(ctx context.Context, userID, familyID strin
 		return nil, g, err
 	}
 	p.SessionID = familyID
+	s.loginUse.seen(familyID, s.db.Now())
 	return p, g, nil
 }
 

@@ -26,6 +26,8 @@ type Services struct {
 	Billing     *Billing     // igny8.BillingService and the card portal
 	Packs       *Packs       // igny8.CreditPackService
 	SigningKeys *SigningKeys // igny8.SigningKeyStore
+	// PasswordResets is igny8.PasswordResetService (password recovery).
+	PasswordResets *PasswordResets
 }
 
 // ServiceOptions configure the services; the zero value is a store with
@@ -45,13 +47,14 @@ type ServiceOptions struct {
 func New(db *DB, opt ServiceOptions) *Services {
 	keep := retention(opt.Retention)
 	pay := &payments{db: db, card: opt.Card}
+	logins := newKeyUse()
 	return &Services{
 		Plans:       &Plans{db: db},
 		Industries:  &Industries{db: db},
 		Accounts:    &Accounts{db: db, retention: keep},
-		Identity:    &Identity{db: db},
-		Sessions:    &Sessions{db: db},
-		WebSessions: &WebSessions{db: db},
+		Identity:    &Identity{db: db, loginUse: logins},
+		Sessions:    &Sessions{db: db, loginUse: logins},
+		WebSessions: &WebSessions{db: db, loginUse: logins},
 		APIKeys:     &APIKeys{db: db, keyUse: newKeyUse()},
 		Members:     &Members{db: db, retention: keep},
 		Sites:       &Sites{db: db, retention: keep},
@@ -59,6 +62,8 @@ func New(db *DB, opt ServiceOptions) *Services {
 		Billing:     &Billing{db: db, payments: pay},
 		Packs:       &Packs{db: db, payments: pay},
 		SigningKeys: NewSigningKeys(db, opt.Sealer),
+
+		PasswordResets: &PasswordResets{db: db},
 	}
 }
 
@@ -79,16 +84,28 @@ type Accounts struct {
 // the person's own profile (igny8.IdentityService, igny8.ProfileService).
 type Identity struct {
 	db *DB
+	// loginUse is the buffered use of the person's logins that Sessions
+	// and WebSessions record and Logins shows (FlushLoginUse writes it).
+	loginUse *keyUse
 	// afterAccountInsert, when set by a test, runs inside the sign-up
 	// transaction after the account row is written, to inject failures.
 	afterAccountInsert func() error
 }
 
 // Sessions are the API's refresh tokens (igny8.SessionService).
-type Sessions struct{ db *DB }
+type Sessions struct {
+	db *DB
+	// loginUse records the use of families by their access tokens
+	// (Identity's).
+	loginUse *keyUse
+}
 
 // WebSessions are the pages' session rows.
-type WebSessions struct{ db *DB }
+type WebSessions struct {
+	db *DB
+	// loginUse records the use of sessions (Identity's).
+	loginUse *keyUse
+}
 
 // APIKeys are the account's API keys and their authentication
 // (igny8.APIKeyService).

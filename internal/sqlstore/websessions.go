@@ -9,10 +9,11 @@ import (
 	"github.com/igny8/igny8"
 )
 
-// CreateWebSession stores a session for userID under tokenHash (the hash of
-// the cookie's token; the token itself never reaches the database) and
-// returns it. Errors: unauthenticated when the user is gone or inactive.
-func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration) (*igny8.WebSession, error) {
+// CreateWebSession stores a session for userID logging in from client
+// under tokenHash (the hash of the cookie's token; the token itself never
+// reaches the database) and returns it. Errors: unauthenticated when the
+// user is gone or inactive.
+func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration, client igny8.Client) (*igny8.WebSession, error) {
 	var ws *igny8.WebSession
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		var live bool
@@ -25,8 +26,9 @@ func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, c
 		}
 		ws = &igny8.WebSession{ID: newID(), UserID: userID, CSRFToken: csrfToken,
 			ExpiresAt: tx.now.Add(ttl), CreatedAt: tx.now}
-		_, err = tx.exec(ctx, `INSERT INTO web_sessions (id, user_id, token_hash, csrf_token, expires_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, ws.ID, userID, tokenHash, csrfToken, ws.ExpiresAt, ws.CreatedAt)
+		_, err = tx.exec(ctx, `INSERT INTO web_sessions (id, user_id, token_hash, csrf_token, expires_at, created_at, client_ip, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ws.ID, userID, tokenHash, csrfToken, ws.ExpiresAt, ws.CreatedAt,
+			orNull(client.Address), orNull(client.UserAgent))
 		return err
 	})
 	if err != nil {
@@ -37,8 +39,8 @@ func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, c
 
 // WebSessionByHash resolves a live (not expired, not revoked) session by its
 // token hash into the session, its principal and the account's gate input.
-// Role and status are read fresh, as PrincipalForUser does.
-// Errors: unauthenticated.
+// Role and status are read fresh, as PrincipalForUser does. Its use is
+// buffered (FlushLoginUse), not written. Errors: unauthenticated.
 func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*igny8.Principal, igny8.GateInput, *igny8.WebSession, error) {
 	var ws igny8.WebSession
 	var p igny8.Principal
@@ -61,6 +63,7 @@ func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*
 		g.APIRequestsPerMinute = *rate
 	}
 	p.UserID, p.Kind, p.SessionID = ws.UserID, igny8.CredentialSession, ws.ID
+	s.loginUse.seen(ws.ID, s.db.Now())
 	return &p, g, &ws, nil
 }
 

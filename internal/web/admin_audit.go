@@ -59,7 +59,8 @@ var auditActions = []string{
 	"sector.restored", "sector.updated", "site.created", "site.deleted", "site.restored", "site.updated",
 	"site_access.granted", "site_access.revoked", "subscription.cancel_requested", "subscription.ended",
 	"subscription.past_due", "user.developer_created", "user.invitation_resent", "user.invitation_revoked", "user.invited",
-	"user.removed", "user.role_changed",
+	"user.logged_out", "user.logged_out_elsewhere", "user.password_changed", "user.password_reset", "user.password_setup_sent",
+	"user.removed", "user.renamed", "user.role_changed",
 }
 
 func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) error {

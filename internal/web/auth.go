@@ -91,7 +91,7 @@ func (h *Handler) registerUser(w http.ResponseWriter, r *http.Request, in igny8.
 
 // startSession logs userID in: a new session and its cookie.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
-	token, s, err := h.WebSessions.StartSession(r.Context(), userID)
+	token, s, err := h.WebSessions.StartSession(r.Context(), userID, httpx.LoginClient(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
+	"github.com/igny8/igny8/internal/mail/mailtest"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -96,6 +98,18 @@ func (b *tab) expect(name, sel, want string) {
 	}
 }
 
+// count returns how many elements match sel, failing like step.
+func (b *tab) count(name, sel string) int {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+	if err != nil {
+		b.t.Fatalf("%s: %s: %v (screenshot: %s)", b.who, name, err, b.screenshot(name))
+	}
+	return n
+}
+
 func (b *tab) path() string {
 	b.t.Helper()
 	loc, err := chromedp.Run(b.ctx, chromedp.Location())
@@ -156,7 +170,8 @@ var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("d
 // TestBrowserJourney walks a customer and an administrator through the app
 // in real headless Chromium: sign-up, sites and sectors, the site limit,
 // checkout refused until the address is confirmed through the e-mailed
-// link, a bank transfer confirmed by the admin, and a suspension.
+// link, a bank transfer confirmed by the admin, the customer's own profile
+// (name, password, the other browser logged out) and a suspension.
 func TestBrowserJourney(t *testing.T) {
 	root := newChromium(t)
 	e := apptest.New(t, storetest.Backends()[0])
@@ -266,6 +281,39 @@ func TestBrowserJourney(t *testing.T) {
 	owner.expect("status", `[data-testid=account-status]`, "Active")
 	owner.expect("credits added", `[data-testid=credit-balance]`, "4,000")
 
+	laptop := newTab(t, root, e, "laptop")
+	laptop.step("log in on a second browser",
+		laptop.open("/login"),
+		fill("#f-email", email), fill("#f-password", testPassword),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+	owner.step("open the profile from the navigation",
+		chromedp.Click(css(`nav a[href="/profile"]`)),
+		chromedp.WaitVisible(css(`#name-h`)))
+	owner.step("change the name",
+		fill("#f-name", "Browser Person"),
+		dropNotices,
+		chromedp.Submit(css(`form[action="/profile/name"]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("name saved", `.notice`, "Your name was saved.")
+	if n := owner.count("logins before", `#logins tbody tr`); n != 2 {
+		t.Fatalf("the profile lists %d logins, want this browser and the laptop", n)
+	}
+	owner.step("change the password",
+		fill("#f-current_password", testPassword), fill("#f-password", "a changed long passphrase"),
+		dropNotices,
+		chromedp.Submit(css(`form[action="/profile/password"]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("password changed", `.notice`, "Your password was changed.")
+	if n := owner.count("logins after", `#logins tbody tr`); n != 1 {
+		t.Fatalf("the profile lists %d logins after the change, want this browser alone", n)
+	}
+	owner.expect("this browser kept", `#logins tbody`, "(this one)")
+	laptop.step("the laptop is logged out", laptop.open("/sites"), chromedp.WaitVisible(css(`#f-email`)))
+	if p := laptop.path(); !strings.HasPrefix(p, "/login") {
+		t.Fatalf("the laptop after the password change is at %s, not the login page", p)
+	}
+
 	manage := `form[aria-label="Change the status of Browser Customer"]`
 	admin.step("suspend the account",
 		admin.open("/admin?q="+email),
@@ -284,4 +332,91 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("suspended owner at %s, not /billing", p)
 	}
 	owner.expect("explanation", `[data-testid=suspension]`, "suspended")
+}
+
+// TestBrowserPasswordReset: a person who forgot their password gets back in
+// with nothing but their mailbox, in real headless Chromium with a real
+// SMTP server: the login page's link, the form, the message read over
+// SMTP, the link opened, a new password; the session in the other browser
+// and the API refresh token from before are refused; the new password logs
+// in.
+func TestBrowserPasswordReset(t *testing.T) {
+	root := newChromium(t)
+	smtp := mailtest.Start(t)
+	e := apptest.New(t, storetest.Backends()[0], func(c *config.Config) {
+		c.SMTPURL, c.MailFrom, c.PublicURL = smtp.URL(), "igny8 <no-reply@igny8.test>", "https://app.igny8.test"
+	})
+	u := e.SignUp("Forgetful Browser")
+
+	before := newTab(t, root, e, "old session")
+	before.step("log in with the old password",
+		before.open("/login"),
+		fill("#f-email", u.Email), fill("#f-password", u.Password),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+
+	person := newTab(t, root, e, "person")
+	person.step("ask for a link from the login page",
+		person.open("/login"),
+		chromedp.Click(css(`[data-testid=forgot-password]`)),
+		chromedp.WaitVisible(css(`form[action="/forgot-password"]`)),
+		fill("#f-email", u.Email),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	person.expect("the neutral answer", `.notice`, "a link to choose a new password is on its way")
+
+	e.Settle()
+	if _, err := e.App.DeliverMail(context.Background()); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	var got []mailtest.Received // the sign-up's verification link aside
+	for _, m := range smtp.To(u.Email) {
+		if !strings.HasPrefix(m.Subject, "Confirm your e-mail address") {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "Reset your igny8 password") {
+		t.Fatalf("messages over SMTP: %+v", got)
+	}
+	link := regexp.MustCompile(`https://app\.igny8\.test/reset-password\?token=[A-Za-z0-9_\-%]+`).FindString(got[0].Text)
+	if link == "" || !strings.Contains(got[0].HTML, link) {
+		t.Fatalf("no reset link on the public URL in the message:\n%s", got[0].Text)
+	}
+	path := strings.TrimPrefix(link, "https://app.igny8.test")
+
+	person.step("open the link and choose a new password",
+		person.open(path),
+		chromedp.WaitVisible(css(`form[action="/reset-password"]`)),
+		fill("#f-password", "a brand new and long passphrase"),
+		dropNotices,
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	person.expect("told to log in again", `.notice`, "Your password was changed")
+	if p := person.path(); !strings.HasPrefix(p, "/login") {
+		t.Fatalf("after the reset the person is at %s", p)
+	}
+
+	before.step("the old session is refused", before.open("/sites"), chromedp.WaitVisible(css(`form[action="/login"]`)))
+	if p := before.path(); !strings.HasPrefix(p, "/login") {
+		t.Fatalf("the old session still opens %s", p)
+	}
+	if r := e.Do("POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": u.RefreshToken}); r.Status != 401 {
+		t.Fatalf("the refresh token from before the reset: %s", r)
+	}
+	if r := e.As(u.Token, "GET", "/api/v1/auth/me", nil); r.Status != 401 {
+		t.Fatalf("the access token from before the reset: %s", r)
+	}
+
+	person.step("log in with the new password",
+		fill("#f-email", u.Email), fill("#f-password", "a brand new and long passphrase"),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+	e.Settle()
+	if _, err := e.App.DeliverMail(context.Background()); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	// The sign-up's verification link, the reset link, the notice.
+	if n := len(smtp.To(u.Email)); n != 3 || !strings.Contains(smtp.To(u.Email)[2].Subject, "password was changed") {
+		t.Fatalf("the security notice: %d messages", n)
+	}
 }

@@ -1,5 +1,7 @@
 package web
 
+import "github.com/igny8/igny8/internal/workflow"
+
 // notices are the messages a redirect after a successful form may show
 // (?notice=key); only these fixed texts can appear, never text from the URL.
 var notices = map[string]string{
@@ -38,5 +40,10 @@ var notices = map[string]string{
 	"email_change_sent":  "We sent a link to your new address. Open it to make the change; until then you log in with your current address.",
 	"already_verified":   "Your e-mail address is already confirmed.",
 	"name_saved":         "Your name was saved.",
+	"password_changed":   "Your password was changed. You were logged out everywhere else, and we e-mailed you a notice.",
+	"login_ended":        "That login was logged out; it stops working at once.",
+	"logins_ended":       "You were logged out everywhere else.",
 	"free_plan_active":   "You are on the Free Plan now: no payment is needed, and its credits were added.",
+	"reset_sent":         workflow.ForgotPasswordAnswer,
+	"password_reset":     "Your password was changed and every device that was logged in was logged out. Log in with your new password.",
 }

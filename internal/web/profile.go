@@ -27,6 +27,10 @@ type profilePage struct {
 	// address a link was sent to and not yet opened.
 	NewEmail string
 	Pending  *igny8.PendingEmail
+	// Logins are the person's active logins, newest first (a page of the
+	// most recent igny8.MaxPageSize); MoreLogins says there are older ones.
+	Logins     []igny8.Login
+	MoreLogins bool
 }
 
 // FailedIn reports whether section's form is the one refused.
@@ -69,6 +73,11 @@ func (h *Handler) renderProfile(w http.ResponseWriter, r *http.Request, v *visit
 	if pg.Pending, err = h.Flow.PendingEmail(ctx); err != nil {
 		return err
 	}
+	logins, err := h.Flow.Logins(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	pg.Logins, pg.MoreLogins = logins.Items, logins.NextCursor != nil
 	return h.render(w, r, v, status, "profile", "Your profile", pg)
 }
 
@@ -97,8 +106,12 @@ func (h *Handler) changeName(w http.ResponseWriter, r *http.Request, v *visit) e
 // the person logs in with the old one.
 func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, v *visit) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	if _, err := h.Flow.ChangeEmail(r.Context(), email, r.PostFormValue("current_password")); err != nil {
+	if _, err := h.Flow.ChangeEmail(r.Context(), email, r.PostFormValue("email_current_password")); err != nil {
 		pg := &profilePage{NewEmail: email}
+		// The password section has its own current_password field.
+		if e, ok := err.(*igny8.Error); ok && len(e.Fields) == 1 && e.Fields[0].Field == "current_password" {
+			err = igny8.Invalid(e.Message, igny8.FieldError{Field: "email_current_password", Message: e.Fields[0].Message})
+		}
 		if isCode(err, igny8.EConflict) {
 			err = igny8.Invalid(igny8.ErrorMessage(err), igny8.FieldError{Field: "email", Message: "is used by another igny8 account"})
 			pg.Failed = "email"
@@ -106,5 +119,42 @@ func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, v *visit) 
 		return h.profileFailed(w, r, v, "email", pg, err)
 	}
 	http.Redirect(w, r, "/profile?notice=email_change_sent#email", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, v *visit) error {
+	// The same workflow as POST /api/v1/auth/me/password: this session is
+	// the login kept.
+	_, err := h.Flow.ChangePassword(r.Context(), r.PostFormValue("current_password"), r.PostFormValue("password"))
+	if err != nil {
+		return h.profileFailed(w, r, v, "password", &profilePage{}, err)
+	}
+	http.Redirect(w, r, "/profile?notice=password_changed", http.StatusSeeOther)
+	return nil
+}
+
+// endLogin logs one of the person's logins out (DELETE
+// /api/v1/auth/sessions/{id}); ending this session's own is logging out.
+func (h *Handler) endLogin(w http.ResponseWriter, r *http.Request, v *visit) error {
+	id := r.PathValue("id")
+	if err := h.Flow.EndLogin(r.Context(), id); err != nil {
+		return err
+	}
+	if id == v.Session.ID {
+		h.clearCookie(w, r)
+		http.Redirect(w, r, "/?notice=logged_out", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/profile?notice=login_ended#logins", http.StatusSeeOther)
+	return nil
+}
+
+// endOtherLogins logs out everywhere else (POST
+// /api/v1/auth/sessions/end-others).
+func (h *Handler) endOtherLogins(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if _, err := h.Flow.EndOtherLogins(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/profile?notice=logins_ended#logins", http.StatusSeeOther)
 	return nil
 }

@@ -95,17 +95,17 @@ func TestProfileChangeEmail(t *testing.T) {
 		r := owner.get("/profile")
 		mustContain(t, r, "E-mail address", "You log in with <strong>"+email+"</strong> (confirmed)")
 		newAddr := "profile-new-" + email
-		r = owner.post("/profile/email", url.Values{"email": {newAddr}, "current_password": {"not my password at all"}})
+		r = owner.post("/profile/email", url.Values{"email": {newAddr}, "email_current_password": {"not my password at all"}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("wrong password: %d", r.Status)
 		}
-		mustContain(t, r, `id="e-current_password"`, "not your password", `value="`+newAddr+`"`)
-		r = owner.post("/profile/email", url.Values{"email": {other.Email}, "current_password": {testPassword}})
+		mustContain(t, r, `id="e-email_current_password"`, "not your password", `value="`+newAddr+`"`)
+		r = owner.post("/profile/email", url.Values{"email": {other.Email}, "email_current_password": {testPassword}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("taken address: %d", r.Status)
 		}
 		mustContain(t, r, "used by another igny8 account")
-		r = owner.post("/profile/email", url.Values{"email": {newAddr}, "current_password": {testPassword}})
+		r = owner.post("/profile/email", url.Values{"email": {newAddr}, "email_current_password": {testPassword}})
 		mustContain(t, r, "We sent a link to your new address", `data-testid="email-pending"`, newAddr)
 		owner.get("/verify-email?token=" + url.QueryEscape(e.VerificationToken(newAddr)))
 		r = owner.post("/verify-email", url.Values{"token": {e.VerificationToken(newAddr)}})

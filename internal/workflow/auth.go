@@ -81,11 +81,12 @@ func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, email, p
 }
 
 // StartRefreshFamily starts a login on the API for userID, a person just
-// let in by SignUp, Login or AcceptInvitation: a refresh-token family with
-// its first refresh token, which is returned and kept only as its hash.
-func (s *Service) StartRefreshFamily(ctx context.Context, userID string) (family, refreshToken string, err error) {
+// let in by SignUp, Login or AcceptInvitation from client: a refresh-token
+// family with its first refresh token, which is returned and kept only as
+// its hash.
+func (s *Service) StartRefreshFamily(ctx context.Context, userID string, client igny8.Client) (family, refreshToken string, err error) {
 	token, hash := s.Secrets.NewToken()
-	if family, err = s.Sessions.StartSession(ctx, userID, hash, s.Now().Add(s.Config.RefreshTTL)); err != nil {
+	if family, err = s.Sessions.StartSession(ctx, userID, hash, s.Now().Add(s.Config.RefreshTTL), client); err != nil {
 		return "", "", err
 	}
 	return family, token, nil

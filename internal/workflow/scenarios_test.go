@@ -30,6 +30,7 @@ const (
 	gone        = "invitation gone"   // used, withdrawn or unknown invitation
 	done        = "done"
 	forbidden   = "forbidden"
+	linkRefused = "reset link refused" // used, replaced, expired or unknown
 )
 
 // TestScenariosOnBothSurfaces runs every workflow the API and the pages
@@ -155,6 +156,52 @@ var scenarios = []scenario{
 		return first + ", " + l.transfer(admin.ID)
 	}},
 
+	// Password recovery: a link by e-mail, a new password, every login
+	// ended; the person logs in again through the gate.
+	{name: "reset a forgotten password", want: "done, done, logged out, wrong credentials, in", run: func(t *testing.T, w *world, s surface) string {
+		owner := w.owner()
+		l, got := s.login(owner.Email, owner.Password, w.addr())
+		if got != in {
+			t.Fatalf("login: %s", got)
+		}
+		asked := s.forgot(owner.Email, w.addr())
+		reset := s.reset(w.plain.ResetToken(owner.Email), "a brand new and long passphrase", w.addr())
+		after := l.reach()
+		_, old := s.login(owner.Email, owner.Password, w.addr())
+		_, fresh := s.login(owner.Email, "a brand new and long passphrase", w.addr())
+		return strings.Join([]string{asked, reset, after, old, fresh}, ", ")
+	}},
+	{name: "forgot password of an unknown email", want: done, run: func(t *testing.T, w *world, s surface) string {
+		email := w.email()
+		got := s.forgot(email, w.addr())
+		if ms := w.plain.Messages(email); len(ms) != 0 {
+			t.Fatalf("%d messages to an unknown email", len(ms))
+		}
+		return got
+	}},
+	{name: "reset with a used link", want: linkRefused, run: func(t *testing.T, w *world, s surface) string {
+		owner := w.owner()
+		s.forgot(owner.Email, w.addr())
+		token := w.plain.ResetToken(owner.Email)
+		if got := s.reset(token, "a brand new and long passphrase", w.addr()); got != done {
+			t.Fatalf("first reset: %s", got)
+		}
+		return s.reset(token, "another new long passphrase", w.addr())
+	}},
+	{name: "reset with a common password", want: badPassword, run: func(t *testing.T, w *world, s surface) string {
+		owner := w.owner()
+		s.forgot(owner.Email, w.addr())
+		return s.reset(w.plain.ResetToken(owner.Email), "1234567890", w.addr())
+	}},
+	{name: "reset of a suspended member", want: "done, refused", run: func(t *testing.T, w *world, s surface) string {
+		email, _, apply := memberOf(suspended)(w)
+		apply()
+		s.forgot(email, w.addr())
+		got := s.reset(w.plain.ResetToken(email), "a brand new and long passphrase", w.addr())
+		_, after := s.login(email, "a brand new and long passphrase", w.addr())
+		return got + ", " + after
+	}},
+
 	// Throttling behind --trust-proxy: entries the client writes in front
 	// of the proxy's buy no budget; one budget per email and one per
 	// address, whichever surface the attempts come through.
@@ -189,6 +236,21 @@ var scenarios = []scenario{
 		return got
 	}},
 }
+
+// The recovery budget of an e-mail (3 at once) is one across surfaces
+// and addresses.
+var recoveryBudget = scenario{name: "one recovery budget across both surfaces", guarded: true, want: throttled,
+	run: func(t *testing.T, w *world, s surface) string {
+		email := w.email()
+		for i := range 3 {
+			if got := w.surfaces()[i%2].forgot(email, w.addr()); got != done {
+				t.Fatalf("request %d: %s", i+1, got)
+			}
+		}
+		return s.forgot(email, w.addr())
+	}}
+
+func init() { scenarios = append(scenarios, recoveryBudget) }
 
 // world is what the rows share on one database: an igny8 without
 // throttling and one with it, behind a trusted proxy.
@@ -296,6 +358,10 @@ type surface interface {
 	signUp(name, email, password, addr string) (login, string)
 	login(email, password, addr string) (login, string)
 	acceptInvite(token, password, addr string) (login, string)
+	// forgot asks for a password reset link for email.
+	forgot(email, addr string) string
+	// reset sets password with the reset link's token.
+	reset(token, password, addr string) string
 }
 
 // login is someone logged in on a surface.
@@ -336,6 +402,26 @@ func (s *apiSurface) login(email, password, addr string) (login, string) {
 func (s *apiSurface) acceptInvite(token, password, addr string) (login, string) {
 	return s.enter(s.e.Do("POST", "/api/v1/auth/accept-invite", map[string]string{"token": token, "password": password},
 		"X-Forwarded-For", addr))
+}
+
+func (s *apiSurface) forgot(email, addr string) string {
+	r := s.e.Do("POST", "/api/v1/auth/password/forgot", map[string]string{"email": email}, "X-Forwarded-For", addr)
+	if r.Status == http.StatusAccepted {
+		return done
+	}
+	return s.refusal(r)
+}
+
+func (s *apiSurface) reset(token, password, addr string) string {
+	r := s.e.Do("POST", "/api/v1/auth/password/reset", map[string]string{"token": token, "password": password},
+		"X-Forwarded-For", addr)
+	switch {
+	case r.Status == http.StatusNoContent:
+		return done
+	case r.Code() == igny8.EValidation && strings.Contains(string(r.Body), `"field":"token"`):
+		return linkRefused
+	}
+	return s.refusal(r)
 }
 
 // enter turns the answer of a way in into what the person sees.
@@ -456,6 +542,29 @@ func (s *pagesSurface) acceptInvite(token, password, addr string) (login, string
 	b := s.browser()
 	b.get("/accept-invite?token=" + url.QueryEscape(token))
 	return s.enter(b, b.post("/accept-invite", url.Values{"token": {token}, "password": {password}}, addr))
+}
+
+func (s *pagesSurface) forgot(email, addr string) string {
+	b := s.browser()
+	b.get("/forgot-password")
+	pg := b.post("/forgot-password", url.Values{"email": {email}}, addr)
+	if pg.status == http.StatusOK && pg.url.Path == "/forgot-password" && strings.Contains(pg.body, "a link to choose a new password is on its way") {
+		return done
+	}
+	return s.refusal(pg)
+}
+
+func (s *pagesSurface) reset(token, password, addr string) string {
+	b := s.browser()
+	b.get("/reset-password?token=" + url.QueryEscape(token))
+	pg := b.post("/reset-password", url.Values{"token": {token}, "password": {password}}, addr)
+	switch {
+	case pg.status == http.StatusOK && pg.url.Path == "/login" && strings.Contains(pg.body, "Your password was changed"):
+		return done
+	case pg.status == http.StatusUnprocessableEntity && strings.Contains(pg.body, `data-testid="reset-link-error"`):
+		return linkRefused
+	}
+	return s.refusal(pg)
 }
 
 // enter turns the page a form led to into what the person sees.

@@ -69,3 +69,13 @@ func CeilSeconds(d time.Duration) int {
 	}
 	return int(math.Ceil(d.Seconds()))
 }
+
+// ChargeRecovery spends one request of the recovery budget of email: each
+// one may send a password reset message to that address, so it is kept
+// far below the auth budget (igny8.RateFor) to make the form useless for
+// flooding someone's mailbox. It is its own budget so that asking for
+// links cannot lock the address out of logging in. The key is hashed.
+func (s *Service) ChargeRecovery(ctx context.Context, email string) error {
+	rate := igny8.RateFor(igny8.ScopeRecovery, 0)
+	return s.Charge(ctx, igny8.EmailKey(igny8.ScopeRecovery, email)+":"+strconv.Itoa(rate.PerMinute), rate)
+}

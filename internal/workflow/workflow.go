@@ -1,7 +1,8 @@
 // Package workflow holds the ways in and out of igny8 that the JSON API
 // (internal/api) and the pages (internal/web) both offer: sign-up, login,
-// refresh, logout, accepting an invitation, handing over ownership and
-// the person's own profile (name, password, active logins).
+// refresh, logout, password recovery, accepting an invitation, handing
+// over ownership and the person's own profile (name, password, active
+// logins).
 // Each is written once here, with its checks in one order (throttle,
 // input rule, credentials, account gate, record); the API turns what they
 // return into token pairs and JSON, the pages into sessions and
@@ -50,7 +51,7 @@ type Config struct {
 }
 
 // Service runs the workflows on the domain services. Every field but
-// Limiter (nil turns throttling off) must be set; New fills in the
+// Limiter (nil turns throttling off) and Later must be set; New fills in the
 // defaults.
 type Service struct {
 	Logger      *slog.Logger
@@ -61,10 +62,15 @@ type Service struct {
 	Members     igny8.MemberService
 	Email       igny8.EmailService
 	Profile     igny8.ProfileService
+	Resets      igny8.PasswordResetService
 	Passwords   Passwords
 	Secrets     Secrets
 	Limiter     igny8.Limiter
-	Config      Config
+	// Later runs the work a request asks for after its answer (the
+	// password reset request); nil runs it before the answer (the CLI,
+	// tests of the workflow alone).
+	Later  *Later
+	Config Config
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
