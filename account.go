@@ -57,15 +57,18 @@ func (a *Account) ForMembers() *Account {
 
 // User is a person who logs in. Developers have no account.
 type User struct {
-	ID          string     `json:"id"`
-	Email       string     `json:"email"`
-	Name        string     `json:"name"`
-	Role        Role       `json:"role"`
-	AccountID   *string    `json:"account_id"`
-	IsActive    bool       `json:"is_active"`
-	LastLoginAt *time.Time `json:"last_login_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID        string  `json:"id"`
+	Email     string  `json:"email"`
+	Name      string  `json:"name"`
+	Role      Role    `json:"role"`
+	AccountID *string `json:"account_id"`
+	IsActive  bool    `json:"is_active"`
+	// EmailVerified says the person proved they read mail at Email
+	// (docs/design.md section 3, "E-mail verification").
+	EmailVerified bool       `json:"email_verified"`
+	LastLoginAt   *time.Time `json:"last_login_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 	// DeletedAt and PurgeAfter are set only in the list of removed users
 	// that can still be restored.
 	DeletedAt  *time.Time `json:"deleted_at,omitempty"`

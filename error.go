@@ -26,6 +26,7 @@ const (
 	ENotFound         = "not_found"
 	EConflict         = "conflict"
 	EPlanLimit        = "plan_limit_reached"
+	EEmailUnverified  = "email_unverified"
 	EInsufficient     = "insufficient_credits"
 	ERateLimited      = "rate_limited"
 	EPaymentMethod    = "payment_method_unavailable"

@@ -102,9 +102,10 @@ type Credentials struct {
 type IdentityService interface {
 	// Register runs the free-trial sign-up in one transaction: owner user,
 	// account on the free-trial plan in status trial, the plan's credits and
-	// their trial_grant transaction. passwordHash is already hashed.
-	// Errors: conflict (email taken), validation_failed.
-	Register(ctx context.Context, in SignUp, passwordHash string, trialDays int) (*User, *Account, error)
+	// their trial_grant transaction, and the message with the link of
+	// verify that proves the owner's address (EmailService). passwordHash
+	// is already hashed. Errors: conflict (email taken), validation_failed.
+	Register(ctx context.Context, in SignUp, passwordHash string, trialDays int, verify EmailToken) (*User, *Account, error)
 	// CredentialsByEmail finds a live user by email (case-insensitive);
 	// not_found when there is none.
 	CredentialsByEmail(ctx context.Context, email string) (*Credentials, error)

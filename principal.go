@@ -55,6 +55,9 @@ type Principal struct {
 	// SecondFactor: this login (refresh family or web session) proved a
 	// second factor that is still on.
 	SecondFactor bool
+	// EmailVerified is the person's users.email_verified_at being set,
+	// read with the credential on every request (RequireVerifiedEmail).
+	EmailVerified bool
 }
 
 // IsPerson reports whether the principal is a logged-in person rather than

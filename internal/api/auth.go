@@ -85,6 +85,9 @@ type authResponse struct {
 type meResponse struct {
 	User    *igny8.User    `json:"user"`
 	Account *igny8.Account `json:"account"`
+	// PendingEmail is the address a link was sent to and not yet opened
+	// (POST /auth/email/resend sends it again), null when there is none.
+	PendingEmail *igny8.PendingEmail `json:"pending_email"`
 }
 
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
@@ -162,6 +165,9 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resp := meResponse{User: user}
+	if resp.PendingEmail, err = h.Flow.PendingEmail(r.Context()); err != nil {
+		return err
+	}
 	if igny8.PrincipalFrom(r.Context()).AccountID != "" {
 		if resp.Account, err = h.Accounts.CurrentAccount(r.Context()); err != nil {
 			return err

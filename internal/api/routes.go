@@ -58,6 +58,9 @@ func (h *Handler) table() []area {
 			{"POST", "/api/v1/auth/mfa/totp", person.suspendedOwner().enrolment(), h.startTOTP},
 			{"POST", "/api/v1/auth/mfa/totp/confirm", person.suspendedOwner().enrolment(), h.confirmTOTP},
 			{"DELETE", "/api/v1/auth/mfa/totp", person.suspendedOwner().enrolment(), h.disableTOTP},
+			{"POST", "/api/v1/auth/email/verify", public, h.verifyEmail},
+			{"POST", "/api/v1/auth/email/resend", person.suspendedOwner().enrolment(), h.resendVerification},
+			{"POST", "/api/v1/auth/me/email", person.suspendedOwner().enrolment(), h.changeEmail},
 		}},
 		// catalogue: what anyone may read: plans and industries
 		{"catalogue", []row{

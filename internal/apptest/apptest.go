@@ -182,8 +182,21 @@ type User struct {
 
 var seq atomic.Int64
 
-// SignUp registers a new free-trial account and returns its owner.
+// SignUp registers a new free-trial account and returns its owner, their
+// address confirmed the way a customer does it: the link of the sign-up
+// message, read from the outbox, opened through the API (VerifyEmail).
+// Checkout and invitations need a confirmed address; SignUpUnverified is
+// the owner who has not opened it yet.
 func (e *Env) SignUp(name string) *User {
+	e.T.Helper()
+	u := e.SignUpUnverified(name)
+	e.VerifyEmail(u.Email)
+	return u
+}
+
+// SignUpUnverified registers a new free-trial account and returns its
+// owner, who has not opened the link of the sign-up message.
+func (e *Env) SignUpUnverified(name string) *User {
 	e.T.Helper()
 	n := seq.Add(1)
 	email := fmt.Sprintf("%s-%d@example.com", strings.ToLower(strings.ReplaceAll(name, " ", "")), n)

@@ -33,6 +33,7 @@ func (s *App) flow() *workflow.Service {
 		Factors:     s.store.Factors,
 		Codes:       codes{},
 		Guard:       s.store.LoginGuard,
+		Email:       s.store.Identity,
 		Profile:     s.store.Identity,
 		Resets:      s.store.PasswordResets,
 		Later:       s.later,

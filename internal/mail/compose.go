@@ -103,6 +103,10 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.packRejected(m)
 	case igny8.IncidentMail:
 		v = c.incident(m)
+	case igny8.EmailVerificationMail:
+		v = c.emailVerification(m)
+	case igny8.EmailChangedMail:
+		v = c.emailChanged(m)
 	case igny8.TrialEndingMail:
 		v = c.trialEnding(m)
 	case igny8.TrialEndedMail:
@@ -378,6 +382,46 @@ func greeting(name string) string {
 		return "Hello " + n + ","
 	}
 	return "Hello,"
+}
+
+func (c *Composer) emailVerification(m igny8.EmailVerificationMail) view {
+	link := action{Label: "Confirm your e-mail address", URL: c.link("/verify-email", url.Values{"token": {m.Token}})}
+	until := "The link works once, until " + day(m.ExpiresAt) + "."
+	if m.Change {
+		return view{
+			Subject:  "Confirm your new e-mail address for igny8",
+			Greeting: greeting(m.Name),
+			Paragraphs: []string{
+				"You asked to sign in to igny8 with " + plain(m.Email) + " from now on. Open the link below to confirm it; until you do, your old address stays in use.",
+				until,
+			},
+			Action: link,
+			After:  []string{"If you did not ask for this, ignore this message: nothing changes."},
+		}
+	}
+	return view{
+		Subject:  "Confirm your e-mail address for igny8",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"Welcome to igny8. Please confirm that " + plain(m.Email) + " is your address: open the link below. Your trial works meanwhile; paying for a plan and inviting your team need a confirmed address.",
+			until,
+		},
+		Action: link,
+		After:  []string{"If you did not sign up for igny8, ignore this message."},
+	}
+}
+
+func (c *Composer) emailChanged(m igny8.EmailChangedMail) view {
+	return view{
+		Subject:  "Your igny8 e-mail address was changed",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"The e-mail address you sign in to igny8 with was changed from " + plain(m.OldEmail) + " to " + plain(m.NewEmail) + ". This address will get no more messages about the account.",
+			"If you made this change, there is nothing to do.",
+		},
+		Action: action{Label: "Open igny8", URL: c.link("/login", nil)},
+		After:  []string{"If you did not make it, someone may have your password: write to " + plain(c.support) + " at once."},
+	}
 }
 
 // until says how long a link works: a time of day for the hour-long links,

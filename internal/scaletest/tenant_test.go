@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,6 +50,35 @@ func signUp(t *testing.T, base string) (*account, error) {
 	r.decode(t, &out)
 	return &account{ID: out.Account.ID, Email: email, Token: out.AccessToken, MaxSites: out.Account.Plan.MaxSites,
 		Credits: out.Account.Credits}, nil
+}
+
+var (
+	keptRE  = regexp.MustCompile(`(?m)^([0-9a-f-]{36})\s+\S+\s+kept\s+\S+\s+Confirm your e-mail address`)
+	tokenRE = regexp.MustCompile(`/verify-email\?token=([A-Za-z0-9_.~%-]+)`)
+)
+
+// confirmAddress opens the link of a's sign-up message, read with igny8
+// mail list and mail show as an operator would (the instances keep mail),
+// through in.
+func confirmAddress(t *testing.T, in *instance, a *account) {
+	t.Helper()
+	code, out := runCLI(t, in.db, "mail", "list", "--to", a.Email)
+	m := keptRE.FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("no verification message to %s: %s", a.Email, out)
+	}
+	code, out = runCLI(t, in.db, "mail", "show", m[1])
+	tok := tokenRE.FindStringSubmatch(out)
+	if code != 0 || tok == nil {
+		t.Fatalf("no link in the message to %s: %s", a.Email, out)
+	}
+	token, err := url.QueryUnescape(tok[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := call(context.Background(), in.URL, "POST", "/api/v1/auth/email/verify", "", map[string]string{"token": token}); r.Status != http.StatusOK {
+		t.Fatalf("verify %s: %s", a.Email, r)
+	}
 }
 
 // login logs email in through base and returns the access token.

@@ -23,7 +23,7 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 		b.Run(be.Name, func(b *testing.B) {
 			db := be.Open(b)
 			s := sqlstore.New(db, sqlstore.ServiceOptions{})
-			u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Bench", Email: "bench@example.com"}, "hash", 14)
+			u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Bench", Email: "bench@example.com"}, "hash", 14, newEmailToken())
 			if err != nil {
 				b.Fatal(err)
 			}

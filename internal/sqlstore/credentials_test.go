@@ -14,11 +14,11 @@ import (
 // ownerContext signs up an account and returns its owner's context.
 func ownerContext(t *testing.T, s *sqlstore.Services, email string) context.Context {
 	t.Helper()
-	u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Owner", Email: email}, "hash", 14)
+	u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Owner", Email: email}, "hash", 14, newEmailToken())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return igny8.WithPrincipal(context.Background(), &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: a.ID, Role: igny8.RoleOwner})
+	return igny8.WithPrincipal(context.Background(), &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: a.ID, Role: igny8.RoleOwner, EmailVerified: true})
 }
 
 // TestAPIKeyUseIsBuffered: many uses cost no write until the flush, which

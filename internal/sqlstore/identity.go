@@ -28,8 +28,9 @@ func validateSignUp(in *igny8.SignUp) error {
 }
 
 // Register runs the free-trial sign-up in one transaction (see
-// igny8.IdentityService). Errors: validation_failed, conflict.
-func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int) (*igny8.User, *igny8.Account, error) {
+// igny8.IdentityService), with the link that verifies the owner's address
+// and its message. Errors: validation_failed, conflict.
+func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int, verify igny8.EmailToken) (*igny8.User, *igny8.Account, error) {
 	if err := validateSignUp(&in); err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +75,10 @@ func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash s
 		if acct, err = accountByID(ctx, tx.conn, tn.id); err != nil {
 			return err
 		}
-		user, err = userByID(ctx, tx.conn, userID)
+		if user, err = userByID(ctx, tx.conn, userID); err != nil {
+			return err
+		}
+		_, err = sendEmailLink(ctx, tx, tn, user, user.Email, verify)
 		return err
 	})
 	if err != nil {
@@ -84,11 +88,11 @@ func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash s
 }
 
 // userColumns selects the timestamps as siteColumns does.
-const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active,
+const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active, u.email_verified_at IS NOT NULL,
 	COALESCE(u.last_login_at, NULL), COALESCE(u.created_at, NULL), COALESCE(u.updated_at, NULL)`
 
 func scanUser(row scanner, u *igny8.User, extra ...any) error {
-	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive,
+	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive, &u.EmailVerified,
 		nullTimestamp{&u.LastLoginAt}, timestamp{&u.CreatedAt}, timestamp{&u.UpdatedAt}}, extra...)...)
 }
 
@@ -148,10 +152,11 @@ func (s *Identity) PrincipalForUser(ctx context.Context, userID string) (*igny8.
 const factorColumns = `(u.role = 'developer' OR COALESCE(a.require_second_factor, FALSE)),
 	EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)`
 
-// principalQuery reads a live user with its account's gate input and
+// principalQuery reads a live user (with whether their e-mail is
+// verified) and its account's gate input and
 // factorColumns; callers put in whether the login used a second factor
 // (%s, an SQL boolean) and may add conditions after the WHERE clause.
-const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
+const principalQuery = `SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
 	p.is_active, p.api_requests_per_minute, a.deleted_at, ` + factorColumns + `, %s
 	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
 	WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`
@@ -168,7 +173,7 @@ func principalForUser(ctx context.Context, db *DB, loginFactor, extra string, ar
 	var rate *int
 	var hasFactor, usedFactor bool
 	err := db.reader().queryRow(ctx, fmt.Sprintf(principalQuery, loginFactor)+extra, args...).
-		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted,
+		Scan(&p.UserID, &p.Email, &p.EmailVerified, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted,
 			&p.FactorRequired, &hasFactor, &usedFactor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")

@@ -23,7 +23,7 @@ func TestLoginsClientAndUse(t *testing.T) {
 		db.Now = func() time.Time { return now }
 		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, _, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Logins", Email: "logins@example.com"}, "hash", 14)
+		user, _, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Logins", Email: "logins@example.com"}, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,7 +36,7 @@ func TestPasswordResetLinks(t *testing.T) {
 		svc := sqlstore.New(db, sqlstore.ServiceOptions{})
 		s := svc.PasswordResets
 		ctx := context.Background()
-		user, _, err := svc.Identity.Register(ctx, igny8.SignUp{Name: "Reset", Email: "reset@example.com"}, "old-hash", 14)
+		user, _, err := svc.Identity.Register(ctx, igny8.SignUp{Name: "Reset", Email: "reset@example.com"}, "old-hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*
 	var hasFactor bool
 	err := s.db.reader().queryRow(ctx, webSessionPrincipalQuery, tokenHash, s.db.Now()).
 		Scan(&ws.ID, &ws.UserID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt, &ws.SecondFactor,
-			&p.Email, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted,
+			&p.Email, &p.EmailVerified, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted,
 			&p.FactorRequired, &hasFactor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.GateInput{}, nil, igny8.Errorf(igny8.EUnauthenticated, "Your session has ended; log in again.")
@@ -74,7 +74,7 @@ func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*
 // webSessionPrincipalQuery reads a live web session with its live user and
 // the account's gate input, in one indexed read (token_hash is unique).
 const webSessionPrincipalQuery = `SELECT ws.id, ws.user_id, ws.csrf_token, ws.expires_at, ws.created_at, ws.second_factor,
-	u.email, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at,
+	u.email, u.email_verified_at IS NOT NULL, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at,
 	` + factorColumns + `
 	FROM web_sessions ws JOIN users u ON u.id = ws.user_id
 	LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id

@@ -19,7 +19,7 @@ func TestWebSessions(t *testing.T) {
 		db := b.Open(t)
 		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, acct, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Web User", Email: "web@example.com"}, "hash", 14)
+		user, acct, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Web User", Email: "web@example.com"}, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -170,9 +171,10 @@ var dropNotices = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".
 var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => d.open = true)`)
 
 // TestBrowserJourney walks a customer and an administrator through the app
-// in real headless Chromium: sign-up, sites and sectors, the site limit, a
-// bank transfer confirmed by the admin, the customer's own profile (name,
-// password, the other browser logged out) and a suspension.
+// in real headless Chromium: sign-up, sites and sectors, the site limit,
+// checkout refused until the address is confirmed through the e-mailed
+// link, a bank transfer confirmed by the admin, the customer's own profile
+// (name, password, the other browser logged out) and a suspension.
 func TestBrowserJourney(t *testing.T) {
 	root := newChromium(t)
 	e := apptest.New(t, storetest.Backends()[0])
@@ -227,6 +229,23 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Submit(css(`form[action="/sites"]`)),
 		chromedp.WaitVisible(css(`[data-testid=site-error]`)))
 	owner.expect("site limit message", `[data-testid=site-error]`, "Your plan allows 1 site")
+
+	owner.step("checkout needs a confirmed address",
+		owner.open("/billing"),
+		chromedp.Click(css(`button[aria-label="Pay for Growth by bank transfer"]`)),
+		chromedp.WaitVisible(css(`main .error`)))
+	owner.expect("unverified refusal", `main .error`, "Confirm your e-mail address first")
+	owner.step("send the link again from the banner",
+		dropNotices,
+		chromedp.Click(css(`[data-testid=unverified-banner] button`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("link sent", `.notice`, "We sent you a new link")
+	owner.step("open the link of the message and confirm",
+		owner.open("/verify-email?token="+url.QueryEscape(e.VerificationToken(email))),
+		chromedp.WaitVisible(css(`[data-testid=verify-confirm]`)),
+		chromedp.Click(css(`[data-testid=verify-confirm]`)),
+		chromedp.WaitVisible(css(`[data-testid=verify-done]`)))
+	owner.expect("address confirmed", `[data-testid=verify-done]`, email)
 
 	owner.step("start a bank transfer",
 		owner.open("/billing"),
@@ -387,7 +406,12 @@ func TestBrowserPasswordReset(t *testing.T) {
 	if _, err := e.App.DeliverMail(context.Background()); err != nil {
 		t.Fatalf("deliver: %v", err)
 	}
-	got := smtp.To(u.Email)
+	var got []mailtest.Received // the sign-up's verification link aside
+	for _, m := range smtp.To(u.Email) {
+		if !strings.HasPrefix(m.Subject, "Confirm your e-mail address") {
+			got = append(got, m)
+		}
+	}
 	if len(got) != 1 || !strings.Contains(got[0].Subject, "Reset your igny8 password") {
 		t.Fatalf("messages over SMTP: %+v", got)
 	}
@@ -428,7 +452,8 @@ func TestBrowserPasswordReset(t *testing.T) {
 	if _, err := e.App.DeliverMail(context.Background()); err != nil {
 		t.Fatalf("deliver: %v", err)
 	}
-	if n := len(smtp.To(u.Email)); n != 2 || !strings.Contains(smtp.To(u.Email)[1].Subject, "password was changed") {
+	// The sign-up's verification link, the reset link, the notice.
+	if n := len(smtp.To(u.Email)); n != 3 || !strings.Contains(smtp.To(u.Email)[2].Subject, "password was changed") {
 		t.Fatalf("the security notice: %d messages", n)
 	}
 }

@@ -5,7 +5,7 @@ import "github.com/igny8/igny8/internal/workflow"
 // notices are the messages a redirect after a successful form may show
 // (?notice=key); only these fixed texts can appear, never text from the URL.
 var notices = map[string]string{
-	"welcome":               "Welcome to igny8! Your free trial has started.",
+	"welcome":               "Welcome to igny8! Your free trial has started. We sent you a link to confirm your e-mail address.",
 	"logged_out":            "You have logged out.",
 	"site_created":          "The site was created.",
 	"site_saved":            "The site was saved.",
@@ -51,4 +51,7 @@ var notices = map[string]string{
 	"two_step_required":     "Everyone in the account must now use two-step login; those without it set it up at their next login.",
 	"two_step_not_required": "Two-step login is no longer required in this account; each person may still keep it on.",
 	"two_step_reset":        "The person's two-step login was turned off, their logins ended, and they were e-mailed.",
+	"verification_sent":     "We sent you a new link; it works for 3 days. Earlier links no longer work.",
+	"email_change_sent":     "We sent a link to your new address. Open it to make the change; until then you log in with your current address.",
+	"already_verified":      "Your e-mail address is already confirmed.",
 }

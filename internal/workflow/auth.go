@@ -13,8 +13,9 @@ import (
 var errBadLogin = igny8.Errorf(igny8.EUnauthenticated, "The email or password is incorrect.")
 
 // SignUp starts a free trial: a new account with in's owner, to be logged
-// in as kind. The email's auth budget is spent first, then the password
-// rule applies. Errors: rate_limited, validation_failed, conflict.
+// in as kind, and e-mails the owner the link that verifies their address
+// (in the same transaction). The email's auth budget is spent first, then
+// the password rule applies. Errors: rate_limited, validation_failed, conflict.
 func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny8.SignUp) (*Admitted, error) {
 	if err := s.ChargeEmail(ctx, in.Email); err != nil {
 		return nil, err
@@ -30,7 +31,8 @@ func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny
 	if err != nil {
 		return nil, err
 	}
-	user, acct, err := s.Identity.Register(ctx, in, hash, s.Config.TrialDays)
+	token, tokenHash := s.Secrets.NewToken()
+	user, acct, err := s.Identity.Register(ctx, in, hash, s.Config.TrialDays, igny8.EmailToken{Token: token, Hash: tokenHash})
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +134,11 @@ func (s *Service) StartRefreshFamily(ctx context.Context, a *Admitted, client ig
 // Errors: rate_limited, validation_failed naming the password,
 // unauthenticated.
 func (s *Service) ConfirmPassword(ctx context.Context, password string) (*igny8.User, error) {
+	return s.confirmPassword(ctx, "password", password)
+}
+
+// confirmPassword is ConfirmPassword naming the form's field.
+func (s *Service) confirmPassword(ctx context.Context, field, password string) (*igny8.User, error) {
 	user, err := s.Identity.CurrentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -145,7 +152,7 @@ func (s *Service) ConfirmPassword(ctx context.Context, password string) (*igny8.
 	}
 	// The person is known (logged in): no decoy hides who they are.
 	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, "", password) {
-		return nil, igny8.InvalidField("password", "is not your password")
+		return nil, igny8.InvalidField(field, "is not your password")
 	}
 	return user, nil
 }

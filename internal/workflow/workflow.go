@@ -67,6 +67,7 @@ type Service struct {
 	// Guard counts failed logins and remembers devices (nil: no
 	// slow-down of repeated failures).
 	Guard     igny8.LoginGuard
+	Email     igny8.EmailService
 	Profile   igny8.ProfileService
 	Resets    igny8.PasswordResetService
 	Passwords Passwords
