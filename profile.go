@@ -62,6 +62,9 @@ type Login struct {
 	// in, when known (logins made before they were recorded have none).
 	ClientAddress *string `json:"client_address"`
 	UserAgent     *string `json:"user_agent"`
+	// SecondFactor says the login proved a second factor (TOTP or a
+	// recovery code) besides the password.
+	SecondFactor bool `json:"second_factor"`
 	// Current is the login of the request that lists them.
 	Current bool `json:"current"`
 }

@@ -111,6 +111,24 @@ func TestTwoStepLoginOverHTTP(t *testing.T) {
 		if r := e.As(tk.AccessToken, "GET", "/api/v1/auth/mfa", nil); r.Map(t)["this_login"] != true {
 			t.Fatalf("the login is not marked as using a second factor: %s", r)
 		}
+		// The list of logins shows which ones used the second factor:
+		// this one and the sign-up's, which confirmed the enrolment, did;
+		// the password-only login made while the enrolment was pending
+		// did not.
+		var logins struct {
+			Items []igny8.Login `json:"items"`
+		}
+		e.As(tk.AccessToken, "GET", "/api/v1/auth/sessions", nil).JSON(t, &logins)
+		withFactor := map[bool]int{}
+		for _, l := range logins.Items {
+			if l.Current && !l.SecondFactor {
+				t.Fatalf("the two-step login is listed without its second factor: %+v", l)
+			}
+			withFactor[l.SecondFactor]++
+		}
+		if withFactor[true] != 2 || withFactor[false] != 1 {
+			t.Fatalf("logins by second factor: %v (%+v)", withFactor, logins.Items)
+		}
 		// The challenge is single-use; the code is accepted once.
 		if r := secondStep(e, ch, f.CodeAt(e.Now())); r.Status != http.StatusUnauthorized {
 			t.Fatalf("a spent challenge: %s", r)

@@ -18,13 +18,13 @@ import (
 // (for a family made before that was recorded, its oldest token's).
 const liveFamilies = `SELECT t.family_id,
 	COALESCE(t.login_at, (SELECT MIN(f.created_at) FROM refresh_tokens f WHERE f.family_id = t.family_id)),
-	COALESCE(t.last_used_at, t.created_at), t.client_ip, t.user_agent
+	COALESCE(t.last_used_at, t.created_at), t.client_ip, t.user_agent, t.second_factor
 	FROM refresh_tokens t
 	WHERE t.user_id = ? AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > ?
 	AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = t.family_id AND r.revoked_at IS NOT NULL)`
 
 // liveWebSessions selects a user's unrevoked, unexpired web sessions.
-const liveWebSessions = `SELECT id, created_at, COALESCE(last_used_at, created_at), client_ip, user_agent
+const liveWebSessions = `SELECT id, created_at, COALESCE(last_used_at, created_at), client_ip, user_agent, second_factor
 	FROM web_sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?`
 
 // Logins lists one page of the person's active logins of both kinds,
@@ -47,7 +47,7 @@ func (s *Identity) Logins(ctx context.Context, page igny8.PageRequest) (*igny8.P
 		pg, err := newestFirst(ctx, s.db.reader(), q.query, q.idOf, []any{p.UserID, now}, page,
 			func(row scanner) (*igny8.Login, error) {
 				l := igny8.Login{Kind: kind}
-				return &l, row.Scan(&l.ID, timestamp{&l.CreatedAt}, timestamp{&l.LastUsedAt}, &l.ClientAddress, &l.UserAgent)
+				return &l, row.Scan(&l.ID, timestamp{&l.CreatedAt}, timestamp{&l.LastUsedAt}, &l.ClientAddress, &l.UserAgent, &l.SecondFactor)
 			}, func(l *igny8.Login) string { return l.ID })
 		if err != nil {
 			return nil, translate(err)
