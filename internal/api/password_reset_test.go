@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -224,8 +225,15 @@ func TestForgotPasswordThrottled(t *testing.T) {
 		e := apptest.New(t, b, func(c *config.Config) { c.Throttle = "on"; c.TrustProxy = true })
 		u := e.SignUp("Flooded")
 		for i := range 3 {
-			if r := forgot(e, u.Email, "X-Forwarded-For", "198.51.100."+string(rune('1'+i))); r.Status != http.StatusAccepted {
+			r := forgot(e, u.Email, "X-Forwarded-For", "198.51.100."+string(rune('1'+i)))
+			if r.Status != http.StatusAccepted {
 				t.Fatalf("request %d: %s", i+1, r)
+			}
+			// The headers describe the recovery budget (the one with fewer
+			// left): 3 at once, so never more remaining than the limit.
+			limit, remaining := r.Header.Get("RateLimit-Limit"), r.Header.Get("RateLimit-Remaining")
+			if want := strconv.Itoa(2 - i); limit != "3" || remaining != want {
+				t.Fatalf("request %d: RateLimit-Limit %s, RateLimit-Remaining %s; want 3 and %s", i+1, limit, remaining, want)
 			}
 		}
 		r := forgot(e, u.Email, "X-Forwarded-For", "198.51.100.9")
