@@ -282,3 +282,35 @@ func BenchmarkForgotPassword(b *testing.B) {
 		})
 	}
 }
+
+// TestPasswordChangeRetiresResetLinks: a reset link asked for before the
+// person changed their password on their profile no longer works (whoever
+// reads that mailbox later cannot undo the change), and says why; a link
+// asked for afterwards works.
+func TestPasswordChangeRetiresResetLinks(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		u := e.SignUp("Remembered")
+		forgot(e, u.Email)
+		e.Settle()
+		old := e.ResetToken(u.Email)
+		changed := "a changed and long passphrase"
+		if r := e.As(u.Token, "POST", "/api/v1/auth/me/password",
+			map[string]any{"current_password": u.Password, "password": changed}); r.Status != http.StatusOK {
+			t.Fatalf("change: %s", r)
+		}
+		if r := reset(e, old, newPassword); !refusesToken(r, "password was changed") {
+			t.Fatalf("the link from before the change: %s", r)
+		}
+		if r := e.Login(u.Email, changed); r.Status != http.StatusOK {
+			t.Fatalf("login with the changed password: %s", r)
+		}
+		forgot(e, u.Email)
+		e.Settle()
+		if r := reset(e, e.ResetToken(u.Email), newPassword); r.Status != http.StatusNoContent {
+			t.Fatalf("a link asked for after the change: %s", r)
+		}
+	})
+}
