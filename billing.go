@@ -31,6 +31,14 @@ const (
 	// RejectSubscriptionCancelled rejects a payment still pending when its
 	// subscription ends.
 	RejectSubscriptionCancelled = "subscription_cancelled"
+	// RejectCheckoutFailed rejects the payment of a card checkout whose
+	// page the card provider did not open; the owner saw the failure at
+	// once, so no e-mail tells them.
+	RejectCheckoutFailed = "checkout_failed"
+	// RejectCheckoutExpired rejects the payment of a card checkout whose
+	// page expired unpaid (Stripe's checkout.session.expired, a day after
+	// it opened).
+	RejectCheckoutExpired = "checkout_expired"
 	// ReasonSubscriptionCancelled is the status reason of an account whose
 	// owner cancelled at period end, once that end has come.
 	ReasonSubscriptionCancelled = "subscription_cancelled"

@@ -20,7 +20,7 @@ const (
 type CardCheckout struct {
 	Mode       string // CardModeSubscription
 	CustomerID string // the provider's customer of the account
-	PriceID    string // the provider's price of the plan
+	PriceID    string // the provider's price of the plan, or of the pack when it has one
 	// PaymentID is igny8's pending payment the checkout pays; the provider
 	// echoes it in its events.
 	PaymentID string
@@ -51,13 +51,18 @@ type CardProvider interface {
 	// PortalURL opens the provider's customer portal (card, invoices,
 	// cancellation), which returns to returnURL.
 	PortalURL(ctx context.Context, customerID, returnURL string) (string, error)
+	// SetCancelAtPeriodEnd makes the provider's subscription end at its
+	// period's end (cancel) or renew again (!cancel).
+	SetCancelAtPeriodEnd(ctx context.Context, subscriptionID string, cancel bool) error
 }
 
 // Card events igny8 acts on; every other event is acknowledged and ignored.
 const (
 	CardEventCheckoutCompleted    = "checkout.session.completed"
+	CardEventCheckoutExpired      = "checkout.session.expired"
 	CardEventInvoicePaid          = "invoice.paid"
 	CardEventInvoicePaymentFailed = "invoice.payment_failed"
+	CardEventSubscriptionUpdated  = "customer.subscription.updated"
 	CardEventSubscriptionDeleted  = "customer.subscription.deleted"
 	CardEventChargeRefunded       = "charge.refunded"
 	CardEventDisputeCreated       = "charge.dispute.created"
@@ -84,6 +89,16 @@ type CardEvent struct {
 	Currency               string
 	ChargeID               string // refunds and disputes
 	Reason                 string // a dispute's reason
+	// PriceID is the Stripe price a customer.subscription.updated event's
+	// subscription now sells (a plan change made in Stripe's portal).
+	PriceID string
+	// Status is Stripe's status of the subscription
+	// (customer.subscription.updated): active, trialing, past_due, unpaid,
+	// canceled, incomplete, incomplete_expired, paused.
+	Status string
+	// CancelAtPeriodEnd is the subscription's cancel_at_period_end
+	// (customer.subscription.updated).
+	CancelAtPeriodEnd bool
 }
 
 // CardEventResult says what handling an event did.
@@ -110,30 +125,61 @@ type BillingPortal struct {
 // CreditPack is a one-off purchase of credits; administrators set its size
 // and price.
 type CreditPack struct {
-	ID        string    `json:"id"`
-	Slug      string    `json:"slug"`
-	Credits   int64     `json:"credits"`
-	Price     int64     `json:"price"` // minor units
-	Currency  string    `json:"currency"`
-	IsActive  bool      `json:"is_active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       string `json:"id"`
+	Slug     string `json:"slug"`
+	Credits  int64  `json:"credits"`
+	Price    int64  `json:"price"` // minor units
+	Currency string `json:"currency"`
+	// StripePriceID, when set, is the Stripe price card checkout sells the
+	// pack by (a one-time price of the same amount, so that Stripe's
+	// reports name the product); empty sells it by its amount.
+	StripePriceID string    `json:"stripe_price_id"`
+	IsActive      bool      `json:"is_active"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
-// DefaultCreditPacks are the packs a new installation sells.
+// DefaultCreditPacks are the packs a new installation sells
+// (docs/design.md section 8). A top-up is priced at $49 per 1,000 credits,
+// what a plan upgrade adds per 1,000 included credits (Starter to Growth:
+// $50 for 1,000 more), with about 10% off for 5,000 and 20% off for 20,000;
+// bought credits do not expire with a period, included ones are renewed.
 func DefaultCreditPacks() []CreditPack {
 	return []CreditPack{
-		{Slug: "credits-1000", Credits: 1000, Price: 1900, Currency: "USD", IsActive: true},
-		{Slug: "credits-5000", Credits: 5000, Price: 8500, Currency: "USD", IsActive: true},
-		{Slug: "credits-20000", Credits: 20000, Price: 30000, Currency: "USD", IsActive: true},
+		{Slug: "credits-1000", Credits: 1000, Price: 4900, Currency: "USD", IsActive: true},
+		{Slug: "credits-5000", Credits: 5000, Price: 21900, Currency: "USD", IsActive: true},
+		{Slug: "credits-20000", Credits: 20000, Price: 77900, Currency: "USD", IsActive: true},
 	}
 }
 
-// CreditPackPatch changes a pack; nil fields stay.
+// Bounds of a credit pack's size and price (minor units).
+const (
+	MaxPackCredits = 100_000_000
+	MaxPackPrice   = 100_000_000
+)
+
+// NewCreditPack is a pack an administrator adds.
+type NewCreditPack struct {
+	// Slug names the pack in URLs and checkouts (lowercase letters, digits
+	// and hyphens).
+	Slug     string `json:"slug" max:"50"`
+	Credits  int64  `json:"credits" min:"1" max:"100000000"`
+	Price    int64  `json:"price" min:"1" max:"100000000"`
+	Currency string `json:"currency" max:"3"` // empty: USD
+	// StripePriceID is optional (see CreditPack).
+	StripePriceID string `json:"stripe_price_id" max:"100"`
+	// IsActive is nil for on sale.
+	IsActive *bool `json:"is_active"`
+}
+
+// CreditPackPatch changes a pack; nil fields stay. Deactivating a pack
+// (is_active false) takes it off sale; purchases made keep their size and
+// price, and a pending one can still be confirmed or rejected.
 type CreditPackPatch struct {
-	Credits  *int64 `json:"credits" min:"1" max:"100000000"`
-	Price    *int64 `json:"price" min:"1" max:"100000000"`
-	IsActive *bool  `json:"is_active"`
+	Credits       *int64  `json:"credits" min:"1" max:"100000000"`
+	Price         *int64  `json:"price" min:"1" max:"100000000"`
+	StripePriceID *string `json:"stripe_price_id" max:"100"` // "" unlinks
+	IsActive      *bool   `json:"is_active"`
 }
 
 // PackCheckout is the owner's choice of pack and payment method.
@@ -147,19 +193,21 @@ type PackCheckout struct {
 // CreditPurchase is one purchase of a pack: pending until the bank
 // transfer is confirmed by an administrator or Stripe says it is paid.
 type CreditPurchase struct {
-	ID           string               `json:"id"`
-	AccountID    string               `json:"account_id"`
-	Pack         string               `json:"pack"` // the pack's slug
-	Credits      int64                `json:"credits"`
-	Amount       int64                `json:"amount"`
-	Currency     string               `json:"currency"`
-	Method       string               `json:"method"`
-	Status       string               `json:"status"`
-	Reference    string               `json:"reference"`
-	Instructions *PaymentInstructions `json:"instructions"`
-	ConfirmedAt  *time.Time           `json:"confirmed_at"`
-	CreatedAt    time.Time            `json:"created_at"`
-	UpdatedAt    time.Time            `json:"updated_at"`
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Pack      string `json:"pack"` // the pack's slug
+	Credits   int64  `json:"credits"`
+	Amount    int64  `json:"amount"`
+	Currency  string `json:"currency"`
+	Method    string `json:"method"`
+	Status    string `json:"status"`
+	Reference string `json:"reference"`
+	// RejectedReason says why a rejected purchase was ("" otherwise).
+	RejectedReason string               `json:"rejected_reason"`
+	Instructions   *PaymentInstructions `json:"instructions"`
+	ConfirmedAt    *time.Time           `json:"confirmed_at"`
+	CreatedAt      time.Time            `json:"created_at"`
+	UpdatedAt      time.Time            `json:"updated_at"`
 }
 
 // AddInstructions fills in the bank instructions of a pending transfer.
@@ -187,10 +235,56 @@ type CreditPackService interface {
 	BuyCredits(ctx context.Context, in PackCheckout) (*PackCheckoutResult, error)
 }
 
-// AdminCreditPackService is the administrators' side of credit packs.
+// AdminCreditPackService is the administrators' side of credit packs;
+// every change is audited.
 type AdminCreditPackService interface {
 	AdminCreditPacks(ctx context.Context) ([]CreditPack, error)
+	CreateCreditPack(ctx context.Context, in NewCreditPack) (*CreditPack, error)
 	UpdateCreditPack(ctx context.Context, slug string, patch CreditPackPatch) (*CreditPack, error)
 	ListCreditPurchases(ctx context.Context, status string, page PageRequest) (*Page[CreditPurchase], error)
 	ConfirmCreditPurchase(ctx context.Context, id string, in PaymentConfirmation) (*CreditPurchase, error)
+	RejectCreditPurchase(ctx context.Context, id string, in PaymentRejection) (*CreditPurchase, error)
+}
+
+// Payment incident kinds and states: a refund or a dispute Stripe reports,
+// open until an administrator resolves it.
+const (
+	IncidentRefund   = "refund"
+	IncidentDispute  = "dispute"
+	IncidentOpen     = "open"
+	IncidentResolved = "resolved"
+)
+
+// PaymentIncident is a refund or dispute of a card payment, recorded for
+// the administrators: igny8 takes no credits back by itself (spent credits
+// stay spent); an administrator decides, adjusts the ledger when that is
+// right, answers the dispute in Stripe and resolves the incident.
+type PaymentIncident struct {
+	ID string `json:"id"`
+	// AccountID is the account of the Stripe customer; nil when Stripe's
+	// customer is no account of igny8.
+	AccountID  *string    `json:"account_id"`
+	Kind       string     `json:"kind"`
+	EventID    string     `json:"event_id"`
+	ChargeID   string     `json:"charge_id"`
+	Amount     int64      `json:"amount"` // minor units refunded or disputed
+	Currency   string     `json:"currency"`
+	Reason     string     `json:"reason"` // a dispute's reason
+	Status     string     `json:"status"`
+	Note       string     `json:"note"` // the resolving administrator's
+	ResolvedBy *string    `json:"resolved_by"`
+	ResolvedAt *time.Time `json:"resolved_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// IncidentResolution closes an incident with what was done.
+type IncidentResolution struct {
+	Note string `json:"note" max:"500"`
+}
+
+// AdminIncidentService lists and resolves payment incidents.
+type AdminIncidentService interface {
+	ListPaymentIncidents(ctx context.Context, status string, page PageRequest) (*Page[PaymentIncident], error)
+	ResolvePaymentIncident(ctx context.Context, id string, in IncidentResolution) (*PaymentIncident, error)
 }

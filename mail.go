@@ -68,10 +68,12 @@ type InvitationMail struct {
 	ExpiresAt   time.Time
 }
 
-// BankTransferMail tells the owner how to pay a pending bank transfer.
+// BankTransferMail tells the owner how to pay a pending bank transfer: of
+// a plan, or of a credit pack when Credits is set.
 type BankTransferMail struct {
 	AccountName string
 	PlanName    string
+	Credits     int64
 	Reference   string
 	Amount      int64
 	Currency    string
@@ -101,6 +103,42 @@ type PaymentRejectedMail struct {
 	Amount      int64
 	Currency    string
 	Reason      string
+}
+
+// PackReceiptMail confirms a credit pack purchase: the credits, the
+// amount, its reference, how it was paid and when it was confirmed.
+type PackReceiptMail struct {
+	AccountName string
+	Credits     int64
+	Amount      int64
+	Currency    string
+	Reference   string
+	Method      string
+	ConfirmedAt time.Time
+}
+
+// PackRejectedMail says a bank transfer for a credit pack was not
+// accepted, and why.
+type PackRejectedMail struct {
+	AccountName string
+	Credits     int64
+	Reference   string
+	Amount      int64
+	Currency    string
+	Reason      string
+}
+
+// IncidentMail tells igny8's operators about a refund or a dispute of a
+// card payment: it goes to the operator address, not to a customer.
+type IncidentMail struct {
+	Kind        string // IncidentRefund or IncidentDispute
+	AccountName string // empty when the Stripe customer is no account
+	AccountID   string
+	ChargeID    string
+	Amount      int64
+	Currency    string
+	Reason      string
+	EventID     string
 }
 
 // AccountStatusMail says an account was suspended or reactivated.
@@ -202,6 +240,15 @@ func (ReceiptMail) MailKind() string { return "receipt" }
 
 // MailKind implements MailContent.
 func (PaymentRejectedMail) MailKind() string { return "payment_rejected" }
+
+// MailKind implements MailContent.
+func (PackReceiptMail) MailKind() string { return "pack_receipt" }
+
+// MailKind implements MailContent.
+func (PackRejectedMail) MailKind() string { return "pack_rejected" }
+
+// MailKind implements MailContent.
+func (IncidentMail) MailKind() string { return "payment_incident" }
 
 // MailKind implements MailContent.
 func (m AccountStatusMail) MailKind() string {

@@ -48,13 +48,14 @@ func (m PasswordResetMail) MailKind() string {
 }
 
 // PasswordChangedMail is the security notice sent when a password was
-// changed, through a reset link (Reset) or by the person on the profile
-// page. It cannot be turned off.
+// changed: through a reset link, or by the person logged in on their
+// profile (WhileLoggedIn: their other logins ended, that one stays). It
+// cannot be turned off.
 type PasswordChangedMail struct {
-	Name      string
-	Email     string
-	ChangedAt time.Time
-	Reset     bool
+	Name          string
+	Email         string
+	ChangedAt     time.Time
+	WhileLoggedIn bool
 }
 
 // MailKind implements MailContent.

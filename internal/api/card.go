@@ -46,13 +46,52 @@ const maxWebhookBody = 1 << 20
 func init() {
 	document(docs{
 		"stripeWebhook": {summary: "Stripe's events (signed with Stripe-Signature): paid checkouts and invoices " +
-			"confirm payments, failed invoices and deleted subscriptions follow the billing rules, refunds and disputes are recorded; " +
+			"confirm payments, failed invoices and deleted subscriptions follow the billing rules, updated subscriptions are followed " +
+			"(cancel at period end, plan, cancellation), refunds and disputes are recorded as payment incidents; " +
 			"each event is processed once; other types answer 200 and change nothing",
 			out: WebhookAck{}, headers: []param{{"Stripe-Signature", "Stripe's signature of the raw body"}}},
 		"billingPortal": {summary: "A link to Stripe's customer portal (card, invoices, cancellation), " +
 			"returning to /billing; for accounts that have paid by card",
 			out: igny8.BillingPortal{}},
+		"paymentIncidents": {summary: "Refunds and disputes of card payments across accounts, newest first; open until an " +
+			"administrator resolves them (igny8 takes no credits back by itself)",
+			out: igny8.Page[igny8.PaymentIncident]{}, query: append([]param{{"status", "open or resolved"}}, pageParams...)},
+		"resolvePaymentIncident": {summary: "Resolve a refund or dispute with a note of what was done " +
+			"(credits adjusted, dispute answered, nothing needed)", in: igny8.IncidentResolution{}, out: igny8.PaymentIncident{}},
 	})
+}
+
+// errNoIncidents answers the incident routes of a deployment without them.
+var errNoIncidents = igny8.Errorf(igny8.ENotFound, "Payment incidents are not recorded here.")
+
+func (h *Handler) paymentIncidents(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	if h.Incidents == nil {
+		return errNoIncidents
+	}
+	res, err := h.Incidents.ListPaymentIncidents(r.Context(), r.URL.Query().Get("status"), page)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) resolvePaymentIncident(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.IncidentResolution
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if h.Incidents == nil {
+		return errNoIncidents
+	}
+	res, err := h.Incidents.ResolvePaymentIncident(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 // stripeWebhook checks the signature on the raw body before anything else:

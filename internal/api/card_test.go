@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8/internal/apptest"
+	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
 )
 
@@ -115,6 +116,36 @@ func TestCardPaymentsNeedStripeAndAPrice(t *testing.T) {
 		}
 		if r := c.As(c.Developer(), "PATCH", "/api/v1/admin/plans/growth", map[string]any{"stripe_price_id": "not a price"}); r.Status != 422 {
 			t.Fatalf("bad price id: %s", r)
+		}
+	})
+}
+
+// An unpaid Checkout Session that expires rejects its pending payment and
+// cancels the subscription that waited for it; the owner gets no
+// "transfer not accepted" mail for a card.
+func TestStripeCheckoutExpired(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e, _ := cardEnv(t, b)
+		owner := e.SignUp("Walked Away")
+		res := cardCheckout(t, e, owner)
+		obj := sessionCompleted(res.Payment.ID, "", "")
+		obj["payment_status"], obj["status"] = "unpaid", "expired"
+		delete(obj, "subscription")
+		delete(obj, "invoice")
+		deliver(t, e, "evt_expired", "checkout.session.expired", time.Now(), obj)
+		if n := e.Count(`SELECT COUNT(*) FROM payments WHERE id = ? AND status = 'rejected' AND rejected_reason = 'checkout_expired'`,
+			res.Payment.ID); n != 1 {
+			t.Fatal("payment not rejected")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM subscriptions WHERE id = ? AND status = 'cancelled'`, res.Subscription.ID); n != 1 {
+			t.Fatal("pending subscription not cancelled")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM messages WHERE kind = 'payment_rejected' AND account_id = ?`, owner.AccountID); n != 0 {
+			t.Fatalf("%d rejection mails for a card checkout", n)
+		}
+		if a := getAccount(t, e, owner); a.Status != "trial" {
+			t.Fatalf("account changed: %+v", a)
 		}
 	})
 }
@@ -374,5 +405,170 @@ func TestStripeReplayAfterRestart(t *testing.T) {
 		if a := getAccount(t, e, owner); a.Credits != before+1000 {
 			t.Fatalf("credits: %+v", a)
 		}
+	})
+}
+
+// A refund and a dispute become payment incidents: audited, e-mailed to
+// the operators' address once however often Stripe delivers them, listed
+// for administrators until one resolves them; the credits stay.
+func TestStripeRefundAndDisputeNoticeOperators(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b, apptest.WithStripe(apptest.StripeMock(t)), func(c *config.Config) { c.OperatorEmail = "ops@igny8.test" })
+		dev := e.Developer()
+		must(t, e.As(dev, "PATCH", "/api/v1/admin/plans/starter", map[string]any{"stripe_price_id": "price_starter"}), http.StatusOK)
+		owner := e.SignUp("Refunded")
+		res := cardCheckout(t, e, owner)
+		now := time.Now().UTC()
+		deliver(t, e, "evt_cs", "checkout.session.completed", now, sessionCompleted(res.Payment.ID, "sub_1", "in_1"))
+		credits := getAccount(t, e, owner).Credits
+		e.Exec(`UPDATE accounts SET stripe_customer_id = 'cus_test' WHERE id = ?`, owner.AccountID)
+		refund := map[string]any{"id": "ch_1", "object": "charge", "customer": "cus_test", "amount_refunded": 8900, "currency": "usd"}
+		dispute := map[string]any{"id": "dp_1", "object": "dispute", "charge": map[string]any{"id": "ch_2", "object": "charge",
+			"customer": "cus_test"}, "amount": 8900, "currency": "usd", "reason": "fraudulent"}
+		for i := 0; i < 2; i++ {
+			deliver(t, e, "evt_refund", "charge.refunded", now, refund)
+			deliver(t, e, "evt_dispute", "charge.dispute.created", now, dispute)
+		}
+		deliver(t, e, "evt_stranger", "charge.refunded", now, map[string]any{"id": "ch_9", "object": "charge",
+			"customer": "cus_other", "amount_refunded": 100, "currency": "usd"})
+		if n := e.Count(`SELECT COUNT(*) FROM messages WHERE kind = 'payment_incident' AND to_addr = 'ops@igny8.test' AND account_id IS NULL`); n != 3 {
+			t.Fatalf("%d operator notices", n)
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM messages WHERE kind = 'payment_incident' AND subject LIKE '%disputed%'`); n != 1 {
+			t.Fatal("the dispute notice does not say so")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action IN ('payment.refunded', 'payment.disputed')`,
+			owner.AccountID); n != 2 {
+			t.Fatalf("%d incident audit events", n)
+		}
+		var open struct {
+			Items []struct {
+				ID, Kind, Status, Reason string
+				AccountID                *string `json:"account_id"`
+				Amount                   int64
+			}
+		}
+		if r := e.As(owner.Token, "GET", "/api/v1/admin/payment-incidents", nil); r.Status != 403 {
+			t.Fatalf("owner lists incidents: %s", r)
+		}
+		must(t, e.As(dev, "GET", "/api/v1/admin/payment-incidents?status=open", nil), http.StatusOK).JSON(t, &open)
+		if len(open.Items) != 3 || open.Items[0].AccountID != nil || open.Items[1].Kind != "dispute" || open.Items[1].Reason != "fraudulent" ||
+			open.Items[2].Kind != "refund" || open.Items[2].AccountID == nil || *open.Items[2].AccountID != owner.AccountID {
+			t.Fatalf("open incidents: %+v", open)
+		}
+		if r := e.As(dev, "POST", "/api/v1/admin/payment-incidents/"+open.Items[1].ID+"/resolve", map[string]string{"note": ""}); r.Status != 422 {
+			t.Fatalf("resolve without a note: %s", r)
+		}
+		for i := 0; i < 2; i++ {
+			must(t, e.As(dev, "POST", "/api/v1/admin/payment-incidents/"+open.Items[1].ID+"/resolve",
+				map[string]string{"note": "Evidence sent in Stripe"}), http.StatusOK)
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM audit_events WHERE action = 'payment_incident.resolved'`); n != 1 {
+			t.Fatalf("resolution audited %d times", n)
+		}
+		must(t, e.As(dev, "GET", "/api/v1/admin/payment-incidents?status=open", nil), http.StatusOK).JSON(t, &open)
+		if len(open.Items) != 2 {
+			t.Fatalf("open after resolving: %+v", open)
+		}
+		if r := e.As(dev, "GET", "/api/v1/admin/payment-incidents?status=closed", nil); r.Status != 422 {
+			t.Fatalf("bad status: %s", r)
+		}
+		if a := getAccount(t, e, owner); a.Credits != credits {
+			t.Fatalf("credits taken back: %+v", a)
+		}
+	})
+}
+
+func subscriptionObject(id, payID, price, status string, cancel bool) map[string]any {
+	return map[string]any{"id": id, "object": "subscription", "customer": "cus_test", "status": status,
+		"cancel_at_period_end": cancel, "metadata": map[string]any{"igny8_payment_id": payID},
+		"items": map[string]any{"object": "list", "data": []any{map[string]any{"id": "si_1", "object": "subscription_item",
+			"price": map[string]any{"id": price, "object": "price"}}}}}
+}
+
+type subStateJSON struct {
+	Subscription struct {
+		Status            string
+		CancelAtPeriodEnd bool `json:"cancel_at_period_end"`
+		Plan              struct{ Slug string }
+	}
+}
+
+func subState(t *testing.T, e *apptest.Env, owner *apptest.User) subStateJSON {
+	t.Helper()
+	var s subStateJSON
+	must(t, e.As(owner.Token, "GET", "/api/v1/billing/subscription", nil), http.StatusOK).JSON(t, &s)
+	return s
+}
+
+// customer.subscription.updated follows Stripe: cancel_at_period_end, a
+// plan change to a plan's Stripe price, and a cancellation; an older event
+// never undoes a newer state, and the owner's cancel on igny8 is made at
+// Stripe too.
+func TestStripeSubscriptionUpdated(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e, dev := cardEnv(t, b)
+		must(t, e.As(dev, "PATCH", "/api/v1/admin/plans/growth", map[string]any{"stripe_price_id": "price_growth"}), http.StatusOK)
+		owner := e.SignUp("Portal User")
+		res := cardCheckout(t, e, owner)
+		// Stripe's events of the last hour, in minutes after t0.
+		t0 := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+		deliver(t, e, "evt_cs", "checkout.session.completed", t0, sessionCompleted(res.Payment.ID, "sub_1", "in_1"))
+		credits := getAccount(t, e, owner).Credits
+
+		// Cancelled in Stripe's portal; an older "renews" event arrives late.
+		deliver(t, e, "evt_u2", "customer.subscription.updated", t0.Add(2*time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_starter", "active", true))
+		deliver(t, e, "evt_u1", "customer.subscription.updated", t0.Add(time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_starter", "active", false))
+		if s := subState(t, e, owner); !s.Subscription.CancelAtPeriodEnd || s.Subscription.Status != "active" {
+			t.Fatalf("after cancelling in Stripe: %+v", s)
+		}
+		// Resumed, then moved to Growth in the portal.
+		deliver(t, e, "evt_u3", "customer.subscription.updated", t0.Add(3*time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_starter", "active", false))
+		deliver(t, e, "evt_u4", "customer.subscription.updated", t0.Add(4*time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_growth", "active", false))
+		s := subState(t, e, owner)
+		if s.Subscription.CancelAtPeriodEnd || s.Subscription.Plan.Slug != "growth" {
+			t.Fatalf("after resuming and upgrading: %+v", s)
+		}
+		if a := getAccount(t, e, owner); a.Plan.Slug != "growth" || a.Status != "active" || a.Credits != credits {
+			t.Fatalf("account after the plan change: %+v", a)
+		}
+		// While Stripe renews it, no second subscription is started here.
+		for _, m := range []string{"stripe", "bank_transfer"} {
+			r := e.As(owner.Token, "POST", "/api/v1/billing/checkout", map[string]string{"plan": "starter", "payment_method": m})
+			if r.Status != 409 || !strings.Contains(string(r.Body), "Manage card and invoices") {
+				t.Fatalf("checkout by %s while renewed by card: %s", m, r)
+			}
+		}
+		// A price that is no plan changes nothing and is recorded.
+		deliver(t, e, "evt_u5", "customer.subscription.updated", t0.Add(5*time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_unknown", "past_due", false))
+		if s := subState(t, e, owner); s.Subscription.Plan.Slug != "growth" || s.Subscription.Status != "active" {
+			t.Fatalf("after an unknown price: %+v", s)
+		}
+		for _, action := range []string{"subscription.stripe_price_unknown", "subscription.plan_changed", "subscription.stripe_past_due"} {
+			if n := e.Count(`SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ?`, owner.AccountID, action); n != 1 {
+				t.Fatalf("%s audited %d times", action, n)
+			}
+		}
+
+		// The owner cancels on igny8: Stripe (stripe-mock) is told; a Stripe
+		// event from before it does not resume the subscription.
+		must(t, e.As(owner.Token, "POST", "/api/v1/billing/cancel", nil), http.StatusOK)
+		deliver(t, e, "evt_u6", "customer.subscription.updated", t0.Add(6*time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_growth", "active", false))
+		if s := subState(t, e, owner); !s.Subscription.CancelAtPeriodEnd {
+			t.Fatalf("an older event undid the owner's cancel: %+v", s)
+		}
+		// Stripe ends it: cancelled for good, whatever older event follows.
+		late := time.Now().UTC().Add(time.Hour)
+		deliver(t, e, "evt_u7", "customer.subscription.updated", late, subscriptionObject("sub_1", res.Payment.ID, "price_growth", "canceled", false))
+		deliver(t, e, "evt_u8", "customer.subscription.updated", late.Add(-time.Minute), subscriptionObject("sub_1", res.Payment.ID, "price_growth", "active", false))
+		if n := e.Count(`SELECT COUNT(*) FROM accounts WHERE id = ? AND status = 'cancelled'`, owner.AccountID); n != 1 {
+			t.Fatal("account not cancelled by Stripe's cancellation")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM subscriptions WHERE account_id = ? AND status <> 'cancelled'`, owner.AccountID); n != 0 {
+			t.Fatal("a subscription outlived Stripe's cancellation")
+		}
+		ledgerClean(t, e)
 	})
 }

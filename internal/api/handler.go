@@ -73,6 +73,9 @@ type Deps struct {
 	// pack routes answer not_found).
 	Packs      igny8.CreditPackService
 	AdminPacks igny8.AdminCreditPackService
+	// Incidents are the refunds and disputes of card payments (optional:
+	// without it their admin routes are not served).
+	Incidents igny8.AdminIncidentService
 	// Card is the card provider's webhook and portal (optional: without it
 	// the webhook answers not_found and checkout by stripe is unavailable).
 	Card *CardDeps

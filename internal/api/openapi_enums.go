@@ -79,6 +79,11 @@ var fieldEnums = map[fieldKey][]string{
 	field[igny8.NewInvitation]("Role"):         roleNames(igny8.InvitableRoles()),
 	field[igny8.UserPatch]("Role"):             roleNames(igny8.InvitableRoles()),
 	field[httpx.Problem]("Code"):               errorCodes,
+	field[igny8.CreditPurchase]("Method"):      {igny8.MethodStripe, igny8.MethodBankTransfer},
+	field[igny8.CreditPurchase]("Status"):      {igny8.PaymentPending, igny8.PaymentConfirmed, igny8.PaymentRejected},
+	field[igny8.PackCheckout]("PaymentMethod"): paymentMethods,
+	field[igny8.PaymentIncident]("Kind"):       {igny8.IncidentRefund, igny8.IncidentDispute},
+	field[igny8.PaymentIncident]("Status"):     {igny8.IncidentOpen, igny8.IncidentResolved},
 }
 
 // neverNull holds the pointer and slice fields that are never null

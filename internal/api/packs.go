@@ -19,13 +19,17 @@ func init() {
 			"(credited when Stripe says it is paid); the credits arrive once, as one purchase entry",
 			in: igny8.PackCheckout{}, out: igny8.PackCheckoutResult{}, status: http.StatusCreated},
 		"adminCreditPacks": {summary: "Every credit pack, on sale or not", out: igny8.Page[igny8.CreditPack]{}},
-		"updateCreditPack": {summary: "Change a credit pack's size, price or sale; purchases made keep theirs",
-			in: igny8.CreditPackPatch{}, out: igny8.CreditPack{}},
+		"createCreditPack": {summary: "Add a credit pack (size, price in minor units, currency, optional Stripe price); " +
+			"on sale unless is_active is false", in: igny8.NewCreditPack{}, out: igny8.CreditPack{}, status: http.StatusCreated},
+		"updateCreditPack": {summary: "Change a credit pack's size, price, Stripe price or sale (is_active false takes it off sale); " +
+			"purchases made keep theirs", in: igny8.CreditPackPatch{}, out: igny8.CreditPack{}},
 		"adminCreditPurchases": {summary: "Credit pack purchases across accounts, newest first",
 			out: igny8.Page[igny8.CreditPurchase]{}, query: append([]param{{"status", "pending, confirmed or rejected"}}, pageParams...)},
 		"confirmCreditPurchase": {summary: "Confirm a received transfer for a credit pack: " +
 			"its credits are granted once",
 			in: igny8.PaymentConfirmation{}, out: igny8.CreditPurchase{}},
+		"rejectCreditPurchase": {summary: "Reject a pending bank-transfer purchase of a credit pack with a reason: " +
+			"no credits, the owner is e-mailed", in: igny8.PaymentRejection{}, out: igny8.CreditPurchase{}},
 	})
 }
 
@@ -115,6 +119,37 @@ func (h *Handler) confirmCreditPurchase(w http.ResponseWriter, r *http.Request) 
 		return errNoPacks
 	}
 	res, err := h.AdminPacks.ConfirmCreditPurchase(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	res.AddInstructions(h.Config.Bank)
+	return httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) createCreditPack(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.NewCreditPack
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if h.AdminPacks == nil {
+		return errNoPacks
+	}
+	res, err := h.AdminPacks.CreateCreditPack(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusCreated, res)
+}
+
+func (h *Handler) rejectCreditPurchase(w http.ResponseWriter, r *http.Request) error {
+	var in igny8.PaymentRejection
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if h.AdminPacks == nil {
+		return errNoPacks
+	}
+	res, err := h.AdminPacks.RejectCreditPurchase(r.Context(), r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,7 @@ func (h *Handler) table() []area {
 			{"POST", "/api/v1/webhooks/stripe", public.scope(igny8.ScopeWebhook), h.stripeWebhook},
 			{"POST", "/api/v1/billing/portal", tenant(igny8.ActBilling).suspendedOwner(), h.billingPortal},
 		}},
-		// admin: developers only: accounts, payments, plans, credits and packs, audit
+		// admin: developers only: accounts, payments, plans, credits and packs, payment incidents, audit
 		{"admin", []row{
 			{"GET", "/api/v1/admin/accounts", admin, h.adminListAccounts},
 			{"GET", "/api/v1/admin/accounts/deleted", admin, h.listDeletedAccounts},
@@ -137,9 +137,13 @@ func (h *Handler) table() []area {
 			{"GET", "/api/v1/admin/credit-costs", admin, h.adminCreditCosts},
 			{"PUT", "/api/v1/admin/credit-costs", admin, h.putCreditCosts},
 			{"GET", "/api/v1/admin/credit-packs", admin, h.adminCreditPacks},
+			{"POST", "/api/v1/admin/credit-packs", admin, h.createCreditPack},
 			{"PATCH", "/api/v1/admin/credit-packs/{slug}", admin, h.updateCreditPack},
 			{"GET", "/api/v1/admin/credit-purchases", admin, h.adminCreditPurchases},
 			{"POST", "/api/v1/admin/credit-purchases/{id}/confirm", admin, h.confirmCreditPurchase},
+			{"POST", "/api/v1/admin/credit-purchases/{id}/reject", admin, h.rejectCreditPurchase},
+			{"GET", "/api/v1/admin/payment-incidents", admin, h.paymentIncidents},
+			{"POST", "/api/v1/admin/payment-incidents/{id}/resolve", admin, h.resolvePaymentIncident},
 			{"GET", "/api/v1/admin/audit", admin, h.adminAudit},
 		}},
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/igny8/igny8/internal/apptest"
@@ -167,6 +168,18 @@ func newFuzzTarget(tb testing.TB, b storetest.Backend) *fuzzTarget {
 	var res struct{ Payment struct{ ID string } }
 	r.JSON(tb, &res)
 	tg.ids["payment"] = res.Payment.ID
+	r = e.As(tg.other.Token, "POST", "/api/v1/credits/packs/checkout", map[string]any{"pack": "credits-1000", "payment_method": "bank_transfer"})
+	if r.Status >= 300 {
+		tb.Fatalf("fuzz setup pack purchase: %s", r)
+	}
+	var buy struct{ Purchase struct{ ID string } }
+	r.JSON(tb, &buy)
+	tg.ids["credit_purchase"] = buy.Purchase.ID
+	// A refund Stripe reported (this environment has no Stripe to send one).
+	tg.ids["payment_incident"] = "01900000-0000-7000-8000-00000000f00d"
+	e.Exec(`INSERT INTO payment_incidents (id, account_id, kind, event_id, charge_id, amount, currency, status, created_at, updated_at)
+		VALUES (?, ?, 'refund', 'evt_fuzz', 'ch_fuzz', 100, 'USD', 'open', ?, ?)`, tg.ids["payment_incident"], tg.other.AccountID,
+		time.Now().UTC(), time.Now().UTC())
 	tg.ids["account"], tg.ids["plan"], tg.ids["user:other"] = tg.other.AccountID, "growth", tg.other.ID
 	tg.routes, tg.schemas = loadFuzzOps(tb, e)
 	if e.App.DB().Dialect() == sqlstore.SQLite {
@@ -319,6 +332,7 @@ func (tg *fuzzTarget) fill(o routeOp, pathID string) string {
 var fuzzKinds = map[string]string{
 	"sites": "site", "sectors": "sector", "users": "user", "api-keys": "api_key", "invitations": "invitation",
 	"accounts": "account", "payments": "payment", "plans": "plan", "access": "user",
+	"credit-purchases": "credit_purchase", "payment-incidents": "payment_incident",
 }
 
 // check sends one fuzz input and applies the rules to its answer.

@@ -55,6 +55,7 @@ func (s *App) setupMail() error {
 	counters := newMailCounters(s.reg)
 	s.outbox = sqlstore.NewOutbox(s.db)
 	s.db.SetMail(c, s.cfg.SMTPURL != "", counters.stored)
+	s.db.SetOperatorEmail(s.cfg.OperatorAddress())
 	s.db.OnNoticeError(func(err error) { s.log.Warn("credits exhausted notice", "err", err.Error()) })
 	if s.cfg.SMTPURL == "" {
 		return nil

@@ -73,7 +73,7 @@ type App struct {
 func (s *App) DB() *sqlstore.DB { return s.db }
 
 // Close finishes the work left by requests, writes what is buffered (API
-// key use) and releases the database and the throttle's Redis client.
+// key and login use) and releases the database and the throttle's Redis client.
 func (s *App) Close() error {
 	s.later.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -253,6 +253,7 @@ func (s *App) apiHandler() *api.Handler {
 		Card:            s.cardDeps(),
 		Packs:           s.store.Packs,
 		AdminPacks:      s.admin,
+		Incidents:       s.admin,
 	})
 }
 

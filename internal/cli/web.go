@@ -63,7 +63,9 @@ func (s *App) webHandler() *web.Handler {
 		Config: web.Config{TrustProxyHeaders: s.cfg.TrustProxy,
 			Bank: igny8.BankAccount{Beneficiary: s.cfg.BankBeneficiary, IBAN: s.cfg.BankIBAN, BIC: s.cfg.BankBIC,
 				BankName: s.cfg.BankName}, SupportEmail: s.cfg.SupportEmail},
-		AdminMail: s.admin,
+		AdminMail:  s.admin,
+		AdminPacks: s.admin,
+		Incidents:  s.admin,
 	}
 	if s.card != nil {
 		deps.CardPortal = s.store.Billing // Stripe's customer portal

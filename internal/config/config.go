@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ type Config struct {
 	// SupportEmail is the contact a customer is given when igny8
 	// suspended or cancelled their account.
 	SupportEmail string
+	// OperatorEmail receives the notices for igny8's operators (refunds
+	// and disputes of card payments); empty: SupportEmail.
+	OperatorEmail string
 
 	// SMTPURL is the mail server (see mail.ParseSMTPURL); empty keeps
 	// every message in the outbox, unsent. It may carry a password: it is
@@ -156,6 +160,8 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BankBIC, "bank-bic", c.BankBIC, "bank transfer: BIC")
 	fs.StringVar(&c.BankName, "bank-name", c.BankName, "bank transfer: bank name")
 	fs.StringVar(&c.SupportEmail, "support-email", c.SupportEmail, "the support contact shown to customers whose account igny8 suspended or cancelled")
+	fs.StringVar(&c.OperatorEmail, "operator-email", c.OperatorEmail, "where notices for igny8's operators go: refunds and disputes "+
+		"of card payments (empty: the --support-email address)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server: smtp://user:password@host:587 (STARTTLS required), "+
 		"smtps://user:password@host:465 (implicit TLS) or smtp://host:25?tls=none (a relay on this host; no credentials); "+
 		"empty: messages are kept for igny8 mail list and the admin console, not sent (prefer the variable to the flag)")
@@ -251,7 +257,21 @@ func (c *Config) validateMail() error {
 			return err
 		}
 	}
+	if a := strings.TrimSpace(c.OperatorEmail); a != "" {
+		if addr, err := netmail.ParseAddress(a); err != nil || addr.Address != a {
+			return fmt.Errorf("--operator-email must be one plain e-mail address such as ops@example.com, not %q", c.OperatorEmail)
+		}
+	}
 	return nil
+}
+
+// OperatorAddress is where operators' notices go: --operator-email, else
+// the support address.
+func (c *Config) OperatorAddress() string {
+	if a := strings.TrimSpace(c.OperatorEmail); a != "" {
+		return a
+	}
+	return c.SupportEmail
 }
 
 // MailBaseURL is the base of links in messages: --public-url, or without

@@ -97,6 +97,12 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.paymentRejected(m)
 	case igny8.AccountStatusMail:
 		v = c.accountStatus(m)
+	case igny8.PackReceiptMail:
+		v = c.packReceipt(m)
+	case igny8.PackRejectedMail:
+		v = c.packRejected(m)
+	case igny8.IncidentMail:
+		v = c.incident(m)
 	case igny8.TrialEndingMail:
 		v = c.trialEnding(m)
 	case igny8.TrialEndedMail:
@@ -180,6 +186,13 @@ func (c *Composer) invitation(m igny8.InvitationMail) view {
 
 func (c *Composer) bankTransfer(m igny8.BankTransferMail) view {
 	acct := plain(m.AccountName)
+	what, thanks, starts, back := plain(m.PlanName), fmt.Sprintf("Thank you for choosing the %s plan for %s.", plain(m.PlanName), acct),
+		"Your plan starts when we have received it.", "/billing"
+	if m.Credits > 0 {
+		what = credits(m.Credits)
+		thanks = fmt.Sprintf("Thank you for buying %s for %s.", what, acct)
+		starts, back = "The credits are added to your balance when we have received it.", "/credits"
+	}
 	facts := []fact{
 		{"Amount", igny8.FormatMoney(m.Amount, m.Currency)},
 		{"Reference", plain(m.Reference)},
@@ -189,14 +202,14 @@ func (c *Composer) bankTransfer(m igny8.BankTransferMail) view {
 		{"Bank", plain(c.bank.BankName)},
 	}
 	return view{
-		Subject:  "How to pay for " + plain(m.PlanName) + " (" + plain(m.Reference) + ")",
+		Subject:  "How to pay for " + what + " (" + plain(m.Reference) + ")",
 		Greeting: "Hello,",
 		Paragraphs: []string{
-			fmt.Sprintf("Thank you for choosing the %s plan for %s. Please make a bank transfer with these details.", plain(m.PlanName), acct),
-			"Quote the reference exactly, so that we can match your payment. Your plan starts when we have received it.",
+			thanks + " Please make a bank transfer with these details.",
+			"Quote the reference exactly, so that we can match your payment. " + starts,
 		},
 		Facts:  facts,
-		Action: action{Label: "See your billing", URL: c.link("/billing", nil)},
+		Action: action{Label: "See your billing", URL: c.link(back, nil)},
 	}
 }
 
@@ -236,6 +249,99 @@ func (c *Composer) paymentRejected(m igny8.PaymentRejectedMail) view {
 		},
 		Action: action{Label: "See your billing", URL: c.link("/billing", nil)},
 		After:  []string{"Questions? Write to " + plain(c.support) + "."},
+	}
+}
+
+// credits writes a number of credits: "1,000 credits".
+func credits(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if n == 1 {
+		return s + " credit"
+	}
+	return s + " credits"
+}
+
+// methodName is a payment method in customer words.
+func methodName(m string) string {
+	switch m {
+	case igny8.MethodStripe:
+		return "Card"
+	case igny8.MethodBankTransfer:
+		return "Bank transfer"
+	}
+	return plain(m)
+}
+
+func (c *Composer) packReceipt(m igny8.PackReceiptMail) view {
+	return view{
+		Subject:  "Receipt for " + credits(m.Credits) + " (" + plain(m.Reference) + ")",
+		Greeting: "Hello,",
+		Paragraphs: []string{
+			fmt.Sprintf("We received your payment for %s of %s. Thank you. The credits are in your balance now.",
+				credits(m.Credits), plain(m.AccountName)),
+		},
+		Facts: []fact{
+			{"Credits", credits(m.Credits)},
+			{"Amount", igny8.FormatMoney(m.Amount, m.Currency)},
+			{"Paid by", methodName(m.Method)},
+			{"Reference", plain(m.Reference)},
+			{"Date", day(m.ConfirmedAt)},
+		},
+		Action: action{Label: "See your credits", URL: c.link("/credits", nil)},
+	}
+}
+
+func (c *Composer) packRejected(m igny8.PackRejectedMail) view {
+	reason := plain(m.Reason)
+	if reason == "" {
+		reason = "No reason was given."
+	}
+	return view{
+		Subject:  "Payment " + plain(m.Reference) + " was not accepted",
+		Greeting: "Hello,",
+		Paragraphs: []string{
+			fmt.Sprintf("We could not accept the bank transfer %s of %s for %s of %s.",
+				plain(m.Reference), igny8.FormatMoney(m.Amount, m.Currency), credits(m.Credits), plain(m.AccountName)),
+			"The reason given: " + reason,
+			"No credits were added. You can buy credits again from your credits page.",
+		},
+		Action: action{Label: "See your credits", URL: c.link("/credits", nil)},
+		After:  []string{"Questions? Write to " + plain(c.support) + "."},
+	}
+}
+
+// incident is the operators' notice of a refund or dispute.
+func (c *Composer) incident(m igny8.IncidentMail) view {
+	what, todo := "A card payment was refunded", "Decide whether credits should be adjusted; igny8 took none back."
+	if m.Kind == igny8.IncidentDispute {
+		what, todo = "A card payment is disputed", "Answer the dispute in Stripe before its deadline, and decide whether "+
+			"credits should be adjusted; igny8 took none back."
+	}
+	acct := plain(m.AccountName)
+	if acct == "" {
+		acct = "no igny8 account (unknown Stripe customer)"
+	}
+	facts := []fact{
+		{"Account", acct},
+		{"Amount", igny8.FormatMoney(m.Amount, m.Currency)},
+		{"Charge", plain(m.ChargeID)},
+		{"Stripe event", plain(m.EventID)},
+	}
+	if m.AccountID != "" {
+		facts = append(facts, fact{"Account id", plain(m.AccountID)})
+	}
+	if r := plain(m.Reason); r != "" {
+		facts = append(facts, fact{"Reason", r})
+	}
+	return view{
+		Subject:    what + ": " + igny8.FormatMoney(m.Amount, m.Currency) + " (" + plain(m.ChargeID) + ")",
+		Greeting:   "Hello,",
+		Paragraphs: []string{what + " in Stripe.", todo, "Resolve the incident in the admin console once it is handled."},
+		Facts:      facts,
+		Action:     action{Label: "Open the payment incidents", URL: c.link("/admin/incidents", nil)},
 	}
 }
 
@@ -303,13 +409,9 @@ func (c *Composer) passwordReset(m igny8.PasswordResetMail) view {
 }
 
 func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
-	how, after := " on the profile page.", "Every other device that was logged in has been logged out; this one stays logged in."
-	if m.Reset {
-		how, after = " with a password reset link.", "Every device that was logged in has been logged out. Log in again with the new password."
-	}
-	tail := "If you did not do this, reset your password now with \"Forgot your password?\" on the login page"
-	if c.support != "" {
-		tail += " and write to " + plain(c.support)
+	how, after := " with a password reset link.", "Every device that was logged in has been logged out. Log in again with the new password."
+	if m.WhileLoggedIn {
+		how, after = " on your profile.", "Every other device that was logged in has been logged out; the one that changed it stays logged in."
 	}
 	return view{
 		Subject:  "Your igny8 password was changed",
@@ -319,6 +421,6 @@ func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
 			after,
 		},
 		Action: action{Label: "Log in", URL: c.link("/login", nil)},
-		After:  []string{tail + "."},
+		After:  []string{"If you did not do this, reset your password now with \"Forgot your password?\" on the login page and write to " + plain(c.support) + "."},
 	}
 }

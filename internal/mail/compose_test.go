@@ -27,6 +27,11 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.PaymentRejectedMail{AccountName: hostile, PlanName: hostile, Reference: "R", Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile, Suspended: true, Reason: hostile},
 		igny8.AccountStatusMail{AccountName: hostile},
+		igny8.BankTransferMail{AccountName: hostile, Credits: 5000, Reference: "IGNY8-AAAA-BBBB", Amount: 21900, Currency: "USD"},
+		igny8.PackReceiptMail{AccountName: hostile, Credits: 1000, Amount: 4900, Currency: "USD", Reference: "R", Method: hostile, ConfirmedAt: when},
+		igny8.PackRejectedMail{AccountName: hostile, Credits: 1000, Reference: "R", Amount: 4900, Currency: "USD", Reason: hostile},
+		igny8.IncidentMail{Kind: igny8.IncidentDispute, AccountName: hostile, AccountID: hostile, ChargeID: hostile, Amount: 8900,
+			Currency: "USD", Reason: hostile, EventID: hostile},
 		igny8.TrialEndingMail{AccountName: hostile, EndsAt: when, DaysLeft: 3},
 		igny8.TrialEndedMail{AccountName: hostile, EndedAt: when},
 		igny8.CreditsLowMail{AccountName: hostile, PlanName: hostile, Balance: 150, Included: 2000},
@@ -36,8 +41,8 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		igny8.PastDueMail{AccountName: hostile, PlanName: hostile, PeriodEnd: when},
 		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when},
 		igny8.PasswordResetMail{Name: hostile, Token: "a&b<c", ExpiresAt: when, Migration: true},
-		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when, Reset: true},
 		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when},
+		igny8.PasswordChangedMail{Name: hostile, Email: hostile, ChangedAt: when, WhileLoggedIn: true},
 	} {
 		m, err := c.Compose(content)
 		if err != nil {
@@ -60,6 +65,11 @@ func TestComposeEscapesEveryValue(t *testing.T) {
 		if !strings.Contains(m.Text, "https://app.igny8.test/") {
 			t.Fatalf("%s: no link on the public URL:\n%s", content.MailKind(), m.Text)
 		}
+	}
+	pack, _ := c.Compose(igny8.PackReceiptMail{AccountName: "A", Credits: 20000, Amount: 77900, Currency: "USD", Reference: "R",
+		Method: igny8.MethodStripe, ConfirmedAt: when})
+	if !strings.Contains(pack.Subject, "20,000 credits") || !strings.Contains(pack.Text, "Card") || !strings.Contains(pack.Text, "/credits") {
+		t.Fatalf("pack receipt:\n%s\n%s", pack.Subject, pack.Text)
 	}
 	for days, want := range map[int]string{3: "ends in 3 days", 1: "ends tomorrow", 0: "ends today"} {
 		m, _ := c.Compose(igny8.TrialEndingMail{AccountName: "Acme", EndsAt: when, DaysLeft: days})

@@ -185,6 +185,12 @@ func (s *Billing) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8
 	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
 		return nil, err
 	}
+	// A subscription Stripe renews is changed at Stripe first, so that
+	// Stripe stops (or resumes) charging the card; nothing changes here
+	// when Stripe cannot be reached.
+	if err := s.cardCancelAtPeriodEnd(ctx, tn, cancel); err != nil {
+		return nil, err
+	}
 	var out *igny8.Subscription
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if err := lockAccount(ctx, tx, tn); err != nil {
@@ -203,8 +209,11 @@ func (s *Billing) setCancelAtPeriodEnd(ctx context.Context, cancel bool) (*igny8
 			return igny8.Errorf(igny8.EConflict, "The subscription is not set to end, so there is nothing to resume; it renews as usual.")
 		}
 		if sub.CancelAtPeriodEnd != cancel {
-			if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = ? WHERE id = ?`,
-				cancel, tx.now, sub.ID); err != nil {
+			// stripe_event_at: Stripe's events about this subscription from
+			// before this change are older than it.
+			if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = ?,
+				stripe_event_at = CASE WHEN external_id <> '' THEN ? ELSE stripe_event_at END WHERE id = ?`,
+				cancel, tx.now, tx.now, sub.ID); err != nil {
 				return err
 			}
 			action := "subscription.cancel_requested"

@@ -64,12 +64,30 @@ func (s *Billing) cardCheckout(ctx context.Context, tn tenant, res *igny8.Checko
 			if _, err := lockPayment(ctx, tx, tn, pay.ID); err != nil {
 				return err
 			}
-			return rejectPayment(ctx, tx, tn, pay, "checkout_failed")
+			return rejectPayment(ctx, tx, tn, pay, igny8.RejectCheckoutFailed)
 		})
 		return nil, errors.Join(cardUnavailable(err), rerr)
 	}
 	res.CheckoutURL = &sess.URL
 	return res, nil
+}
+
+// cardCancelAtPeriodEnd sets cancel_at_period_end at Stripe for the
+// account's current subscription when Stripe renews it (it has a Stripe
+// subscription and card payments are on); otherwise it does nothing.
+func (s *Billing) cardCancelAtPeriodEnd(ctx context.Context, tn tenant, cancel bool) error {
+	if s.card == nil {
+		return nil
+	}
+	sub, err := currentSubscription(ctx, s.db.reader(), tn)
+	if err != nil || sub == nil || sub.ExternalID == "" || sub.PaymentMethod != igny8.MethodStripe ||
+		sub.CancelAtPeriodEnd == cancel {
+		return err
+	}
+	if err := s.card.SetCancelAtPeriodEnd(ctx, sub.ExternalID, cancel); err != nil {
+		return cardUnavailable(err)
+	}
+	return nil
 }
 
 // BillingPortal answers a link to Stripe's customer portal for the
@@ -105,6 +123,7 @@ func (s *Billing) BillingPortal(ctx context.Context, returnURL string) (*igny8.B
 var cardEventHandled = map[string]bool{
 	igny8.CardEventCheckoutCompleted: true, igny8.CardEventInvoicePaid: true,
 	igny8.CardEventInvoicePaymentFailed: true, igny8.CardEventSubscriptionDeleted: true,
+	igny8.CardEventSubscriptionUpdated: true, igny8.CardEventCheckoutExpired: true,
 	igny8.CardEventChargeRefunded: true, igny8.CardEventDisputeCreated: true,
 }
 
@@ -146,6 +165,10 @@ func (a *Admin) ProcessCardEvent(ctx context.Context, ev igny8.CardEvent) (igny8
 			res.Ignored, err = cardInvoiceFailed(ctx, tx, sys, ev)
 		case igny8.CardEventSubscriptionDeleted:
 			res.Ignored, err = cardSubscriptionDeleted(ctx, tx, sys, ev)
+		case igny8.CardEventSubscriptionUpdated:
+			res.Ignored, err = cardSubscriptionUpdated(ctx, tx, sys, ev)
+		case igny8.CardEventCheckoutExpired:
+			res.Ignored, err = cardCheckoutExpired(ctx, tx, sys, ev)
 		default:
 			err = cardChargeEvent(ctx, tx, sys, ev)
 		}
@@ -230,6 +253,33 @@ func cardCheckoutCompleted(ctx context.Context, tx *Tx, sys system, ev igny8.Car
 			"reason": pay.RejectedReason, "event": ev.ID, "invoice": ev.InvoiceID, "amount": ev.Amount, "currency": ev.Currency})
 	}
 	return false, cardConfirm(ctx, tx, sys, pay, ev)
+}
+
+// cardCheckoutExpired ends what an unpaid Checkout Session was for: its
+// pending plan payment is rejected (reason checkout_expired, its pending
+// subscription cancelled) or its pending credit purchase is; anything
+// already decided stays.
+func cardCheckoutExpired(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	if ev.PurchaseID != "" {
+		c, err := lockPurchase(ctx, tx, sys, ev.PurchaseID)
+		if err != nil || c == nil || c.Method != igny8.MethodStripe {
+			return err == nil, err
+		}
+		if c.Status != igny8.PaymentPending {
+			return false, nil
+		}
+		if _, err := tx.exec(ctx, `UPDATE credit_purchases SET status = 'rejected', rejected_reason = ?, updated_at = ?
+			WHERE id = ? AND status = 'pending'`, igny8.RejectCheckoutExpired, tx.now, c.ID); err != nil {
+			return false, err
+		}
+		return false, audit(ctx, tx, sys.reach(c.AccountID), "credit_purchase.rejected", "credit_purchase", c.ID, map[string]any{
+			"reason": igny8.RejectCheckoutExpired, "reference": c.Reference, "event": ev.ID})
+	}
+	pay, err := cardPayment(ctx, tx, sys, ev.PaymentID)
+	if err != nil || pay == nil || pay.Status != igny8.PaymentPending {
+		return pay == nil, err
+	}
+	return false, rejectPayment(ctx, tx, sys.reach(pay.AccountID), pay, igny8.RejectCheckoutExpired)
 }
 
 // cardInvoicePaid confirms the payment of a paid invoice: the checkout's
@@ -374,10 +424,99 @@ func cardSubscriptionDeleted(ctx context.Context, tx *Tx, sys system, ev igny8.C
 		"account_status": igny8.StatusCancelled, "reason": "stripe_subscription_deleted", "event": ev.ID})
 }
 
-// cardChargeEvent records a refund or a dispute with an audit event, which
-// the administrators' audit log shows. Credits already granted stay: what
-// was spent is not taken back silently; an administrator adjusts the
-// ledger when that is right.
+// cardSubscriptionUpdated follows a change Stripe made to a subscription
+// (in its customer portal, its dashboard, or igny8's own cancel and
+// resume): cancel_at_period_end, a plan change (a price that is a plan's
+// Stripe price) and a status of canceled or incomplete_expired, which end
+// it as a deletion does. Stripe's past_due and unpaid change nothing at
+// once: the grace rule of the billing job (billing_job.go) decides, as for
+// a failed invoice; payments move the period, never this event. Each
+// subscription keeps the creation time of the newest such event applied
+// (stripe_event_at): an older one arriving later changes nothing, and a
+// cancelled subscription stays cancelled.
+func cardSubscriptionUpdated(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) (bool, error) {
+	sub, err := cardSubscription(ctx, tx, sys, ev)
+	if err != nil || sub == nil || sub.Status == igny8.SubCancelled {
+		return sub == nil, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE subscriptions SET external_id = ?, updated_at = ? WHERE id = ? AND external_id = ''`,
+		ev.SubscriptionID, tx.now, sub.ID); err != nil {
+		return false, err
+	}
+	r, err := tx.exec(ctx, `UPDATE subscriptions SET stripe_event_at = ? WHERE id = ? AND (stripe_event_at IS NULL OR stripe_event_at <= ?)`,
+		ev.Created.UTC(), sub.ID, ev.Created.UTC())
+	if err != nil {
+		return false, err
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return false, err // an older state than one already applied
+	}
+	switch ev.Status {
+	case "canceled", "incomplete_expired":
+		return cardSubscriptionDeleted(ctx, tx, sys, ev)
+	}
+	tn := sys.reach(sub.AccountID)
+	if sub.CancelAtPeriodEnd != ev.CancelAtPeriodEnd && sub.Status != igny8.SubPendingPayment {
+		if _, err := tx.exec(ctx, `UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = ? WHERE id = ?`,
+			ev.CancelAtPeriodEnd, tx.now, sub.ID); err != nil {
+			return false, err
+		}
+		action := "subscription.cancel_requested"
+		if !ev.CancelAtPeriodEnd {
+			action = "subscription.resumed"
+		}
+		if err := audit(ctx, tx, tn, action, "subscription", sub.ID, map[string]any{
+			"source": "stripe", "event": ev.ID, "period_end": sub.CurrentPeriodEnd}); err != nil {
+			return false, err
+		}
+	}
+	if ev.PriceID != "" && ev.PriceID != sub.Plan.StripePriceID && sub.Status != igny8.SubPendingPayment {
+		if err := cardPlanChanged(ctx, tx, tn, sub, ev); err != nil {
+			return false, err
+		}
+	}
+	if ev.Status == "past_due" || ev.Status == "unpaid" {
+		return false, audit(ctx, tx, tn, "subscription.stripe_"+ev.Status, "subscription", sub.ID, map[string]any{
+			"event": ev.ID, "period_end": sub.CurrentPeriodEnd})
+	}
+	return false, nil
+}
+
+// cardPlanChanged moves a subscription, and its account when the account
+// is on it, to the plan whose Stripe price Stripe now sells (a change made
+// in Stripe's portal or dashboard; Stripe bills the difference). The new
+// plan's limits apply to what is created from now on; its credits come
+// with the next paid invoice. A price that is no plan of igny8 changes
+// nothing and is audited for an administrator.
+func cardPlanChanged(ctx context.Context, tx *Tx, tn tenant, sub *igny8.Subscription, ev igny8.CardEvent) error {
+	var planID, slug string
+	err := tx.queryRow(ctx, `SELECT id, slug FROM plans WHERE stripe_price_id = ? ORDER BY is_active DESC, slug LIMIT 1`,
+		ev.PriceID).Scan(&planID, &slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit(ctx, tx, tn, "subscription.stripe_price_unknown", "subscription", sub.ID, map[string]any{
+			"event": ev.ID, "price": ev.PriceID, "plan": sub.Plan.Slug})
+	}
+	if err != nil {
+		return translate(err)
+	}
+	if planID == sub.Plan.ID {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `UPDATE subscriptions SET plan_id = ?, updated_at = ? WHERE id = ?`, planID, tx.now, sub.ID); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE accounts SET plan_id = ?, updated_at = ? WHERE id = ? AND plan_id = ?`,
+		planID, tx.now, tn.id, sub.Plan.ID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, tn, "subscription.plan_changed", "subscription", sub.ID, map[string]any{
+		"source": "stripe", "event": ev.ID, "from": sub.Plan.Slug, "to": slug, "price": ev.PriceID})
+}
+
+// cardChargeEvent records a refund or a dispute as a payment incident
+// (incidents.go): audited, e-mailed to the operators, open in the admin
+// console. Credits already granted stay: what was spent is not taken back
+// silently; an administrator adjusts the ledger when that is right.
 func cardChargeEvent(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent) error {
 	var accountID string
 	if ev.CustomerID != "" {
@@ -386,14 +525,5 @@ func cardChargeEvent(ctx context.Context, tx *Tx, sys system, ev igny8.CardEvent
 			return translate(err)
 		}
 	}
-	action := "payment.refunded"
-	if ev.Type == igny8.CardEventDisputeCreated {
-		action = "payment.disputed"
-	}
-	details := map[string]any{"event": ev.ID, "charge": ev.ChargeID, "amount": ev.Amount, "currency": ev.Currency,
-		"customer": ev.CustomerID}
-	if ev.Reason != "" {
-		details["reason"] = ev.Reason
-	}
-	return audit(ctx, tx, sys.reach(accountID), action, "charge", ev.ChargeID, details)
+	return recordIncident(ctx, tx, sys.reach(accountID), ev)
 }

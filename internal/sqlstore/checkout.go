@@ -21,7 +21,8 @@ import (
 // Errors: unauthenticated, forbidden, validation_failed (bad method, no such
 // active plan, a plan sold by sales, a downgrade the account exceeds),
 // payment_method_unavailable (stripe, paypal: no provider configured),
-// conflict (already on the Free plan), account_suspended (the Free plan,
+// conflict (already on the Free plan; the active subscription renews by
+// card through Stripe, see renewedByCard), account_suspended (the Free plan,
 // for an account suspended by igny8).
 func (s *Billing) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.CheckoutResult, error) {
 	p, tn, err := scope(ctx)
@@ -48,6 +49,9 @@ func (s *Billing) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Check
 		if err != nil {
 			return err
 		}
+		if err := renewedByCard(ctx, tx, tn); err != nil {
+			return err
+		}
 		if plan.Price == 0 {
 			out, err = activateFreePlan(ctx, tx, tn, plan, in.PaymentMethod)
 			return err
@@ -65,6 +69,23 @@ func (s *Billing) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Check
 		return s.cardCheckout(ctx, tn, out, customer, in.ReturnURL)
 	}
 	return out, err
+}
+
+// renewedByCard refuses a checkout while the account's active subscription
+// is renewed by Stripe: a second subscription, or a transfer replacing it,
+// would leave Stripe charging the card for the one replaced. The owner
+// changes plan or cancels in Stripe's portal (which igny8 follows through
+// customer.subscription.updated), or cancels at period end first.
+func renewedByCard(ctx context.Context, tx *Tx, tn tenant) error {
+	sub, err := currentSubscription(ctx, tx.conn, tn)
+	if err != nil || sub == nil {
+		return err
+	}
+	if sub.Status == igny8.SubActive && sub.ExternalID != "" && sub.PaymentMethod == igny8.MethodStripe && !sub.CancelAtPeriodEnd {
+		return igny8.Errorf(igny8.EConflict, "Your %s plan renews by card through Stripe. To change plan or stop paying by card, "+
+			"use Manage card and invoices (POST /billing/portal), or cancel at period end first.", sub.Plan.Name)
+	}
+	return nil
 }
 
 func (s *Billing) checkout(ctx context.Context, tx *Tx, tn tenant, plan *igny8.Plan, method string) (*igny8.CheckoutResult, error) {

@@ -41,6 +41,8 @@ type DB struct {
 	stmts   *stmtCache // SQLite reads; nil on PostgreSQL
 	// mail is how messages are made (SetMail); nil makes none.
 	mail atomic.Pointer[mailSettings]
+	// operators is the address of igny8's operators (SetOperatorEmail).
+	operators atomic.Pointer[string]
 	// noticeErr is told of notices written after a rollback that failed.
 	noticeErr atomic.Pointer[func(error)]
 	// Now is the clock; tests replace it. Times are UTC, microsecond precision.

@@ -94,3 +94,39 @@ func accountStatusMail(ctx context.Context, tx *Tx, tn tenant, suspended bool, r
 	return enqueue(ctx, tx, tn, igny8.AccountStatusMail{AccountName: acct.Name, Suspended: suspended,
 		Reason: reason}, owner, billing)
 }
+
+// packTransferMail sends the owner (and the billing e-mail) the bank
+// instructions of a new pending transfer for a credit pack.
+func packTransferMail(ctx context.Context, tx *Tx, tn tenant, c *igny8.CreditPurchase) error {
+	if c.Method != igny8.MethodBankTransfer || c.Status != igny8.PaymentPending {
+		return nil
+	}
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, tn, igny8.BankTransferMail{AccountName: acct.Name, Credits: c.Credits,
+		Reference: c.Reference, Amount: c.Amount, Currency: c.Currency}, owner, billing)
+}
+
+// packReceipt writes the receipt of a confirmed credit purchase to the
+// owner and the billing e-mail, in the transaction that confirmed it (an
+// administrator's confirmation of a transfer, or Stripe's paid checkout).
+func packReceipt(ctx context.Context, tx *Tx, tn tenant, c *igny8.CreditPurchase) error {
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, tn, igny8.PackReceiptMail{AccountName: acct.Name, Credits: c.Credits, Amount: c.Amount,
+		Currency: c.Currency, Reference: c.Reference, Method: c.Method, ConfirmedAt: tx.now}, owner, billing)
+}
+
+// packRejectedMail tells the owner a transfer for a pack was not accepted.
+func packRejectedMail(ctx context.Context, tx *Tx, tn tenant, c *igny8.CreditPurchase, reason string) error {
+	acct, owner, billing, err := ownerAndBilling(ctx, tx, tn)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, tn, igny8.PackRejectedMail{AccountName: acct.Name, Credits: c.Credits,
+		Reference: c.Reference, Amount: c.Amount, Currency: c.Currency, Reason: reason}, owner, billing)
+}

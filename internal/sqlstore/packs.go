@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/igny8/igny8"
 )
@@ -16,11 +17,11 @@ import (
 // one purchase entry to the ledger, keyed by the purchase, so however often
 // the confirmation or the event arrives the credits arrive once.
 
-const packColumns = `k.id, k.slug, k.credits, k.price, k.currency, k.is_active, k.created_at, k.updated_at`
+const packColumns = `k.id, k.slug, k.credits, k.price, k.currency, k.stripe_price_id, k.is_active, k.created_at, k.updated_at`
 
 func scanPack(row scanner) (*igny8.CreditPack, error) {
 	var k igny8.CreditPack
-	return &k, row.Scan(&k.ID, &k.Slug, &k.Credits, &k.Price, &k.Currency, &k.IsActive, &k.CreatedAt, &k.UpdatedAt)
+	return &k, row.Scan(&k.ID, &k.Slug, &k.Credits, &k.Price, &k.Currency, &k.StripePriceID, &k.IsActive, &k.CreatedAt, &k.UpdatedAt)
 }
 
 // CreditPacks lists the packs on sale, smallest first: a public price
@@ -38,12 +39,12 @@ func listPacks(ctx context.Context, c conn, all bool) ([]igny8.CreditPack, error
 }
 
 const purchaseSelect = `SELECT c.id, c.account_id, k.slug, c.credits, c.amount, c.currency, c.method, c.status, c.reference,
-	c.confirmed_at, c.created_at, c.updated_at FROM credit_purchases c JOIN credit_packs k ON k.id = c.pack_id`
+	c.rejected_reason, c.confirmed_at, c.created_at, c.updated_at FROM credit_purchases c JOIN credit_packs k ON k.id = c.pack_id`
 
 func scanPurchase(row scanner) (*igny8.CreditPurchase, error) {
 	var c igny8.CreditPurchase
 	return &c, row.Scan(&c.ID, &c.AccountID, &c.Pack, &c.Credits, &c.Amount, &c.Currency, &c.Method, &c.Status,
-		&c.Reference, &c.ConfirmedAt, &c.CreatedAt, &c.UpdatedAt)
+		&c.Reference, &c.RejectedReason, &c.ConfirmedAt, &c.CreatedAt, &c.UpdatedAt)
 }
 
 func purchaseByID(ctx context.Context, c conn, id string) (*igny8.CreditPurchase, error) {
@@ -53,7 +54,9 @@ func purchaseByID(ctx context.Context, c conn, id string) (*igny8.CreditPurchase
 // BuyCredits starts buying a pack: a pending purchase at the pack's
 // current size and price with a unique reference, paid by bank transfer
 // (the answer carries the reference; an administrator confirms it) or by
-// card (the answer carries Stripe's Checkout page). It needs ActBilling.
+// card (the answer carries Stripe's Checkout page, which sells the pack by
+// its Stripe price when it has one, else by its amount). A transfer's
+// instructions are also e-mailed to the owner. It needs ActBilling.
 // Errors: validation_failed (no such pack, bad method),
 // payment_method_unavailable (stripe without Stripe, paypal),
 // service_unavailable (Stripe failed), forbidden.
@@ -106,6 +109,9 @@ func (s *Packs) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.P
 				if out, err = purchaseByID(ctx, tx.conn, id); err != nil {
 					return err
 				}
+				if err := packTransferMail(ctx, tx, tn, out); err != nil {
+					return err
+				}
 				return audit(ctx, tx, tn, "credit_purchase.created", "credit_purchase", id, map[string]any{
 					"pack": pack.Slug, "credits": pack.Credits, "amount": pack.Price, "currency": pack.Currency,
 					"method": in.PaymentMethod, "reference": out.Reference})
@@ -121,13 +127,13 @@ func (s *Packs) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.P
 		return res, nil
 	}
 	sess, err := s.card.Checkout(ctx, igny8.CardCheckout{Mode: igny8.CardModePayment, CustomerID: customer,
-		PurchaseID: out.ID, Amount: out.Amount, Currency: out.Currency,
+		PurchaseID: out.ID, Amount: out.Amount, Currency: out.Currency, PriceID: pack.StripePriceID,
 		Description: fmt.Sprintf("%d igny8 credits", out.Credits),
 		SuccessURL:  in.ReturnURL + "?notice=card_paid", CancelURL: in.ReturnURL + "?notice=card_cancelled"})
 	if err != nil {
 		rerr := s.db.InTx(ctx, func(tx *Tx) error {
-			_, err := tx.exec(ctx, `UPDATE credit_purchases SET status = 'rejected', updated_at = ? WHERE id = ? AND status = 'pending'`,
-				tx.now, out.ID)
+			_, err := tx.exec(ctx, `UPDATE credit_purchases SET status = 'rejected', rejected_reason = ?, updated_at = ?
+				WHERE id = ? AND status = 'pending'`, igny8.RejectCheckoutFailed, tx.now, out.ID)
 			return err
 		})
 		return nil, errors.Join(cardUnavailable(err), rerr)
@@ -225,6 +231,9 @@ func confirmPurchase(ctx context.Context, tx *Tx, sys system, c *igny8.CreditPur
 		ReferenceType: igny8.RefCreditPurchase, ReferenceID: c.ID, IdempotencyKey: key, RequestHash: key, Actor: actor}); err != nil {
 		return err
 	}
+	if err := packReceipt(ctx, tx, sys.reach(c.AccountID), c); err != nil {
+		return err
+	}
 	return audit(ctx, tx, sys.reach(c.AccountID), "credit_purchase.confirmed", "credit_purchase", c.ID, map[string]any{
 		"reference": c.Reference, "credits": c.Credits, "amount": c.Amount, "currency": c.Currency, "method": c.Method,
 		"external_reference": external})
@@ -252,49 +261,176 @@ func (a *Admin) AdminCreditPacks(ctx context.Context) ([]igny8.CreditPack, error
 	return listPacks(ctx, a.db.reader(), true)
 }
 
-// UpdateCreditPack changes a pack's size, price or sale, with an audit
-// event; purchases already made keep theirs. Errors: unauthenticated,
-// forbidden, not_found, validation_failed.
-func (a *Admin) UpdateCreditPack(ctx context.Context, slug string, patch igny8.CreditPackPatch) (*igny8.CreditPack, error) {
+// validPackFields checks the size, price, currency and Stripe price of a
+// pack, naming each invalid field.
+func validPackFields(credits, price int64, currency, priceID string) []igny8.FieldError {
+	var fields []igny8.FieldError
+	if credits < 1 || credits > igny8.MaxPackCredits {
+		fields = append(fields, igny8.FieldError{Field: "credits", Message: fmt.Sprintf("must be 1-%d", igny8.MaxPackCredits)})
+	}
+	if price < 1 || price > igny8.MaxPackPrice {
+		fields = append(fields, igny8.FieldError{Field: "price", Message: fmt.Sprintf("must be 1-%d (minor units)", igny8.MaxPackPrice)})
+	}
+	if len(currency) != 3 || upper(currency) != currency || strings.Trim(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		fields = append(fields, igny8.FieldError{Field: "currency", Message: "must be a three-letter currency code such as USD"})
+	}
+	if !validStripePrice(priceID) {
+		fields = append(fields, igny8.FieldError{Field: "stripe_price_id", Message: "must be a Stripe price id (price_...), or empty"})
+	}
+	return fields
+}
+
+// validStripePrice accepts "" or a Stripe price id, as plans do.
+func validStripePrice(id string) bool {
+	return id == "" || strings.HasPrefix(id, "price_") && len(id) <= 100 && !strings.ContainsAny(id, " \t/?#")
+}
+
+// CreateCreditPack adds a pack, on sale unless in.IsActive is false, with
+// an audit event. Errors: unauthenticated, forbidden, validation_failed,
+// conflict (the slug is taken).
+func (a *Admin) CreateCreditPack(ctx context.Context, in igny8.NewCreditPack) (*igny8.CreditPack, error) {
 	if _, err := igny8.AdminPrincipal(ctx); err != nil {
 		return nil, err
 	}
-	var fields []igny8.FieldError
-	if patch.Credits != nil && (*patch.Credits < 1 || *patch.Credits > 100_000_000) {
-		fields = append(fields, igny8.FieldError{Field: "credits", Message: "must be 1-100000000"})
+	in.Slug, in.StripePriceID = strings.TrimSpace(in.Slug), strings.TrimSpace(in.StripePriceID)
+	in.Currency = upper(strings.TrimSpace(in.Currency))
+	if in.Currency == "" {
+		in.Currency = "USD"
 	}
-	if patch.Price != nil && (*patch.Price < 1 || *patch.Price > 100_000_000) {
-		fields = append(fields, igny8.FieldError{Field: "price", Message: "must be 1-100000000 (minor units)"})
+	fields := validPackFields(in.Credits, in.Price, in.Currency, in.StripePriceID)
+	if in.Slug == "" || len(in.Slug) > 50 || !isSlug(in.Slug) {
+		fields = append([]igny8.FieldError{{Field: "slug", Message: "must be 1-50 lowercase letters, digits and hyphens"}}, fields...)
 	}
 	if len(fields) > 0 {
 		return nil, igny8.Invalid("The credit pack is not valid.", fields...)
 	}
+	active := in.IsActive == nil || *in.IsActive
 	var out *igny8.CreditPack
 	err := a.db.InTx(ctx, func(tx *Tx) error {
-		cur, err := optionalRow(scanPack(tx.queryRow(ctx, `SELECT `+packColumns+` FROM credit_packs k WHERE k.slug = ?`, slug)))
+		id := newID()
+		r, err := tx.exec(ctx, `INSERT INTO credit_packs (id, slug, credits, price, currency, stripe_price_id, is_active, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
+			id, in.Slug, in.Credits, in.Price, in.Currency, in.StripePriceID, active, tx.now, tx.now)
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return igny8.Errorf(igny8.EConflict, "A credit pack %q already exists.", in.Slug)
+		}
+		if out, err = scanPack(tx.queryRow(ctx, `SELECT `+packColumns+` FROM credit_packs k WHERE k.id = ?`, id)); err != nil {
+			return translate(err)
+		}
+		return audit(ctx, tx, noTenant, "credit_pack.created", "credit_pack", id, map[string]any{"pack": out})
+	})
+	return out, err
+}
+
+// UpdateCreditPack changes a pack's size, price, Stripe price or sale,
+// with an audit event naming what changed; purchases already made keep
+// theirs. Errors: unauthenticated, forbidden, not_found, validation_failed.
+func (a *Admin) UpdateCreditPack(ctx context.Context, slug string, patch igny8.CreditPackPatch) (*igny8.CreditPack, error) {
+	if _, err := igny8.AdminPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	if patch.StripePriceID != nil {
+		v := strings.TrimSpace(*patch.StripePriceID)
+		patch.StripePriceID = &v
+	}
+	var out *igny8.CreditPack
+	err := a.db.InTx(ctx, func(tx *Tx) error {
+		cur, err := optionalRow(scanPack(tx.queryRow(ctx, `SELECT `+packColumns+` FROM credit_packs k WHERE k.slug = ?`+tx.db.forUpdate(), slug)))
 		if err != nil {
 			return err
 		}
 		if cur == nil {
 			return igny8.NotFound("Credit pack")
 		}
+		next := *cur
 		if patch.Credits != nil {
-			cur.Credits = *patch.Credits
+			next.Credits = *patch.Credits
 		}
 		if patch.Price != nil {
-			cur.Price = *patch.Price
+			next.Price = *patch.Price
+		}
+		if patch.StripePriceID != nil {
+			next.StripePriceID = *patch.StripePriceID
 		}
 		if patch.IsActive != nil {
-			cur.IsActive = *patch.IsActive
+			next.IsActive = *patch.IsActive
 		}
-		if _, err := tx.exec(ctx, `UPDATE credit_packs SET credits = ?, price = ?, is_active = ?, updated_at = ? WHERE id = ?`,
-			cur.Credits, cur.Price, cur.IsActive, tx.now, cur.ID); err != nil {
+		var fields []igny8.FieldError
+		for _, f := range validPackFields(next.Credits, next.Price, next.Currency, next.StripePriceID) {
+			if f.Field != "currency" {
+				fields = append(fields, f)
+			}
+		}
+		if len(fields) > 0 {
+			return igny8.Invalid("The credit pack is not valid.", fields...)
+		}
+		if _, err := tx.exec(ctx, `UPDATE credit_packs SET credits = ?, price = ?, stripe_price_id = ?, is_active = ?, updated_at = ? WHERE id = ?`,
+			next.Credits, next.Price, next.StripePriceID, next.IsActive, tx.now, cur.ID); err != nil {
 			return err
 		}
-		if out, err = optionalRow(scanPack(tx.queryRow(ctx, `SELECT `+packColumns+` FROM credit_packs k WHERE k.id = ?`, cur.ID))); err != nil {
+		if out, err = scanPack(tx.queryRow(ctx, `SELECT `+packColumns+` FROM credit_packs k WHERE k.id = ?`, cur.ID)); err != nil {
+			return translate(err)
+		}
+		action := "credit_pack.updated"
+		if cur.IsActive && !next.IsActive {
+			action = "credit_pack.deactivated"
+		}
+		return audit(ctx, tx, noTenant, action, "credit_pack", cur.ID, map[string]any{"slug": slug, "changes": patch,
+			"before": map[string]any{"credits": cur.Credits, "price": cur.Price, "stripe_price_id": cur.StripePriceID, "is_active": cur.IsActive}})
+	})
+	return out, err
+}
+
+// RejectCreditPurchase rejects a pending purchase with a reason (a
+// transfer that never arrived, or arrived wrong): no credits, the owner
+// told by e-mail, an audit event. Rejecting a rejected purchase answers it
+// and changes nothing. Card purchases are Stripe's to decide: their
+// checkout expires unpaid after a day (checkout.session.expired rejects
+// them). Errors: unauthenticated,
+// forbidden, not_found, conflict (confirmed, or paid by card),
+// validation_failed (reason).
+func (a *Admin) RejectCreditPurchase(ctx context.Context, id string, in igny8.PaymentRejection) (*igny8.CreditPurchase, error) {
+	sys, err := asSystem(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if n := utf8.RuneCountInString(reason); n < 1 || n > maxNoteLen {
+		return nil, igny8.InvalidField("reason", "must be 1-500 characters")
+	}
+	var out *igny8.CreditPurchase
+	err = a.db.InTx(ctx, func(tx *Tx) error {
+		c, err := lockPurchase(ctx, tx, sys, id)
+		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, noTenant, "credit_pack.updated", "credit_pack", cur.ID, map[string]any{"slug": slug, "changes": patch})
+		switch {
+		case c == nil:
+			return igny8.NotFound("Credit purchase")
+		case c.Status == igny8.PaymentConfirmed:
+			return igny8.Errorf(igny8.EConflict, "Credit purchase %s is already confirmed; it cannot be rejected.", c.Reference)
+		case c.Status == igny8.PaymentPending && c.Method != igny8.MethodBankTransfer:
+			return igny8.Errorf(igny8.EConflict, "Credit purchase %s is paid by card; Stripe decides it.", c.Reference)
+		case c.Status == igny8.PaymentPending:
+			if _, err := tx.exec(ctx, `UPDATE credit_purchases SET status = 'rejected', rejected_reason = ?, updated_at = ?
+				WHERE id = ? AND status = 'pending'`, reason, tx.now, c.ID); err != nil {
+				return err
+			}
+			if err := packRejectedMail(ctx, tx, sys.reach(c.AccountID), c, reason); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, sys.reach(c.AccountID), "credit_purchase.rejected", "credit_purchase", c.ID, map[string]any{
+				"reason": reason, "reference": c.Reference, "credits": c.Credits, "amount": c.Amount, "currency": c.Currency}); err != nil {
+				return err
+			}
+		}
+		out, err = purchaseByID(ctx, tx.conn, id)
+		return err
 	})
 	return out, err
 }

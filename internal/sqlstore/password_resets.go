@@ -119,7 +119,7 @@ func (s *PasswordResets) ResetPassword(ctx context.Context, tokenHash, passwordH
 			map[string]any{"logins_revoked": families, "web_sessions_revoked": sessions}); err != nil {
 			return err
 		}
-		if err := enqueue(ctx, tx, resetTenant(u.accountID.String), igny8.PasswordChangedMail{Name: u.name, Email: u.email, ChangedAt: tx.now, Reset: true}, u.email); err != nil {
+		if err := enqueue(ctx, tx, resetTenant(u.accountID.String), igny8.PasswordChangedMail{Name: u.name, Email: u.email, ChangedAt: tx.now}, u.email); err != nil {
 			return err
 		}
 		userID = u.id

@@ -292,8 +292,12 @@ func rejectPayment(ctx context.Context, tx *Tx, tn tenant, pay *igny8.Payment, r
 		WHERE id = ? AND status = 'pending_payment'`, tx.now, pay.SubscriptionID); err != nil {
 		return err
 	}
-	if err := paymentRejectedMail(ctx, tx, tn, pay, reason); err != nil {
-		return err
+	// The owner is told about a transfer; a card checkout that failed or
+	// expired took no money, and the owner saw it end.
+	if pay.Method == igny8.MethodBankTransfer {
+		if err := paymentRejectedMail(ctx, tx, tn, pay, reason); err != nil {
+			return err
+		}
 	}
 	return audit(ctx, tx, tn, "payment.rejected", "payment", pay.ID,
 		map[string]any{"reason": reason, "reference": pay.Reference, "amount": pay.Amount})

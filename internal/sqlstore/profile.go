@@ -83,7 +83,7 @@ func (s *Identity) ChangePassword(ctx context.Context, passwordHash string) (int
 			WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL`, tx.now, p.UserID); err != nil {
 			return err
 		}
-		if err := enqueue(ctx, tx, tn, igny8.PasswordChangedMail{Name: user.Name, Email: user.Email, ChangedAt: tx.now}, user.Email); err != nil {
+		if err := enqueue(ctx, tx, tn, igny8.PasswordChangedMail{Name: user.Name, Email: user.Email, ChangedAt: tx.now, WhileLoggedIn: true}, user.Email); err != nil {
 			return err
 		}
 		return audit(ctx, tx, tn, "user.password_changed", "user", p.UserID, map[string]any{"ended_logins": ended})

@@ -101,12 +101,18 @@ func (p *Provider) Checkout(ctx context.Context, in igny8.CardCheckout) (*igny8.
 		params.SubscriptionData = &stripe.CheckoutSessionCreateSubscriptionDataParams{
 			Metadata: map[string]string{MetadataPayment: in.PaymentID}}
 	} else {
-		// A credit pack: sold at its own amount, no Stripe price needed.
+		// A credit pack: sold by its Stripe price when it has one, else at
+		// its own amount.
 		ref = in.PurchaseID
-		params.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{{Quantity: stripe.Int64(1),
-			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(strings.ToLower(in.Currency)),
+		item := &stripe.CheckoutSessionCreateLineItemParams{Quantity: stripe.Int64(1)}
+		if in.PriceID != "" {
+			item.Price = stripe.String(in.PriceID)
+		} else {
+			item.PriceData = &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(strings.ToLower(in.Currency)),
 				UnitAmount:  stripe.Int64(in.Amount),
-				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(in.Description)}}}}
+				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(in.Description)}}
+		}
+		params.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{item}
 		params.Metadata = map[string]string{MetadataPurchase: in.PurchaseID}
 	}
 	params.ClientReferenceID = stripe.String(ref)
@@ -126,6 +132,17 @@ func (p *Provider) PortalURL(ctx context.Context, customerID, returnURL string) 
 		return "", fmt.Errorf("stripe: create portal session: %w", err)
 	}
 	return s.URL, nil
+}
+
+// SetCancelAtPeriodEnd sets the subscription's cancel_at_period_end: the
+// owner cancelled or resumed on igny8's billing page.
+func (p *Provider) SetCancelAtPeriodEnd(ctx context.Context, subscriptionID string, cancel bool) error {
+	_, err := p.client.V1Subscriptions.Update(ctx, subscriptionID, &stripe.SubscriptionUpdateParams{
+		CancelAtPeriodEnd: stripe.Bool(cancel)})
+	if err != nil {
+		return fmt.Errorf("stripe: update subscription: %w", err)
+	}
+	return nil
 }
 
 // MetadataPayment and MetadataPurchase are the metadata keys naming
@@ -165,7 +182,7 @@ func readEvent(ev stripe.Event) (igny8.CardEvent, error) {
 	raw := ev.Data.Raw
 	var err error
 	switch out.Type {
-	case igny8.CardEventCheckoutCompleted:
+	case igny8.CardEventCheckoutCompleted, igny8.CardEventCheckoutExpired:
 		var s stripe.CheckoutSession
 		if err = json.Unmarshal(raw, &s); err == nil {
 			out.PaymentID = s.ClientReferenceID
@@ -212,13 +229,22 @@ func readEvent(ev stripe.Event) (igny8.CardEvent, error) {
 				}
 			}
 		}
-	case igny8.CardEventSubscriptionDeleted:
+	case igny8.CardEventSubscriptionDeleted, igny8.CardEventSubscriptionUpdated:
 		var s stripe.Subscription
 		if err = json.Unmarshal(raw, &s); err == nil {
 			out.SubscriptionID = s.ID
 			out.PaymentID = s.Metadata[MetadataPayment]
+			out.Status, out.CancelAtPeriodEnd = string(s.Status), s.CancelAtPeriodEnd || s.CancelAt > 0
 			if s.Customer != nil {
 				out.CustomerID = s.Customer.ID
+			}
+			if s.Items != nil {
+				for _, it := range s.Items.Data {
+					if it != nil && it.Price != nil && it.Price.ID != "" {
+						out.PriceID = it.Price.ID
+						break
+					}
+				}
 			}
 		}
 	case igny8.CardEventChargeRefunded:

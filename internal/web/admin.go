@@ -17,6 +17,10 @@ type adminAccountsPage struct {
 	NextURL   string
 	FormError string
 	ErrorFor  string
+	// OpenIncidents counts the refunds and disputes no administrator has
+	// resolved yet (up to 100; MoreIncidents when there are more).
+	OpenIncidents int
+	MoreIncidents bool
 }
 
 // errNotConfirmed refuses an admin action whose confirmation box is not
@@ -44,6 +48,13 @@ func (h *Handler) renderAdminAccounts(w http.ResponseWriter, r *http.Request, v 
 	pg.Accounts = page.Items
 	if page.NextCursor != nil {
 		pg.NextURL = "/admin?" + withCursor(q, *page.NextCursor)
+	}
+	if h.Incidents != nil {
+		open, err := h.Incidents.ListPaymentIncidents(r.Context(), igny8.IncidentOpen, igny8.PageRequest{Limit: 100})
+		if err != nil {
+			return err
+		}
+		pg.OpenIncidents, pg.MoreIncidents = len(open.Items), open.NextCursor != nil
 	}
 	return h.render(w, r, v, status, "admin_accounts", "Admin · Accounts", pg)
 }

@@ -41,6 +41,19 @@ func TestBillingPageCardCheckout(t *testing.T) {
 		}
 		owner := newBrowser(t, e)
 		owner.signUp("Card Page")
+		// Browsers apply form-action to the redirect after a post: the
+		// checkout and portal forms must be allowed to land on Stripe.
+		for _, app := range []*apptest.Env{e, apptest.New(t, be)} {
+			resp, err := http.Get(app.URL + "/login")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			csp := resp.Header.Get("Content-Security-Policy")
+			if strings.Contains(csp, "form-action 'self' https://checkout.stripe.com https://billing.stripe.com") != (app == e) {
+				t.Fatalf("CSP with Stripe %v: %s", app == e, csp)
+			}
+		}
 		r := owner.get("/billing")
 		mustContain(t, r, `aria-label="Pay for Starter by card"`)
 		mustNotContain(t, r, `aria-label="Pay for Growth by card"`, `data-testid="card-portal"`)

@@ -23,8 +23,9 @@ const ChromiumEnv = "IGNY8_TEST_CHROMIUM"
 
 // newChromium starts one headless Chromium for the test, with a new empty
 // profile, and returns its root context. The test is skipped, with a
-// message saying how to run it, unless IGNY8_TEST_CHROMIUM is set.
-func newChromium(t *testing.T) context.Context {
+// message saying how to run it, unless IGNY8_TEST_CHROMIUM is set. extra
+// adds command-line flags.
+func newChromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := os.Getenv(ChromiumEnv)
 	if path == "" {
@@ -33,11 +34,12 @@ func newChromium(t *testing.T) context.Context {
 	if _, err := os.Stat(path); err != nil {
 		path = "/usr/bin/chromium"
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900)}, extra...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	root, cancelRoot := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancelRoot(); cancelAlloc() })
 	if err := chromedp.Do(root); err != nil {

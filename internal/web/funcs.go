@@ -46,6 +46,7 @@ var funcs = template.FuncMap{
 	"list":      func(s ...string) []string { return s },
 	"hasPrefix": strings.HasPrefix,
 	"planForm":  planForm,
+	"packForm":  packForm,
 	"isOwner":   func(v *visit) bool { return v != nil && v.P != nil && v.P.Role == igny8.RoleOwner },
 	"can": func(v *visit, a string) bool {
 		return v != nil && v.P != nil && igny8.Allowed(v.P, igny8.Action(a))

@@ -59,6 +59,23 @@ var crossOrigin = http.NewCrossOriginProtection()
 // wrap runs a page's way: recover, cross-origin check, input check
 // (input.go), session, gate, role, CSRF token, handler; errors become
 // friendly pages.
+//
+// The Content-Security-Policy lets forms post only to the app itself; with
+// card payments on, also to Stripe's hosted pages, since browsers apply
+// form-action to the redirect that follows a post: the checkout and portal
+// forms answer 303 to checkout.stripe.com and billing.stripe.com.
+func (h *Handler) csp() string {
+	formAction := "'self'"
+	if h.CardPortal != nil {
+		formAction += " " + stripeHostedPages
+	}
+	return "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action " + formAction
+}
+
+// stripeHostedPages are the origins of Stripe Checkout and the customer
+// portal.
+const stripeHostedPages = "https://checkout.stripe.com https://billing.stripe.com"
+
 func (h *Handler) wrap(pg page) http.Handler {
 	names, ids := pathParams(pg.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +89,7 @@ func (h *Handler) wrap(pg page) http.Handler {
 		}()
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		w.Header().Set("Content-Security-Policy", h.csp())
 		v, err := h.enter(w, r, pg, names, ids)
 		if err == nil && v != nil {
 			err = pg.h(w, r.WithContext(igny8.WithPrincipal(r.Context(), v.P)), v)

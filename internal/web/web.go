@@ -53,6 +53,11 @@ type Deps struct {
 	AdminAccounts igny8.AdminAccountService
 	// AdminMail lists the outbox: sent, queued, failed and kept messages.
 	AdminMail igny8.AdminMailService
+	// AdminPacks manages credit packs and decides their purchases;
+	// Incidents lists and resolves refunds and disputes (both optional:
+	// without them their admin pages answer not found).
+	AdminPacks igny8.AdminCreditPackService
+	Incidents  igny8.AdminIncidentService
 	// Flow runs sign-up, login, logout, invitations and ownership transfer,
 	// the workflows the API shares (internal/workflow); it also holds the
 	// limiter of log-in and sign-up attempts.

@@ -30,7 +30,8 @@ const (
 	gone        = "invitation gone"   // used, withdrawn or unknown invitation
 	done        = "done"
 	forbidden   = "forbidden"
-	linkRefused = "reset link refused" // used, replaced, expired or unknown
+	wrongOld    = "wrong current password" // validation_failed naming current_password
+	linkRefused = "reset link refused"     // used, replaced, expired or unknown
 )
 
 // TestScenariosOnBothSurfaces runs every workflow the API and the pages
@@ -123,6 +124,28 @@ var scenarios = []scenario{
 			t.Fatalf("login: %s", got)
 		}
 		return l.logout()
+	}},
+
+	// Your own password: the current one is required; a change ends the
+	// other logins and keeps this one; the old password no longer logs in.
+	{name: "change password", want: "done, logged out, in, wrong credentials, in", run: func(t *testing.T, w *world, s surface) string {
+		owner := w.owner()
+		here, got := s.login(owner.Email, owner.Password, w.addr())
+		if got != in {
+			t.Fatalf("login: %s", got)
+		}
+		there, _ := s.login(owner.Email, owner.Password, w.addr())
+		const next = "a newly chosen passphrase"
+		changed := here.changePassword(owner.Password, next)
+		_, old := s.login(owner.Email, owner.Password, w.addr())
+		_, fresh := s.login(owner.Email, next, w.addr())
+		return strings.Join([]string{changed, there.reach(), here.reach(), old, fresh}, ", ")
+	}},
+	{name: "change password with a wrong current one", want: wrongOld + ", in", run: func(t *testing.T, w *world, s surface) string {
+		owner := w.owner()
+		here, _ := s.login(owner.Email, owner.Password, w.addr())
+		there, _ := s.login(owner.Email, owner.Password, w.addr())
+		return here.changePassword("not the password at all", "a newly chosen passphrase") + ", " + there.reach()
 	}},
 
 	// Invitations.
@@ -375,6 +398,8 @@ type login interface {
 	logout() string
 	// transfer hands the account's ownership to userID.
 	transfer(userID string) string
+	// changePassword changes the person's own password from current to next.
+	changePassword(current, next string) string
 }
 
 // The API.
@@ -513,6 +538,17 @@ func (l *apiLogin) transfer(userID string) string {
 	return l.s.refusal(r)
 }
 
+func (l *apiLogin) changePassword(current, next string) string {
+	r := l.s.e.As(l.token, "POST", "/api/v1/auth/me/password", map[string]string{"current_password": current, "password": next})
+	switch {
+	case r.Status == http.StatusOK:
+		return done
+	case r.Code() == igny8.EValidation && strings.Contains(string(r.Body), `"current_password"`):
+		return wrongOld
+	}
+	return l.s.refusal(r)
+}
+
 // The pages, through a browser that keeps cookies, follows redirects and
 // posts forms with the CSRF token of the last page it saw.
 
@@ -638,6 +674,18 @@ func (l *pagesLogin) transfer(userID string) string {
 	}
 	if pg.status == http.StatusUnprocessableEntity && strings.Contains(pg.body, `role="alert"`) {
 		return forbidden // the account page shows a refused change with 422
+	}
+	return l.s.refusal(pg)
+}
+
+func (l *pagesLogin) changePassword(current, next string) string {
+	l.b.get("/profile")
+	pg := l.b.post("/profile/password", url.Values{"current_password": {current}, "password": {next}}, "")
+	switch {
+	case pg.status == http.StatusOK && pg.url.Query().Get("notice") == "password_changed":
+		return done
+	case pg.status == http.StatusUnprocessableEntity && strings.Contains(pg.body, "Is not your current password"):
+		return wrongOld
 	}
 	return l.s.refusal(pg)
 }
