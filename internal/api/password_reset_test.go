@@ -314,3 +314,19 @@ func TestPasswordChangeRetiresResetLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestBodyOfTheWrongShape: a body that is JSON but not an object, or a
+// field given an object or a list, is told in the API's words, never with
+// the name of a Go type.
+func TestBodyOfTheWrongShape(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, storetest.Backends()[0])
+	for _, body := range []any{[]any{}, "text", 12, map[string]any{"email": map[string]any{"a": 1}}, map[string]any{"email": []any{1}}} {
+		r := e.Do("POST", "/api/v1/auth/password/forgot", body)
+		detail, _ := r.Map(t)["detail"].(string)
+		if r.Status != http.StatusBadRequest || r.Code() != "validation_failed" ||
+			strings.Contains(detail, "api.") || strings.Contains(detail, "Request") || strings.Contains(detail, "map[") {
+			t.Fatalf("%v: %s", body, r)
+		}
+	}
+}
