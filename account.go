@@ -28,11 +28,14 @@ type Account struct {
 	// NotifyLowCredits and NotifyTrialReminders are the owner's choice of
 	// the optional notices ("credits low", "trial ends in 3 days"); the
 	// others (billing, account status, credits exhausted) are always sent.
-	NotifyLowCredits     bool       `json:"notify_low_credits"`
-	NotifyTrialReminders bool       `json:"notify_trial_reminders"`
-	CreatedAt            time.Time  `json:"created_at"`
-	UpdatedAt            time.Time  `json:"updated_at"`
-	DeletedAt            *time.Time `json:"deleted_at,omitempty"`
+	NotifyLowCredits     bool `json:"notify_low_credits"`
+	NotifyTrialReminders bool `json:"notify_trial_reminders"`
+	// RequireSecondFactor: every person of the account must use a second
+	// factor to log in (set by the owner).
+	RequireSecondFactor bool       `json:"require_second_factor"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+	DeletedAt           *time.Time `json:"deleted_at,omitempty"`
 	// LegacyID is the account's id in the Django system it was imported
 	// from (igny8 import django); absent for accounts made here.
 	LegacyID *int64 `json:"legacy_id,omitempty"`
@@ -54,15 +57,18 @@ func (a *Account) ForMembers() *Account {
 
 // User is a person who logs in. Developers have no account.
 type User struct {
-	ID          string     `json:"id"`
-	Email       string     `json:"email"`
-	Name        string     `json:"name"`
-	Role        Role       `json:"role"`
-	AccountID   *string    `json:"account_id"`
-	IsActive    bool       `json:"is_active"`
-	LastLoginAt *time.Time `json:"last_login_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID        string  `json:"id"`
+	Email     string  `json:"email"`
+	Name      string  `json:"name"`
+	Role      Role    `json:"role"`
+	AccountID *string `json:"account_id"`
+	IsActive  bool    `json:"is_active"`
+	// EmailVerified says the person proved they read mail at Email
+	// (docs/design.md section 3, "E-mail verification").
+	EmailVerified bool       `json:"email_verified"`
+	LastLoginAt   *time.Time `json:"last_login_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 	// DeletedAt and PurgeAfter are set only in the list of removed users
 	// that can still be restored.
 	DeletedAt  *time.Time `json:"deleted_at,omitempty"`
@@ -88,4 +94,7 @@ type AccountPatch struct {
 	// on or off. They are the owner's to choose (ActEditNotices).
 	NotifyLowCredits     *bool `json:"notify_low_credits,omitempty"`
 	NotifyTrialReminders *bool `json:"notify_trial_reminders,omitempty"`
+	// RequireSecondFactor is the owner's alone to change, and only from a
+	// login that used a second factor.
+	RequireSecondFactor *bool `json:"require_second_factor,omitempty"`
 }

@@ -20,9 +20,13 @@ const (
 	EAccountSuspended = "account_suspended"
 	EAccountCancelled = "account_cancelled"
 	EPlanInactive     = "plan_inactive"
+	// EMFAEnrolment refuses a person who must use a second factor and
+	// whose login has not proved one (ErrEnrolmentRequired).
+	EMFAEnrolment     = "mfa_enrolment_required"
 	ENotFound         = "not_found"
 	EConflict         = "conflict"
 	EPlanLimit        = "plan_limit_reached"
+	EEmailUnverified  = "email_unverified"
 	EInsufficient     = "insufficient_credits"
 	ERateLimited      = "rate_limited"
 	EPaymentMethod    = "payment_method_unavailable"

@@ -102,9 +102,10 @@ type Credentials struct {
 type IdentityService interface {
 	// Register runs the free-trial sign-up in one transaction: owner user,
 	// account on the free-trial plan in status trial, the plan's credits and
-	// their trial_grant transaction. passwordHash is already hashed.
-	// Errors: conflict (email taken), validation_failed.
-	Register(ctx context.Context, in SignUp, passwordHash string, trialDays int) (*User, *Account, error)
+	// their trial_grant transaction, and the message with the link of
+	// verify that proves the owner's address (EmailService). passwordHash
+	// is already hashed. Errors: conflict (email taken), validation_failed.
+	Register(ctx context.Context, in SignUp, passwordHash string, trialDays int, verify EmailToken) (*User, *Account, error)
 	// CredentialsByEmail finds a live user by email (case-insensitive);
 	// not_found when there is none.
 	CredentialsByEmail(ctx context.Context, email string) (*Credentials, error)
@@ -127,7 +128,8 @@ type IdentityService interface {
 type SessionService interface {
 	// StartSession begins a family with its first refresh token (stored as
 	// tokenHash only) for a login from client, and returns the family id.
-	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client Client) (familyID string, err error)
+	// secondFactor records that the login proved a second factor.
+	StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client Client, secondFactor bool) (familyID string, err error)
 	// RotateRefreshToken spends the refresh token hashed as oldHash and
 	// stores its successor newHash in the same family. approve runs
 	// first, with the token's user and family: when it fails (the account

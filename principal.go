@@ -49,6 +49,15 @@ type Principal struct {
 	// SessionID identifies the JWT refresh family or web session, when any.
 	SessionID string
 	Email     string
+	// FactorRequired: the person must use a second factor (a system
+	// administrator, or a person of an account that requires one).
+	FactorRequired bool
+	// SecondFactor: this login (refresh family or web session) proved a
+	// second factor that is still on.
+	SecondFactor bool
+	// EmailVerified is the person's users.email_verified_at being set,
+	// read with the credential on every request (RequireVerifiedEmail).
+	EmailVerified bool
 }
 
 // IsPerson reports whether the principal is a logged-in person rather than

@@ -20,10 +20,14 @@ const (
 	ScopeWebhook = "webhook"
 )
 
-// Rate is a budget: PerMinute requests a minute, with Burst allowed at once.
+// Rate is a budget: PerMinute requests a minute (or per Period, when set),
+// with Burst allowed at once.
 type Rate struct {
 	PerMinute int
 	Burst     int
+	// Period is the window PerMinute counts in; zero is a minute. Slow
+	// budgets (ScopeVerify: 3 an hour) set it.
+	Period time.Duration
 }
 
 // RateDecision is a limiter's answer for one request.
@@ -62,6 +66,8 @@ func RateFor(scope string, planRate int) Rate {
 		perMinute = 120
 	case ScopeWebhook:
 		perMinute = 6000
+	case ScopeVerify:
+		return verifyRate
 	}
 	perMinute = max(perMinute, 1)
 	return Rate{PerMinute: perMinute, Burst: min(perMinute, maxBurst)}

@@ -18,6 +18,8 @@ type WebSession struct {
 	CSRFToken string
 	ExpiresAt time.Time
 	CreatedAt time.Time
+	// SecondFactor: the login proved a second factor.
+	SecondFactor bool
 }
 
 // WebSessionService keeps the web app's sessions.
@@ -25,7 +27,8 @@ type WebSessionService interface {
 	// StartSession opens a session for a user whose password has just been
 	// checked, logging in from client, and returns the opaque token for the
 	// cookie (it is not kept anywhere else) with the session.
-	StartSession(ctx context.Context, userID string, client Client) (token string, s *WebSession, err error)
+	// secondFactor records that the login proved a second factor.
+	StartSession(ctx context.Context, userID string, client Client, secondFactor bool) (token string, s *WebSession, err error)
 	// ResolveSession turns a cookie's token into the session, its principal
 	// (Kind CredentialSession) and the account's gate input, read fresh on
 	// every call. Errors: unauthenticated (unknown, expired or revoked

@@ -5,7 +5,8 @@
 // request, beside the bare and floor yardsticks of bench/bare.
 //
 // The seed phase, run against a server with a cheap argon2id cost so that
-// a thousand sign-ups take seconds, makes per account: the owner (sign-up),
+// a thousand sign-ups take seconds, makes per account: the owner (sign-up,
+// the address confirmed through the link of the kept message),
 // a plan with room for a team through a bank-transfer checkout that an
 // administrator confirms, a second checkout left pending (for the
 // administrator to confirm under load), 3 sites, 2 sectors on the first,
@@ -32,9 +33,11 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,6 +241,9 @@ func seedAccount(i int, suffix, plan, admin string, sectorIDs []string) (*accoun
 		return nil, err
 	}
 	a := &account{ID: reg.Account.ID, Owner: reg.AccessToken}
+	if err := confirmAddress(email); err != nil {
+		return nil, err
+	}
 	var co struct {
 		Payment struct{ ID string }
 	}
@@ -585,6 +591,34 @@ func run() error {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+var (
+	keptRE  = regexp.MustCompile(`(?m)^([0-9a-f-]{36})\s+\S+\s+\S+\s+\S+\s+Confirm your e-mail address`)
+	tokenRE = regexp.MustCompile(`/verify-email\?token=([A-Za-z0-9_.~%-]+)`)
+)
+
+// confirmAddress opens the link of email's sign-up message, read from the
+// outbox with igny8 mail list and mail show: checkout and invitations need
+// a confirmed address.
+func confirmAddress(email string) error {
+	o, err := execCmd(*bin, "mail", "list", "--database-url", *dbURL, "--to", email)
+	m := keptRE.FindSubmatch(o)
+	if err != nil || m == nil {
+		return fmt.Errorf("mail list --to %s: %v: %s", email, err, o)
+	}
+	if o, err = execCmd(*bin, "mail", "show", "--database-url", *dbURL, string(m[1])); err != nil {
+		return fmt.Errorf("mail show: %v: %s", err, o)
+	}
+	tok := tokenRE.FindSubmatch(o)
+	if tok == nil {
+		return fmt.Errorf("no verification link in the message to %s: %s", email, o)
+	}
+	token, err := url.QueryUnescape(string(tok[1]))
+	if err != nil {
+		return err
+	}
+	return must("POST", "/api/v1/auth/email/verify", "", map[string]string{"token": token}, nil)
+}
 
 func execCmd(name string, args ...string) ([]byte, error) {
 	return exec.Command(name, args...).CombinedOutput()

@@ -11,7 +11,7 @@ import (
 func init() {
 	document(docs{
 		"getAccount":   {summary: "The caller's account with its plan, credits and status", out: igny8.Account{}},
-		"patchAccount": {summary: "Change the account's name, billing email or (the owner only) optional e-mail notices", in: igny8.AccountPatch{}, out: igny8.Account{}},
+		"patchAccount": {summary: "Change the account's name, billing email or (the owner only) optional e-mail notices, or whether everyone must use two-step login (the owner, from a login that used it)", in: igny8.AccountPatch{}, out: igny8.Account{}},
 	})
 }
 

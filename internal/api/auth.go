@@ -13,8 +13,9 @@ func init() {
 	document(docs{
 		"register": {summary: "Free-trial sign-up: name, email and password",
 			in: igny8.SignUp{}, out: authResponse{}, status: http.StatusCreated},
-		"login": {summary: "Log in with email and password", in: loginRequest{}, out: authResponse{}, status: http.StatusOK},
-		"me":    {summary: "The logged-in user and their account (an API key gets 403 forbidden: it has no login)", out: meResponse{}},
+		"login": {summary: "Log in with email and password: the token pair, or for a person with two-step login mfa_required and a challenge for POST /auth/mfa",
+			in: loginRequest{}, out: loginResponse{}, status: http.StatusOK},
+		"me": {summary: "The logged-in user and their account (an API key gets 403 forbidden: it has no login)", out: meResponse{}},
 		"refresh": {summary: "Exchange a refresh token for a new token pair (rotation; reuse revokes the family)",
 			in: refreshRequest{}, out: authResponse{}, status: http.StatusOK},
 		"logout": {summary: "Revoke this login's refresh tokens and access tokens (an API key gets 403 forbidden: it has no login)",
@@ -76,11 +77,17 @@ type authResponse struct {
 	ExpiresIn    int            `json:"expires_in"`
 	User         *igny8.User    `json:"user"`
 	Account      *igny8.Account `json:"account"`
+	// MFAEnrolmentRequired: the person must turn on two-step login before
+	// anything else (mfa_enrolment_required).
+	MFAEnrolmentRequired bool `json:"mfa_enrolment_required,omitempty"`
 }
 
 type meResponse struct {
 	User    *igny8.User    `json:"user"`
 	Account *igny8.Account `json:"account"`
+	// PendingEmail is the address a link was sent to and not yet opened
+	// (POST /auth/email/resend sends it again), null when there is none.
+	PendingEmail *igny8.PendingEmail `json:"pending_email"`
 }
 
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
@@ -104,26 +111,38 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(w, r, &in); err != nil {
 		return err
 	}
-	a, err := h.Flow.Login(r.Context(), igny8.CredentialJWT, in.Email, in.Password)
+	a, ch, err := h.Flow.Login(r.Context(), igny8.CredentialJWT, workflow.LoginAttempt{Email: in.Email, Password: in.Password,
+		Address: httpx.ClientIP(r, h.Config.TrustProxyHeaders)})
 	if err != nil {
 		return err
+	}
+	if ch != nil {
+		return httpx.WriteJSON(w, http.StatusOK, loginResponse{MFARequired: true, Challenge: ch.Token,
+			ChallengeExpiresIn: int(workflow.ChallengeTTL.Seconds())})
 	}
 	resp, err := h.issue(r, a)
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, resp)
+	return httpx.WriteJSON(w, http.StatusOK, loginResponse{AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken,
+		TokenType: resp.TokenType, ExpiresIn: resp.ExpiresIn, User: resp.User, Account: resp.Account,
+		MFAEnrolmentRequired: resp.MFAEnrolmentRequired})
 }
 
 // issue starts a new login (a refresh-token family) of the person a
 // workflow let in and makes the token pair answered by register, login and
 // accept-invite.
 func (h *Handler) issue(r *http.Request, a *workflow.Admitted) (*authResponse, error) {
-	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a.User.ID, httpx.LoginClient(r, h.Config.TrustProxyHeaders))
+	family, refresh, err := h.Flow.StartRefreshFamily(r.Context(), a, httpx.LoginClient(r, h.Config.TrustProxyHeaders))
 	if err != nil {
 		return nil, err
 	}
-	return h.tokenPair(a.User, a.Account, family, refresh)
+	resp, err := h.tokenPair(a.User, a.Account, family, refresh)
+	if err != nil {
+		return nil, err
+	}
+	resp.MFAEnrolmentRequired = a.MustEnrol()
+	return resp, nil
 }
 
 // tokenPair signs an access token of family and pairs it with refresh.
@@ -146,6 +165,9 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resp := meResponse{User: user}
+	if resp.PendingEmail, err = h.Flow.PendingEmail(r.Context()); err != nil {
+		return err
+	}
 	if igny8.PrincipalFrom(r.Context()).AccountID != "" {
 		if resp.Account, err = h.Accounts.CurrentAccount(r.Context()); err != nil {
 			return err

@@ -59,6 +59,10 @@ type Deps struct {
 	Secrets      Secrets
 	APIKeys      igny8.APIKeyService
 	Members      igny8.MemberService
+	// Factors describes the caller's second factor; AdminFactors resets
+	// a person's.
+	Factors      igny8.FactorService
+	AdminFactors igny8.AdminFactorService
 	// AdminAccounts is the cross-tenant account administration.
 	AdminAccounts igny8.AdminAccountService
 	Sites         igny8.SiteService

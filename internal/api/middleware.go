@@ -38,7 +38,7 @@ func (h *Handler) dispatch(rs []route) http.Handler {
 }
 
 // wrap runs a request's way (docs/design.md section 5): authenticate, account
-// gate, throttle, role check, input check (input.go), handler.
+// gate, second-factor enrolment, throttle, role check, input check (input.go), handler.
 // Every route passes here; no handler can skip a step.
 func (h *Handler) wrap(rt route) http.Handler {
 	pvs := pathValues(rt.path)
@@ -68,6 +68,9 @@ func (h *Handler) serve(rt route, pvs []pathValue, w http.ResponseWriter, r *htt
 		}
 		if err := h.checkGate(rt, p, gate); err != nil {
 			return err
+		}
+		if p.MustEnrol() && !rt.passEnrolment {
+			return igny8.ErrEnrolmentRequired
 		}
 		r = r.WithContext(igny8.WithPrincipal(r.Context(), p))
 	}

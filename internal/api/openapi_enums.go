@@ -28,8 +28,8 @@ var (
 	txTypes         = []string{igny8.TxTrialGrant, igny8.TxSubscription, igny8.TxPurchase, igny8.TxDeduction,
 		igny8.TxRefund, igny8.TxAdjustment}
 	errorCodes = []string{igny8.EValidation, igny8.EUnauthenticated, igny8.EForbidden, igny8.EAccountSuspended,
-		igny8.EAccountCancelled, igny8.EPlanInactive, igny8.ENotFound, igny8.EConflict, igny8.EPlanLimit,
-		igny8.EInsufficient, igny8.ERateLimited, igny8.EPaymentMethod, igny8.ETooLarge, igny8.EMethodNotAllowed,
+		igny8.EAccountCancelled, igny8.EPlanInactive, igny8.EMFAEnrolment, igny8.ENotFound, igny8.EConflict, igny8.EPlanLimit,
+		igny8.EEmailUnverified, igny8.EInsufficient, igny8.ERateLimited, igny8.EPaymentMethod, igny8.ETooLarge, igny8.EMethodNotAllowed,
 		igny8.EUnavailable, igny8.EInternal}
 )
 

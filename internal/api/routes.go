@@ -42,17 +42,25 @@ func (h *Handler) table() []area {
 			{"GET", "/.well-known/jwks.json", public, h.jwks},
 			{"POST", "/api/v1/auth/register", public.scope(igny8.ScopeAuth), h.register},
 			{"POST", "/api/v1/auth/login", public.scope(igny8.ScopeAuth), h.login},
-			{"GET", "/api/v1/auth/me", person.suspendedOwner(), h.me},
+			{"GET", "/api/v1/auth/me", person.suspendedOwner().enrolment(), h.me},
 			{"POST", "/api/v1/auth/refresh", public.scope(igny8.ScopeAuth), h.refresh},
-			{"POST", "/api/v1/auth/logout", person.suspendedOwner(), h.logout},
+			{"POST", "/api/v1/auth/logout", person.suspendedOwner().enrolment(), h.logout},
 			{"POST", "/api/v1/auth/accept-invite", public.scope(igny8.ScopeAuth), h.acceptInvite},
 			{"POST", "/api/v1/auth/password/forgot", public.scope(igny8.ScopeAuth), h.forgotPassword},
 			{"POST", "/api/v1/auth/password/reset", public.scope(igny8.ScopeAuth), h.resetPassword},
-			{"PATCH", "/api/v1/auth/me", person.suspendedOwner(), h.updateMe},
-			{"POST", "/api/v1/auth/me/password", person.suspendedOwner(), h.changePassword},
-			{"GET", "/api/v1/auth/sessions", person.suspendedOwner(), h.listLogins},
-			{"DELETE", "/api/v1/auth/sessions/{id}", person.suspendedOwner(), h.endLogin},
-			{"POST", "/api/v1/auth/sessions/end-others", person.suspendedOwner(), h.endOtherLogins},
+			{"PATCH", "/api/v1/auth/me", person.suspendedOwner().enrolment(), h.updateMe},
+			{"POST", "/api/v1/auth/me/password", person.suspendedOwner().enrolment(), h.changePassword},
+			{"GET", "/api/v1/auth/sessions", person.suspendedOwner().enrolment(), h.listLogins},
+			{"DELETE", "/api/v1/auth/sessions/{id}", person.suspendedOwner().enrolment(), h.endLogin},
+			{"POST", "/api/v1/auth/sessions/end-others", person.suspendedOwner().enrolment(), h.endOtherLogins},
+			{"POST", "/api/v1/auth/mfa", public.scope(igny8.ScopeAuth), h.secondStep},
+			{"GET", "/api/v1/auth/mfa", person.suspendedOwner().enrolment(), h.mfaStatus},
+			{"POST", "/api/v1/auth/mfa/totp", person.suspendedOwner().enrolment(), h.startTOTP},
+			{"POST", "/api/v1/auth/mfa/totp/confirm", person.suspendedOwner().enrolment(), h.confirmTOTP},
+			{"DELETE", "/api/v1/auth/mfa/totp", person.suspendedOwner().enrolment(), h.disableTOTP},
+			{"POST", "/api/v1/auth/email/verify", public, h.verifyEmail},
+			{"POST", "/api/v1/auth/email/resend", person.suspendedOwner().enrolment(), h.resendVerification},
+			{"POST", "/api/v1/auth/me/email", person.suspendedOwner().enrolment(), h.changeEmail},
 		}},
 		// catalogue: what anyone may read: plans and industries
 		{"catalogue", []row{
@@ -145,6 +153,7 @@ func (h *Handler) table() []area {
 			{"GET", "/api/v1/admin/payment-incidents", admin, h.paymentIncidents},
 			{"POST", "/api/v1/admin/payment-incidents/{id}/resolve", admin, h.resolvePaymentIncident},
 			{"GET", "/api/v1/admin/audit", admin, h.adminAudit},
+			{"POST", "/api/v1/admin/users/{id}/reset-second-factor", admin, h.adminResetFactor},
 		}},
 	}
 }
@@ -187,6 +196,10 @@ type gate struct {
 	// passSuspendedOwner lets the owner of a suspended account through
 	// the gate (to see the account and pay).
 	passSuspendedOwner bool
+	// passEnrolment keeps the route open to a person who must turn on a
+	// second factor and has not (igny8.Principal.MustEnrol): every other
+	// route answers them mfa_enrolment_required.
+	passEnrolment bool
 }
 
 // The gates of the table.
@@ -207,6 +220,10 @@ func (g gate) unthrottled() gate { g.noThrottle = true; return g }
 
 // suspendedOwner lets the owner of a suspended account call the route.
 func (g gate) suspendedOwner() gate { g.passSuspendedOwner = true; return g }
+
+// enrolment keeps the route open to a person who must enrol a second
+// factor first: their profile, enrolment, logging out.
+func (g gate) enrolment() gate { g.passEnrolment = true; return g }
 
 // doc is a route's OpenAPI documentation, kept next to its handler.
 type doc struct {

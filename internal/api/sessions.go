@@ -30,6 +30,7 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	resp.MFAEnrolmentRequired = rot.MustEnrol()
 	return httpx.WriteJSON(w, http.StatusOK, resp)
 }
 

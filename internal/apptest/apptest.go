@@ -34,11 +34,15 @@ type Env struct {
 	srv     *httptest.Server
 	client  *http.Client
 
+	// offset moves the clock of the database and the workflows (Advance).
+	offset atomic.Int64
+	// frozen, when not zero, is the clock's base in Unix nanoseconds
+	// (Freeze).
+	frozen atomic.Int64
+
 	contractOnce sync.Once
 	contractDoc  *contract
 	contractErr  error
-	// clockShift moves the database's clock (ShiftClock).
-	clockShift *atomic.Int64
 }
 
 // New starts igny8 on a fresh database of backend b. Throttling is off
@@ -69,28 +73,20 @@ func NewWithLogger(t testing.TB, b storetest.Backend, log *slog.Logger, opts ...
 	if err != nil {
 		t.Fatalf("start igny8: %v", err)
 	}
-	shift := shiftableClock(app)
 	handler := app.Handler()
+	e := &Env{T: t, App: app, Cfg: cfg, Handler: handler}
+	app.DB().Now = e.now
 	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); app.Close() })
-	e := &Env{T: t, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv, clockShift: shift}
+	e.URL, e.srv = srv.URL, srv
 	e.client = e.Client()
 	return e
 }
 
-// shiftableClock makes the app's database clock movable by ShiftClock,
-// before anything reads it from another goroutine.
-func shiftableClock(app *cli.App) *atomic.Int64 {
-	shift := &atomic.Int64{}
-	db := app.DB()
-	now := db.Now
-	db.Now = func() time.Time { return now().Add(time.Duration(shift.Load())) }
-	return shift
-}
-
 // ShiftClock moves the database's clock, which every expiry is measured
 // by, d ahead of the real time (from now on, for every request).
-func (e *Env) ShiftClock(d time.Duration) { e.clockShift.Store(int64(d)) }
+// It is Advance from the real time: the shift replaces an earlier one.
+func (e *Env) ShiftClock(d time.Duration) { e.offset.Store(int64(d)) }
 
 // Settle waits until the work requests left for after their answer (a
 // password reset request's link and message) is done.
@@ -186,8 +182,21 @@ type User struct {
 
 var seq atomic.Int64
 
-// SignUp registers a new free-trial account and returns its owner.
+// SignUp registers a new free-trial account and returns its owner, their
+// address confirmed the way a customer does it: the link of the sign-up
+// message, read from the outbox, opened through the API (VerifyEmail).
+// Checkout and invitations need a confirmed address; SignUpUnverified is
+// the owner who has not opened it yet.
 func (e *Env) SignUp(name string) *User {
+	e.T.Helper()
+	u := e.SignUpUnverified(name)
+	e.VerifyEmail(u.Email)
+	return u
+}
+
+// SignUpUnverified registers a new free-trial account and returns its
+// owner, who has not opened the link of the sign-up message.
+func (e *Env) SignUpUnverified(name string) *User {
 	e.T.Helper()
 	n := seq.Add(1)
 	email := fmt.Sprintf("%s-%d@example.com", strings.ToLower(strings.ReplaceAll(name, " ", "")), n)
@@ -213,29 +222,6 @@ func (e *Env) Login(email, password string) *Response {
 	return e.Do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password})
 }
 
-// Developer creates a system administrator through the CLI code path and
-// returns an access token for it.
-func (e *Env) Developer() string {
-	e.T.Helper()
-	n := seq.Add(1)
-	email := fmt.Sprintf("dev-%d@igny8.test", n)
-	var out, errOut bytes.Buffer
-	code := cli.Run(context.Background(), []string{"admin", "create", "--database-url", e.Cfg.DatabaseURL,
-		"--email", email, "--password", "developer password 1"}, func(string) string { return "" }, &out, &errOut)
-	if code != 0 {
-		e.T.Fatalf("admin create: %s", errOut.String())
-	}
-	r := e.Login(email, "developer password 1")
-	if r.Status != http.StatusOK {
-		e.T.Fatalf("developer login: %s", r)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	r.JSON(e.T, &tok)
-	return tok.AccessToken
-}
-
 // CLI runs an igny8 command against this env's database and returns its
 // exit code, standard output and standard error.
 func (e *Env) CLI(args ...string) (int, string, string) {
@@ -259,11 +245,12 @@ func (e *Env) Reopen() *Env {
 	if err != nil {
 		e.T.Fatalf("restart igny8: %v", err)
 	}
-	shift := shiftableClock(app)
 	handler := app.Handler()
+	r := &Env{T: e.T, App: app, Cfg: cfg, Handler: handler}
+	app.DB().Now = r.now
 	srv := httptest.NewServer(handler)
 	e.T.Cleanup(func() { srv.Close(); app.Close() })
-	r := &Env{T: e.T, URL: srv.URL, App: app, Cfg: cfg, Handler: handler, srv: srv, clockShift: shift}
+	r.URL, r.srv = srv.URL, srv
 	r.client = r.Client()
 	return r
 }

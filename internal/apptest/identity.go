@@ -33,6 +33,18 @@ func (e *Env) Count(q string, args ...any) int {
 	return n
 }
 
+// Text runs a query of one text value on the env's database (reading a
+// stored row as it is).
+func (e *Env) Text(q string, args ...any) string {
+	e.T.Helper()
+	db := e.App.DB()
+	var s string
+	if err := db.SQL().QueryRowContext(context.Background(), db.Rebind(q), args...).Scan(&s); err != nil {
+		e.T.Fatalf("%s: %v", q, err)
+	}
+	return s
+}
+
 // SetPlan moves an account to the plan with slug (for its limits).
 func (e *Env) SetPlan(accountID, slug string) {
 	e.T.Helper()

@@ -12,7 +12,8 @@ import (
 
 // RawMember adds a user with role to an account by writing the row
 // directly (for tests that need editors and viewers without going through
-// invitations), logs them in, and returns them with a token.
+// invitations), with a confirmed address as an accepted invitation gives,
+// logs them in, and returns them with a token.
 func (e *Env) RawMember(accountID string, role igny8.Role) *User {
 	e.T.Helper()
 	n := seq.Add(1)
@@ -23,8 +24,9 @@ func (e *Env) RawMember(accountID string, role igny8.Role) *User {
 		e.T.Fatalf("hash: %v", err)
 	}
 	now := time.Now().UTC()
-	e.rawExec(`INSERT INTO users (id, email, name, password_hash, role, account_id, is_active, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`, u.ID, u.Email, string(role)+" member", hash, string(role), accountID, now, now)
+	e.rawExec(`INSERT INTO users (id, email, name, password_hash, role, account_id, is_active, email_verified_at,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)`, u.ID, u.Email, string(role)+" member", hash,
+		string(role), accountID, now, now, now)
 	r := e.Login(u.Email, u.Password)
 	if r.Status != http.StatusOK {
 		e.T.Fatalf("login %s: %s", u.Email, r)

@@ -8,6 +8,7 @@ import (
 	"github.com/igny8/igny8/internal/api"
 	"github.com/igny8/igny8/internal/auth"
 	"github.com/igny8/igny8/internal/sqlstore"
+	"github.com/igny8/igny8/internal/workflow"
 )
 
 // tokens adapts auth.Keys to what the API needs.
@@ -34,9 +35,9 @@ type webSessions struct {
 
 var _ igny8.WebSessionService = webSessions{}
 
-func (s webSessions) StartSession(ctx context.Context, userID string, client igny8.Client) (string, *igny8.WebSession, error) {
+func (s webSessions) StartSession(ctx context.Context, userID string, client igny8.Client, secondFactor bool) (string, *igny8.WebSession, error) {
 	token := auth.NewSecret(32)
-	ws, err := s.store.CreateWebSession(ctx, userID, auth.HashSecret(token), auth.NewSecret(32), s.ttl, client)
+	ws, err := s.store.CreateWebSession(ctx, userID, auth.HashSecret(token), auth.NewSecret(32), s.ttl, client, secondFactor)
 	if err != nil {
 		return "", nil, err
 	}
@@ -67,3 +68,28 @@ func (secrets) HashToken(token string) string { return auth.HashSecret(token) }
 func (secrets) NewAPIKey() igny8.APIKeySecret { return auth.NewAPIKey("") }
 
 func (secrets) ParseAPIKey(key string) (string, string, bool) { return auth.ParseAPIKey(key) }
+
+// codes adapts auth's TOTP and recovery codes to the workflows.
+type codes struct{}
+
+func (codes) NewTOTP(account string) (*workflow.TOTPEnrolment, error) {
+	return codes{}.TOTPFor(account, nil)
+}
+
+func (codes) TOTPFor(account string, secret []byte) (*workflow.TOTPEnrolment, error) {
+	e, err := auth.TOTPFor("igny8", account, secret)
+	if err != nil {
+		return nil, err
+	}
+	return &workflow.TOTPEnrolment{Secret: e.Secret, Text: e.Text, URL: e.URL, QRCode: e.QRCode}, nil
+}
+
+func (codes) MatchTOTP(secret []byte, code string, now time.Time) (int64, bool) {
+	return auth.MatchTOTP(secret, code, now)
+}
+
+func (codes) LooksLikeTOTP(code string) bool { return auth.LooksLikeTOTP(code) }
+
+func (codes) NewRecoveryCodes(n int) ([]string, []string) { return auth.NewRecoveryCodes(n) }
+
+func (codes) HashRecoveryCode(code string) string { return auth.HashRecoveryCode(code) }

@@ -48,7 +48,7 @@ func (e *env) keysCmd() *cobra.Command {
 
 func (e *env) rewrapCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "rewrap", Args: cobra.NoArgs,
-		Short: "Seal every signing key under a new key encryption key (--key-encryption-key), opening them with the old one",
+		Short: "Seal every signing key and TOTP secret under a new key encryption key (--key-encryption-key), opening them with the old one",
 		Long: "Seal every signing key under --key-encryption-key, in one transaction: keys sealed under\n" +
 			"--old-key-encryption-key are sealed again, keys stored in plaintext are sealed, keys already under the new\n" +
 			"key are left alone (running it twice is harmless), and a key that opens under neither changes nothing.\n" +
@@ -79,8 +79,16 @@ func (e *env) rewrapCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%d signing keys sealed again under the new key encryption key; "+
-				"restart every instance with it\n", n)
+			m, err := sqlstore.NewFactors(db, sealer).SealFactors(cmd.Context(), previous...)
+			if errors.Is(err, sqlstore.ErrWrongKeyEncryptionKey) {
+				return fmt.Errorf("%d signing keys were sealed again, but a TOTP secret %w; nor with --old-key-encryption-key; "+
+					"no secret was changed", n, err)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%d signing keys and %d TOTP secrets sealed again under the new key encryption key; "+
+				"restart every instance with it\n", n, m)
 			return nil
 		})
 	}

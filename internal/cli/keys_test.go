@@ -137,7 +137,7 @@ func TestKeysRewrap(t *testing.T) {
 		}
 		env := map[string]string{"IGNY8_DATABASE_URL": dsn, "IGNY8_KEY_ENCRYPTION_KEY": newKEK, "IGNY8_OLD_KEY_ENCRYPTION_KEY": oldKEK}
 		code, out, errOut := runFor(t, env, "keys", "rewrap")
-		if code != 0 || !strings.Contains(out, "2 signing keys sealed again") {
+		if code != 0 || !strings.Contains(out, "2 signing keys and 0 TOTP secrets sealed again") {
 			t.Fatalf("rewrap: %d %q %q", code, out, errOut)
 		}
 		if code, errOut := rotate(oldKEK); code == 0 || !strings.Contains(errOut, "does not open") {
@@ -336,6 +336,31 @@ func TestKeysWrittenBeforeAKeyEncryptionKeyAreSealedAtStart(t *testing.T) {
 		}
 		if keys := storedKeys(t, dsn); len(keys) != 1 {
 			t.Fatalf("a refused start made a key: %d keys", len(keys))
+		}
+	})
+}
+
+// TestRewrapSealsTOTPSecretsToo: the TOTP secrets move to the new key
+// encryption key with the signing keys, and two-step logins go on under it.
+func TestRewrapSealsTOTPSecretsToo(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		oldKEK, newKEK := auth.GenerateKeyEncryptionKey(), auth.GenerateKeyEncryptionKey()
+		e := apptest.New(t, b, func(c *config.Config) { c.KeyEncryptionKey = oldKEK })
+		u := e.SignUp("Rewrapped")
+		f := e.EnrolFactor(u.Token)
+		before := e.Text(`SELECT secret FROM totp_factors WHERE user_id = ?`, u.ID)
+		code, out, errOut := e.CLI("keys", "rewrap", "--key-encryption-key", newKEK, "--old-key-encryption-key", oldKEK)
+		if code != 0 || !strings.Contains(out, "and 1 TOTP secrets sealed again") {
+			t.Fatalf("rewrap: %d %q %q", code, out, errOut)
+		}
+		if after := e.Text(`SELECT secret FROM totp_factors WHERE user_id = ?`, u.ID); after == before || !strings.HasPrefix(after, "v1:") {
+			t.Fatalf("the secret was not sealed again: %q", after)
+		}
+		e.Cfg.KeyEncryptionKey = newKEK
+		again := e.Reopen()
+		if r := again.LoginTwoStep(u.Email, u.Password, f.Recovery()); r.Status != http.StatusOK {
+			t.Fatalf("two-step login under the new key: %s", r)
 		}
 	})
 }

@@ -195,6 +195,16 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
+	if sealer != nil {
+		n, err := s.store.Factors.SealFactors(ctx)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("second factors: %w", err)
+		}
+		if n > 0 {
+			log.Info("sealed plaintext TOTP secrets with the key encryption key", "factors", n)
+		}
+	}
 	provider, err := ai.NewProvider(ai.OpenAIConfig{BaseURL: cfg.AIBaseURL, APIKey: cfg.AIAPIKey,
 		Model: cfg.AIModel, Timeout: cfg.AITimeout})
 	if err != nil {
@@ -240,6 +250,8 @@ func (s *App) apiHandler() *api.Handler {
 		Secrets:         secrets{},
 		APIKeys:         s.store.APIKeys,
 		Members:         s.store.Members,
+		Factors:         s.store.Factors,
+		AdminFactors:    s.store.Factors,
 		AdminAccounts:   s.admin,
 		Limiter:         s.limiter,
 		Ready:           s.ready,
@@ -299,6 +311,7 @@ func (s *App) RunJobs(ctx context.Context) {
 			s.job(ctx, "remind trials", s.RemindTrials)
 			s.job(ctx, "expire trials", s.ExpireTrials)
 			s.job(ctx, "purge expired credentials", s.purgeCredentials)
+			s.job(ctx, "purge login records", s.purgeLoginRecords)
 			s.failStaleOperations(ctx)
 			s.runBillingJob(ctx)
 			s.purge(ctx)
@@ -334,6 +347,14 @@ func (s *App) RemindTrials(ctx context.Context) error {
 // purgeCredentials deletes long-expired refresh tokens and invitations.
 func (s *App) purgeCredentials(ctx context.Context) error {
 	_, err := s.admin.PurgeExpiredCredentials(igny8.SystemContext(ctx))
+	return err
+}
+
+// purgeLoginRecords deletes failed-login counts and login challenges a
+// day old and devices unused for longer than they are remembered.
+func (s *App) purgeLoginRecords(ctx context.Context) error {
+	now := s.db.Now()
+	_, err := s.store.LoginGuard.PurgeLoginRecords(ctx, now.Add(-24*time.Hour), now.Add(-workflow.KnownDeviceTTL))
 	return err
 }
 

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/web"
 	"github.com/igny8/igny8/internal/workflow"
@@ -28,12 +30,18 @@ func (s *App) flow() *workflow.Service {
 		Sessions:    s.store.Sessions,
 		WebSessions: s.webSessions(),
 		Members:     s.store.Members,
+		Factors:     s.store.Factors,
+		Codes:       codes{},
+		Guard:       s.store.LoginGuard,
+		Email:       s.store.Identity,
 		Profile:     s.store.Identity,
 		Resets:      s.store.PasswordResets,
 		Later:       s.later,
 		Passwords:   s.passwords,
 		Secrets:     secrets{},
 		Limiter:     s.limiter,
+		// The database's clock, so that a test that moves one moves both.
+		Now: func() time.Time { return s.db.Now() },
 		Config: workflow.Config{TrialDays: s.cfg.TrialDays, RefreshTTL: s.cfg.RefreshTTL, SupportEmail: s.cfg.SupportEmail,
 			PublicURL: s.cfg.PublicURL},
 	})
@@ -55,6 +63,8 @@ func (s *App) webHandler() *web.Handler {
 		APIKeys:       s.store.APIKeys,
 		Secrets:       secrets{},
 		AdminAccounts: s.admin,
+		Factors:       s.store.Factors,
+		AdminFactors:  s.store.Factors,
 		Ledger:        s.store.Ledger,
 		Billing:       s.store.Billing,
 		AdminBilling:  s.admin,

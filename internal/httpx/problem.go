@@ -24,6 +24,8 @@ var statuses = map[string]int{
 	igny8.ENotFound:         http.StatusNotFound,
 	igny8.EConflict:         http.StatusConflict,
 	igny8.EPlanLimit:        http.StatusForbidden,
+	igny8.EMFAEnrolment:     http.StatusForbidden,
+	igny8.EEmailUnverified:  http.StatusForbidden,
 	igny8.EInsufficient:     http.StatusPaymentRequired,
 	igny8.ERateLimited:      http.StatusTooManyRequests,
 	igny8.EPaymentMethod:    http.StatusUnprocessableEntity,

@@ -103,6 +103,10 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.packRejected(m)
 	case igny8.IncidentMail:
 		v = c.incident(m)
+	case igny8.EmailVerificationMail:
+		v = c.emailVerification(m)
+	case igny8.EmailChangedMail:
+		v = c.emailChanged(m)
 	case igny8.TrialEndingMail:
 		v = c.trialEnding(m)
 	case igny8.TrialEndedMail:
@@ -117,6 +121,10 @@ func (c *Composer) Compose(content igny8.MailContent) (igny8.Mail, error) {
 		v = c.passwordReset(m)
 	case igny8.PasswordChangedMail:
 		v = c.passwordChanged(m)
+	case igny8.FactorResetMail:
+		v = c.factorReset(m)
+	case igny8.LoginFailuresMail:
+		v = c.loginFailures(m)
 	default:
 		return igny8.Mail{}, fmt.Errorf("no template for %T", content)
 	}
@@ -376,6 +384,46 @@ func greeting(name string) string {
 	return "Hello,"
 }
 
+func (c *Composer) emailVerification(m igny8.EmailVerificationMail) view {
+	link := action{Label: "Confirm your e-mail address", URL: c.link("/verify-email", url.Values{"token": {m.Token}})}
+	until := "The link works once, until " + day(m.ExpiresAt) + "."
+	if m.Change {
+		return view{
+			Subject:  "Confirm your new e-mail address for igny8",
+			Greeting: greeting(m.Name),
+			Paragraphs: []string{
+				"You asked to sign in to igny8 with " + plain(m.Email) + " from now on. Open the link below to confirm it; until you do, your old address stays in use.",
+				until,
+			},
+			Action: link,
+			After:  []string{"If you did not ask for this, ignore this message: nothing changes."},
+		}
+	}
+	return view{
+		Subject:  "Confirm your e-mail address for igny8",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"Welcome to igny8. Please confirm that " + plain(m.Email) + " is your address: open the link below. Your trial works meanwhile; paying for a plan and inviting your team need a confirmed address.",
+			until,
+		},
+		Action: link,
+		After:  []string{"If you did not sign up for igny8, ignore this message."},
+	}
+}
+
+func (c *Composer) emailChanged(m igny8.EmailChangedMail) view {
+	return view{
+		Subject:  "Your igny8 e-mail address was changed",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"The e-mail address you sign in to igny8 with was changed from " + plain(m.OldEmail) + " to " + plain(m.NewEmail) + ". This address will get no more messages about the account.",
+			"If you made this change, there is nothing to do.",
+		},
+		Action: action{Label: "Open igny8", URL: c.link("/login", nil)},
+		After:  []string{"If you did not make it, someone may have your password: write to " + plain(c.support) + " at once."},
+	}
+}
+
 // until says how long a link works: a time of day for the hour-long links,
 // the day for the longer ones.
 func until(t time.Time) string {
@@ -422,5 +470,31 @@ func (c *Composer) passwordChanged(m igny8.PasswordChangedMail) view {
 		},
 		Action: action{Label: "Log in", URL: c.link("/login", nil)},
 		After:  []string{"If you did not do this, reset your password now with \"Forgot your password?\" on the login page and write to " + plain(c.support) + "."},
+	}
+}
+
+func (c *Composer) factorReset(m igny8.FactorResetMail) view {
+	return view{
+		Subject:  "Your igny8 two-step login was turned off",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			"An igny8 administrator turned off two-step login for you, as asked for a lost device. Your logins were ended: log in again with your password.",
+			"Turn two-step login on again with your new device after you log in.",
+		},
+		Action: action{Label: "Log in", URL: c.link("/login", nil)},
+		After:  []string{"If you did not ask for this, write to " + plain(c.support) + " at once."},
+	}
+}
+
+func (c *Composer) loginFailures(m igny8.LoginFailuresMail) view {
+	return view{
+		Subject:  "Many failed logins to your igny8 account",
+		Greeting: greeting(m.Name),
+		Paragraphs: []string{
+			fmt.Sprintf("%d logins with your e-mail and a wrong password failed in a short time. Further attempts from devices you have not logged in from are slowed down; your account is not locked, and you can log in as usual from a device you used before.", m.Failures),
+			"If these were not you, someone may be guessing your password: choose a long password you use nowhere else, and turn on two-step login.",
+		},
+		Action: action{Label: "Turn on two-step login", URL: c.link("/profile", nil) + "#two-step"},
+		After:  []string{"We send this once for a run of failed logins."},
 	}
 }

@@ -93,7 +93,8 @@ func TestReadyWithoutTheMailServer(t *testing.T) {
 		t.Fatalf("readyz with the mail server down: %s", r)
 	}
 	m := e.Do("GET", "/metrics", nil)
-	for _, want := range []string{`igny8_mail_messages_total{event="queued"} 1`, `igny8_mail_messages_total{event="retried"} 1`} {
+	// Two messages: the sign-up's verification link and the bank instructions.
+	for _, want := range []string{`igny8_mail_messages_total{event="queued"} 2`, `igny8_mail_messages_total{event="retried"} 2`} {
 		if !strings.Contains(string(m.Body), want) {
 			t.Fatalf("metrics lack %s", want)
 		}

@@ -59,7 +59,7 @@ func TestOwnerNoticesOverSMTP(t *testing.T) {
 		}
 		deliver(t, e)
 		for _, to := range []string{owner.Email, "books@example.com"} {
-			got := srv.To(to)
+			got := notices(srv, to)
 			if len(got) != 1 {
 				t.Fatalf("%s got %d messages, want 1 (credits low)", to, len(got))
 			}
@@ -82,7 +82,7 @@ func TestOwnerNoticesOverSMTP(t *testing.T) {
 			}
 		}
 		deliver(t, e)
-		got := srv.To(owner.Email)
+		got := notices(srv, owner.Email)
 		if len(got) != 2 {
 			t.Fatalf("owner got %d messages, want 2 (credits low, trial reminder)", len(got))
 		}
@@ -98,7 +98,7 @@ func TestOwnerNoticesOverSMTP(t *testing.T) {
 			}
 		}
 		deliver(t, e)
-		got = srv.To(owner.Email)
+		got = notices(srv, owner.Email)
 		if len(got) != 3 || !strings.Contains(got[2].Subject, "has ended") {
 			t.Fatalf("owner got %d messages, the last %q; want 3, the trial ended", len(got), got[len(got)-1].Subject)
 		}
@@ -139,7 +139,7 @@ func TestOptedOutOwnerGetsOnlyWhatCannotBeTurnedOff(t *testing.T) {
 	}
 	deliver(t, e)
 	var subjects []string
-	for _, m := range srv.To(owner.Email) {
+	for _, m := range notices(srv, owner.Email) {
 		subjects = append(subjects, m.Subject)
 	}
 	if len(subjects) != 2 || !strings.HasPrefix(subjects[0], "Out of credits") || !strings.Contains(subjects[1], "has ended") {

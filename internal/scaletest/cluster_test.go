@@ -78,6 +78,7 @@ func binary(t *testing.T) string {
 type instance struct {
 	cmd  *exec.Cmd
 	URL  string
+	db   string // its --database-url
 	logs *bytes.Buffer
 	mu   *sync.Mutex
 	done chan struct{}
@@ -96,7 +97,7 @@ func startInstance(t *testing.T, dbURL string, args ...string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{cmd: cmd, logs: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	in := &instance{cmd: cmd, db: dbURL, logs: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	cmd.Stderr = lockedWriter{in}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

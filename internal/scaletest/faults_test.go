@@ -99,7 +99,7 @@ func TestKillInstanceMidLoad(t *testing.T) {
 	var dev string
 	if billing {
 		dev = developer(t, pg, ins[0].URL)
-		payments = checkouts(t, ins[0].URL, accts)
+		payments = checkouts(t, ins[0], accts)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
@@ -122,13 +122,15 @@ func TestKillInstanceMidLoad(t *testing.T) {
 	checkConfirmed(t, pg, confirmed)
 }
 
-// checkouts starts a bank-transfer checkout for every account and returns
-// the pending payments' ids.
-func checkouts(t *testing.T, base string, accts []*account) []string {
+// checkouts confirms every account's address through the link of its
+// sign-up message (checkout needs it), starts a bank-transfer checkout for
+// each and returns the pending payments' ids.
+func checkouts(t *testing.T, in *instance, accts []*account) []string {
 	t.Helper()
 	var ids []string
 	for _, a := range accts {
-		r := call(context.Background(), base, "POST", "/api/v1/billing/checkout", a.Token,
+		confirmAddress(t, in, a)
+		r := call(context.Background(), in.URL, "POST", "/api/v1/billing/checkout", a.Token,
 			map[string]string{"plan": "starter", "payment_method": "bank_transfer"})
 		var out struct {
 			Payment struct{ ID string }

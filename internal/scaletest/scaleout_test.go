@@ -108,7 +108,7 @@ func checkKeyRevocation(t *testing.T, ins []*instance, a *account) {
 // out through another instance, and their token is refused everywhere.
 func checkRoleChange(t *testing.T, ins []*instance, dev string, a *account) {
 	t.Helper()
-	payment := checkouts(t, ins[0].URL, []*account{a})[0]
+	payment := checkouts(t, ins[0], []*account{a})[0]
 	if r := call(context.Background(), ins[1].URL, "POST", "/api/v1/admin/payments/"+payment+"/confirm", dev, map[string]string{}); r.Status != http.StatusOK {
 		t.Fatalf("confirm payment: %s", r)
 	}

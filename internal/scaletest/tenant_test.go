@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 )
 
 const password = "scale test passphrase"
@@ -47,6 +52,35 @@ func signUp(t *testing.T, base string) (*account, error) {
 		Credits: out.Account.Credits}, nil
 }
 
+var (
+	keptRE  = regexp.MustCompile(`(?m)^([0-9a-f-]{36})\s+\S+\s+kept\s+\S+\s+Confirm your e-mail address`)
+	tokenRE = regexp.MustCompile(`/verify-email\?token=([A-Za-z0-9_.~%-]+)`)
+)
+
+// confirmAddress opens the link of a's sign-up message, read with igny8
+// mail list and mail show as an operator would (the instances keep mail),
+// through in.
+func confirmAddress(t *testing.T, in *instance, a *account) {
+	t.Helper()
+	code, out := runCLI(t, in.db, "mail", "list", "--to", a.Email)
+	m := keptRE.FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("no verification message to %s: %s", a.Email, out)
+	}
+	code, out = runCLI(t, in.db, "mail", "show", m[1])
+	tok := tokenRE.FindStringSubmatch(out)
+	if code != 0 || tok == nil {
+		t.Fatalf("no link in the message to %s: %s", a.Email, out)
+	}
+	token, err := url.QueryUnescape(tok[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := call(context.Background(), in.URL, "POST", "/api/v1/auth/email/verify", "", map[string]string{"token": token}); r.Status != http.StatusOK {
+		t.Fatalf("verify %s: %s", a.Email, r)
+	}
+}
+
 // login logs email in through base and returns the access token.
 func login(t *testing.T, base, email, pw string) (string, error) {
 	r := call(context.Background(), base, "POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": pw})
@@ -70,6 +104,23 @@ func developer(t *testing.T, dbURL, base string) string {
 	tok, err := login(t, base, email, password)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Administrators must have a second factor: turn it on in this login
+	// (the secret answered, a code made from it as an app would).
+	r := call(context.Background(), base, "POST", "/api/v1/auth/mfa/totp", tok, nil)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("start two-step login: %s", r)
+	}
+	var start struct {
+		Secret string `json:"secret"`
+	}
+	r.decode(t, &start)
+	code, err := totp.GenerateCode(start.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := call(context.Background(), base, "POST", "/api/v1/auth/mfa/totp/confirm", tok, map[string]string{"code": code}); r.Status != http.StatusOK {
+		t.Fatalf("confirm two-step login: %s", r)
 	}
 	return tok
 }

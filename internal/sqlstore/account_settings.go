@@ -29,9 +29,12 @@ func validateAccountPatch(patch *igny8.AccountPatch) error {
 }
 
 // UpdateAccount changes the principal's account name and billing email,
-// and the optional notices when the principal is the owner (who receives
-// them), and audits the change. Errors: unauthenticated, forbidden (the
-// notices, by another role), validation_failed.
+// the optional notices when the principal is the owner (who receives
+// them), and whether everyone must use a second factor, and audits the
+// change. Only the owner requires a second factor, and only from a login
+// that used one (so that the setting cannot shut them out of their own
+// account). Errors: unauthenticated, forbidden (the notices or the
+// requirement, by another role), validation_failed, conflict.
 func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) (*igny8.Account, error) {
 	p, tn, err := scope(ctx)
 	if err != nil {
@@ -39,6 +42,15 @@ func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) 
 	}
 	if err := validateAccountPatch(&patch); err != nil {
 		return nil, err
+	}
+	if patch.RequireSecondFactor != nil {
+		if p.Role != igny8.RoleOwner {
+			return nil, igny8.Errorf(igny8.EForbidden, "Only the owner can require two-step login.")
+		}
+		if *patch.RequireSecondFactor && !p.SecondFactor {
+			return nil, igny8.Errorf(igny8.EConflict,
+				"Turn on two-step login for yourself, and log in with it, before you require it of everyone.")
+		}
 	}
 	if patch.NotifyLowCredits != nil || patch.NotifyTrialReminders != nil {
 		if err := igny8.Authorize(p, igny8.ActEditNotices); err != nil {
@@ -61,7 +73,7 @@ func (s *Accounts) UpdateAccount(ctx context.Context, patch igny8.AccountPatch) 
 			}
 		}
 		for col, v := range map[string]*bool{"notify_low_credits": patch.NotifyLowCredits,
-			"notify_trial_reminders": patch.NotifyTrialReminders} {
+			"notify_trial_reminders": patch.NotifyTrialReminders, "require_second_factor": patch.RequireSecondFactor} {
 			if v == nil {
 				continue
 			}

@@ -11,7 +11,8 @@ import (
 // accountSelect reads an account with its plan and owner. Callers append
 // their WHERE clause.
 const accountSelect = `SELECT a.id, a.name, a.slug, COALESCE(o.id, ''), a.credits, a.status, a.status_reason,
-	a.trial_ends_at, a.payment_method, a.billing_email, a.notify_low_credits, a.notify_trial_reminders, a.created_at, a.updated_at, a.deleted_at, a.legacy_id, ` + planColumns + `
+	a.trial_ends_at, a.payment_method, a.billing_email, a.notify_low_credits, a.notify_trial_reminders, a.require_second_factor,
+	a.created_at, a.updated_at, a.deleted_at, a.legacy_id, ` + planColumns + `
 	FROM accounts a JOIN plans p ON p.id = a.plan_id
 	LEFT JOIN users o ON o.account_id = a.id AND o.role = 'owner'`
 
@@ -20,7 +21,7 @@ func scanAccount(row scanner) (*igny8.Account, error) {
 	var p igny8.Plan
 	var features string
 	err := row.Scan(&a.ID, &a.Name, &a.Slug, &a.OwnerID, &a.Credits, &a.Status, &a.StatusReason,
-		&a.TrialEndsAt, &a.PaymentMethod, &a.BillingEmail, &a.NotifyLowCredits, &a.NotifyTrialReminders,
+		&a.TrialEndsAt, &a.PaymentMethod, &a.BillingEmail, &a.NotifyLowCredits, &a.NotifyTrialReminders, &a.RequireSecondFactor,
 		&a.CreatedAt, &a.UpdatedAt, &a.DeletedAt, &a.LegacyID,
 		&p.ID, &p.Slug, &p.Name, &p.Price, &p.Currency, &p.BillingPeriod, &p.IncludedCredits,
 		&p.MaxSites, &p.MaxUsers, &p.MaxSectorsPerSite, &p.APIRequestsPerMinute, &p.IsActive,

@@ -23,7 +23,8 @@ func (a *Admin) PurgeExpiredCredentials(ctx context.Context) (int, error) {
 	err := a.db.InTx(ctx, func(tx *Tx) error {
 		cutoff := tx.now.Add(-credentialRetention)
 		for _, q := range []string{`DELETE FROM refresh_tokens WHERE expires_at < ?`, `DELETE FROM invitations WHERE expires_at < ?`,
-			`DELETE FROM web_sessions WHERE expires_at < ?`, `DELETE FROM password_resets WHERE expires_at < ?`} {
+			`DELETE FROM web_sessions WHERE expires_at < ?`, `DELETE FROM email_tokens WHERE expires_at < ?`,
+			`DELETE FROM password_resets WHERE expires_at < ?`} {
 			res, err := tx.exec(ctx, q, cutoff)
 			if err != nil {
 				return err

@@ -23,7 +23,7 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 		b.Run(be.Name, func(b *testing.B) {
 			db := be.Open(b)
 			s := sqlstore.New(db, sqlstore.ServiceOptions{})
-			u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Bench", Email: "bench@example.com"}, "hash", 14)
+			u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Bench", Email: "bench@example.com"}, "hash", 14, newEmailToken())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -32,7 +32,7 @@ func BenchmarkPrincipalLookup(b *testing.B) {
 			if _, err := s.APIKeys.CreateAPIKey(ctx, igny8.NewAPIKey{Name: "bench"}, secret); err != nil {
 				b.Fatal(err)
 			}
-			family, err := s.Sessions.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour), igny8.Client{})
+			family, err := s.Sessions.StartSession(ctx, u.ID, "bench-hash", time.Now().Add(time.Hour), igny8.Client{}, false)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -32,6 +32,9 @@ func (s *Billing) Checkout(ctx context.Context, in igny8.Checkout) (*igny8.Check
 	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
 		return nil, err
 	}
+	if err := igny8.RequireVerifiedEmail(p); err != nil {
+		return nil, err
+	}
 	if in.PaymentMethod != "" && !igny8.ValidPaymentMethod(in.PaymentMethod) {
 		return nil, s.checkMethod(in.PaymentMethod, nil)
 	}

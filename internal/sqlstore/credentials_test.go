@@ -14,11 +14,11 @@ import (
 // ownerContext signs up an account and returns its owner's context.
 func ownerContext(t *testing.T, s *sqlstore.Services, email string) context.Context {
 	t.Helper()
-	u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Owner", Email: email}, "hash", 14)
+	u, a, err := s.Identity.Register(context.Background(), igny8.SignUp{Name: "Owner", Email: email}, "hash", 14, newEmailToken())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return igny8.WithPrincipal(context.Background(), &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: a.ID, Role: igny8.RoleOwner})
+	return igny8.WithPrincipal(context.Background(), &igny8.Principal{Kind: igny8.CredentialJWT, UserID: u.ID, AccountID: a.ID, Role: igny8.RoleOwner, EmailVerified: true})
 }
 
 // TestAPIKeyUseIsBuffered: many uses cost no write until the flush, which
@@ -79,11 +79,11 @@ func TestPurgeExpiredCredentials(t *testing.T) {
 		ctx := ownerContext(t, s, "purge@example.com")
 		userID := igny8.PrincipalFrom(ctx).UserID
 		now := time.Now().UTC()
-		old, err := s.Sessions.StartSession(ctx, userID, "old-hash", now.Add(-48*time.Hour), igny8.Client{})
+		old, err := s.Sessions.StartSession(ctx, userID, "old-hash", now.Add(-48*time.Hour), igny8.Client{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		live, err := s.Sessions.StartSession(ctx, userID, "live-hash", now.Add(time.Hour), igny8.Client{})
+		live, err := s.Sessions.StartSession(ctx, userID, "live-hash", now.Add(time.Hour), igny8.Client{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -27,8 +28,9 @@ func validateSignUp(in *igny8.SignUp) error {
 }
 
 // Register runs the free-trial sign-up in one transaction (see
-// igny8.IdentityService). Errors: validation_failed, conflict.
-func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int) (*igny8.User, *igny8.Account, error) {
+// igny8.IdentityService), with the link that verifies the owner's address
+// and its message. Errors: validation_failed, conflict.
+func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash string, trialDays int, verify igny8.EmailToken) (*igny8.User, *igny8.Account, error) {
 	if err := validateSignUp(&in); err != nil {
 		return nil, nil, err
 	}
@@ -73,7 +75,10 @@ func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash s
 		if acct, err = accountByID(ctx, tx.conn, tn.id); err != nil {
 			return err
 		}
-		user, err = userByID(ctx, tx.conn, userID)
+		if user, err = userByID(ctx, tx.conn, userID); err != nil {
+			return err
+		}
+		_, err = sendEmailLink(ctx, tx, tn, user, user.Email, verify)
 		return err
 	})
 	if err != nil {
@@ -83,11 +88,11 @@ func (s *Identity) Register(ctx context.Context, in igny8.SignUp, passwordHash s
 }
 
 // userColumns selects the timestamps as siteColumns does.
-const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active,
+const userColumns = `u.id, u.email, u.name, u.role, u.account_id, u.is_active, u.email_verified_at IS NOT NULL,
 	COALESCE(u.last_login_at, NULL), COALESCE(u.created_at, NULL), COALESCE(u.updated_at, NULL)`
 
 func scanUser(row scanner, u *igny8.User, extra ...any) error {
-	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive,
+	return row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AccountID, &u.IsActive, &u.EmailVerified,
 		nullTimestamp{&u.LastLoginAt}, timestamp{&u.CreatedAt}, timestamp{&u.UpdatedAt}}, extra...)...)
 }
 
@@ -138,25 +143,38 @@ const legacyPasswordQuery = `SELECT u.password_hash FROM users u WHERE u.is_acti
 // user or a changed role takes effect on the next request.
 // Errors: unauthenticated.
 func (s *Identity) PrincipalForUser(ctx context.Context, userID string) (*igny8.Principal, igny8.GateInput, error) {
-	return principalForUser(ctx, s.db, ``, userID)
+	return principalForUser(ctx, s.db, `FALSE`, ``, userID)
 }
 
-// principalQuery reads a live user with its account's gate input; callers
-// may add conditions after the WHERE clause.
-const principalQuery = `SELECT u.id, u.email, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
-	p.is_active, p.api_requests_per_minute, a.deleted_at
+// factorColumns read, after a principal's gate input, whether the person
+// must use a second factor and whether they have one on (factor.go);
+// loginFactor, the query's own, says whether the login used it.
+const factorColumns = `(u.role = 'developer' OR COALESCE(a.require_second_factor, FALSE)),
+	EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)`
+
+// principalQuery reads a live user (with whether their e-mail is
+// verified) and its account's gate input and
+// factorColumns; callers put in whether the login used a second factor
+// (%s, an SQL boolean) and may add conditions after the WHERE clause.
+const principalQuery = `SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.role, u.account_id, a.status, a.status_reason, a.trial_ends_at,
+	p.is_active, p.api_requests_per_minute, a.deleted_at, ` + factorColumns + `, %s
 	FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
 	WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE`
 
-func principalForUser(ctx context.Context, db *DB, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
+// principalForUser reads the principal of a user; loginFactor is an SQL
+// boolean (its arguments first in args) saying whether the login used a
+// second factor.
+func principalForUser(ctx context.Context, db *DB, loginFactor, extra string, args ...any) (*igny8.Principal, igny8.GateInput, error) {
 	var p igny8.Principal
 	var g igny8.GateInput
 	var accountID, status, reason *string
 	var planActive *bool
 	var deleted *time.Time
 	var rate *int
-	err := db.reader().queryRow(ctx, principalQuery+extra, args...).
-		Scan(&p.UserID, &p.Email, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted)
+	var hasFactor, usedFactor bool
+	err := db.reader().queryRow(ctx, fmt.Sprintf(principalQuery, loginFactor)+extra, args...).
+		Scan(&p.UserID, &p.Email, &p.EmailVerified, &p.Role, &accountID, &status, &reason, &g.TrialEndsAt, &planActive, &rate, &deleted,
+			&p.FactorRequired, &hasFactor, &usedFactor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, g, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
@@ -167,6 +185,7 @@ func principalForUser(ctx context.Context, db *DB, extra string, args ...any) (*
 		p.AccountID, g.Status, g.StatusReason, g.PlanActive, g.Deleted = *accountID, *status, *reason, *planActive, deleted != nil
 		g.APIRequestsPerMinute = *rate
 	}
+	p.SecondFactor = hasFactor && usedFactor
 	return &p, g, nil
 }
 

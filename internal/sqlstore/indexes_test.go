@@ -153,6 +153,12 @@ var planCases = []planCase{
 		WHERE u.id = ? AND u.deleted_at IS NULL AND u.is_active = TRUE AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
 		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`,
 		func(fx *tenantsFx) []any { return []any{fx.big.member, "fam-0-1"} }},
+	{"ConfirmEmail", lookup, `SELECT user_id, email FROM email_tokens WHERE token_hash = ? AND expires_at > ?`,
+		func(fx *tenantsFx) []any { return []any{"et-0-1", fx.now} }},
+	{"pendingEmail", lookup, `SELECT email, expires_at FROM email_tokens WHERE user_id = ? AND expires_at > ?`,
+		func(fx *tenantsFx) []any { return []any{fx.big.member, fx.now} }},
+	{"emailFree", lookup, `SELECT COUNT(*) FROM users WHERE email = ?`,
+		func(fx *tenantsFx) []any { return []any{"owner-0@example.com"} }},
 	{"RotateRefreshToken", lookup, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent, login_at
 		FROM refresh_tokens WHERE token_hash = ?`,
 		func(fx *tenantsFx) []any { return []any{"rt-0-1"} }},

@@ -65,6 +65,9 @@ func (s *Members) ResendInvitation(ctx context.Context, id, token, tokenHash str
 	if err != nil {
 		return nil, err
 	}
+	if err := igny8.RequireVerifiedEmail(p); err != nil {
+		return nil, err
+	}
 	var inv igny8.Invitation
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		max, err := accountMaxUsers(ctx, tx, tn)

@@ -23,16 +23,16 @@ func TestLoginsClientAndUse(t *testing.T) {
 		db.Now = func() time.Time { return now }
 		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, _, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Logins", Email: "logins@example.com"}, "hash", 14)
+		user, _, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Logins", Email: "logins@example.com"}, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}
-		family, err := s.Sessions.StartSession(ctx, user.ID, "rt-1", now.Add(24*time.Hour), igny8.NewClient("203.0.113.5", "Publisher/1.0"))
+		family, err := s.Sessions.StartSession(ctx, user.ID, "rt-1", now.Add(24*time.Hour), igny8.NewClient("203.0.113.5", "Publisher/1.0"), false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(time.Minute)
-		ws, err := s.WebSessions.CreateWebSession(ctx, user.ID, "ws-1", "csrf", time.Hour, igny8.Client{})
+		ws, err := s.WebSessions.CreateWebSession(ctx, user.ID, "ws-1", "csrf", time.Hour, igny8.Client{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}

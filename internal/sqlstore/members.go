@@ -101,6 +101,9 @@ func (s *Members) InviteUser(ctx context.Context, in igny8.NewInvitation, token,
 	if err != nil {
 		return nil, err
 	}
+	if err := igny8.RequireVerifiedEmail(p); err != nil {
+		return nil, err
+	}
 	if err := validateInvitation(&in); err != nil {
 		return nil, err
 	}

@@ -75,6 +75,11 @@ func (s *Members) joinFromInvitation(ctx context.Context, tx *Tx, inv invitation
 			return nil, err
 		}
 	}
+	// The link came by e-mail: opening it proved the address.
+	if _, err := tx.exec(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ?`,
+		tx.now, id); err != nil {
+		return nil, err
+	}
 	actor := igny8.WithPrincipal(ctx, &igny8.Principal{Kind: igny8.CredentialJWT, UserID: id, AccountID: inv.accountID})
 	if err := audit(actor, tx, tn, "user.joined", "user", id,
 		map[string]any{"invitation_id": inv.id, "role": inv.role, "restored": restored}); err != nil {

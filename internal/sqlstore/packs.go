@@ -68,6 +68,9 @@ func (s *Packs) BuyCredits(ctx context.Context, in igny8.PackCheckout) (*igny8.P
 	if err := igny8.Authorize(p, igny8.ActBilling); err != nil {
 		return nil, err
 	}
+	if err := igny8.RequireVerifiedEmail(p); err != nil {
+		return nil, err
+	}
 	switch {
 	case in.PaymentMethod == igny8.MethodBankTransfer:
 	case in.PaymentMethod == igny8.MethodStripe && s.card != nil:

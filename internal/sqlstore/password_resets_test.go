@@ -36,7 +36,7 @@ func TestPasswordResetLinks(t *testing.T) {
 		svc := sqlstore.New(db, sqlstore.ServiceOptions{})
 		s := svc.PasswordResets
 		ctx := context.Background()
-		user, _, err := svc.Identity.Register(ctx, igny8.SignUp{Name: "Reset", Email: "reset@example.com"}, "old-hash", 14)
+		user, _, err := svc.Identity.Register(ctx, igny8.SignUp{Name: "Reset", Email: "reset@example.com"}, "old-hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,10 +80,10 @@ func TestPasswordResetLinks(t *testing.T) {
 		if err := s.CheckPasswordReset(ctx, "h2"); !tokenErr(err, "replaced") {
 			t.Fatalf("the older link: %v", err)
 		}
-		if _, err := svc.Sessions.StartSession(ctx, user.ID, "refresh-1", now.Add(time.Hour), igny8.Client{}); err != nil {
+		if _, err := svc.Sessions.StartSession(ctx, user.ID, "refresh-1", now.Add(time.Hour), igny8.Client{}, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.WebSessions.CreateWebSession(ctx, user.ID, "web-1", "csrf", time.Hour, igny8.Client{}); err != nil {
+		if _, err := svc.WebSessions.CreateWebSession(ctx, user.ID, "web-1", "csrf", time.Hour, igny8.Client{}, false); err != nil {
 			t.Fatal(err)
 		}
 

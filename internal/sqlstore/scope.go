@@ -15,6 +15,7 @@ import (
 //     the account of the person in ctx (none for a developer);
 //   - newTenant, for the account a sign-up transaction creates;
 //   - invitedTenant, for the account whose invitation token was presented,
+//     linkedTenant, for the account of the user whose e-mail link was,
 //     and resetTenant, for the account of the user a password reset link
 //     names,
 //     and formerTenant, for the account a removed user left when the email
@@ -56,6 +57,16 @@ func newTenant() tenant { return tenant{id: newID()} }
 // invitedTenant is the account of an invitation found by the hash of its
 // token: presenting the token is the credential that reaches it.
 func invitedTenant(inv invitationRow) tenant { return tenant{id: inv.accountID} }
+
+// linkedTenant is the account of u, the user whose e-mail link was found
+// by the hash of its token: presenting the token is the credential that
+// reaches it (none for a developer).
+func linkedTenant(u *igny8.User) tenant {
+	if u.AccountID == nil {
+		return tenant{}
+	}
+	return tenant{id: *u.AccountID}
+}
 
 // resetTenant is the account of the user a password reset link, or a reset
 // request's e-mail, names: the link (or the mailbox it is sent to) is the

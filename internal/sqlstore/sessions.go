@@ -14,12 +14,14 @@ var _ igny8.SessionService = (*Sessions)(nil)
 var errBadRefresh = igny8.Errorf(igny8.EUnauthenticated, "The refresh token is invalid, expired or revoked.")
 
 // StartSession begins a refresh-token family for userID, logging in from
-// client (see igny8.SessionService), and returns its id.
-func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client igny8.Client) (string, error) {
+// client (see igny8.SessionService), and returns its id. secondFactor
+// records that the login proved a second factor; every token of the
+// family carries it.
+func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, expiresAt time.Time, client igny8.Client, secondFactor bool) (string, error) {
 	family := newID()
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		return insertRefreshToken(ctx, tx, family, userID, tokenHash, expiresAt,
-			refreshLogin{clientIP: orNull(client.Address), userAgent: orNull(client.UserAgent), at: &tx.now})
+			refreshLogin{clientIP: orNull(client.Address), userAgent: orNull(client.UserAgent), at: &tx.now, secondFactor: secondFactor})
 	})
 	if err != nil {
 		return "", err
@@ -28,18 +30,20 @@ func (s *Sessions) StartSession(ctx context.Context, userID, tokenHash string, e
 }
 
 // refreshLogin is the login a family is: where it came from and when (nil
-// fields for families made before they were recorded). Each token of the
-// family carries it, so that it outlives the purge of the spent ones.
+// fields for families made before they were recorded), and whether it
+// proved a second factor. Each token of the family carries it, so that it
+// outlives the purge of the spent ones.
 type refreshLogin struct {
 	clientIP, userAgent *string
 	at                  *time.Time
+	secondFactor        bool
 }
 
 // insertRefreshToken stores a refresh token of family, with its login.
 func insertRefreshToken(ctx context.Context, tx *Tx, family, userID, tokenHash string, expiresAt time.Time, l refreshLogin) error {
 	_, err := tx.exec(ctx, `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at,
-		client_ip, user_agent, login_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, l.clientIP, l.userAgent, l.at)
+		client_ip, user_agent, login_at, second_factor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID(), family, userID, tokenHash, expiresAt.UTC(), tx.now, l.clientIP, l.userAgent, l.at, l.secondFactor)
 	return err
 }
 
@@ -62,10 +66,10 @@ func (s *Sessions) RotateRefreshToken(ctx context.Context, oldHash, newHash stri
 	var row refreshRow
 	reused := false
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent, login_at
+		err := tx.queryRow(ctx, `SELECT id, family_id, user_id, expires_at, used_at, revoked_at, client_ip, user_agent, login_at, second_factor
 			FROM refresh_tokens WHERE token_hash = ?`+s.db.forUpdate(), oldHash).
 			Scan(&row.id, &row.family, &row.userID, &row.expiresAt, &row.usedAt, &row.revokedAt,
-				&row.login.clientIP, &row.login.userAgent, nullTimestamp{&row.login.at})
+				&row.login.clientIP, &row.login.userAgent, nullTimestamp{&row.login.at}, &row.login.secondFactor)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errBadRefresh
 		}
@@ -132,8 +136,9 @@ func (s *Sessions) PrincipalForToken(ctx context.Context, userID, familyID strin
 	if familyID == "" {
 		return nil, igny8.GateInput{}, igny8.Errorf(igny8.EUnauthenticated, "Authentication required.")
 	}
-	p, g, err := principalForUser(ctx, s.db, ` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
-		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`, userID, familyID)
+	p, g, err := principalForUser(ctx, s.db, `EXISTS (SELECT 1 FROM refresh_tokens rf WHERE rf.family_id = ? AND rf.second_factor)`,
+		` AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+		WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)`, familyID, userID, familyID)
 	if err != nil {
 		return nil, g, err
 	}

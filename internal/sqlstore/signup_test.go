@@ -31,7 +31,7 @@ func TestSignUpIsAtomic(t *testing.T) {
 		boom := errors.New("injected failure")
 		sqlstore.SetAfterAccountInsert(s, func() error { return boom })
 		in := igny8.SignUp{Name: "Atomic", Email: "atomic@example.com", Password: "x"}
-		if _, _, err := s.Identity.Register(context.Background(), in, "hash", 14); !errors.Is(err, boom) {
+		if _, _, err := s.Identity.Register(context.Background(), in, "hash", 14, newEmailToken()); !errors.Is(err, boom) {
 			t.Fatalf("Register = %v, want the injected failure", err)
 		}
 		for _, table := range []string{"accounts", "users", "credit_transactions", "audit_events"} {
@@ -40,7 +40,7 @@ func TestSignUpIsAtomic(t *testing.T) {
 			}
 		}
 		sqlstore.SetAfterAccountInsert(s, nil)
-		user, acct, err := s.Identity.Register(context.Background(), in, "hash", 14)
+		user, acct, err := s.Identity.Register(context.Background(), in, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestConcurrentSignUpsOneEmail(t *testing.T) {
 				if i%2 == 1 {
 					email = "race@example.COM"
 				}
-				_, _, errs[i] = s.Identity.Register(context.Background(), igny8.SignUp{Name: fmt.Sprint("Racer ", i), Email: email}, "hash", 14)
+				_, _, errs[i] = s.Identity.Register(context.Background(), igny8.SignUp{Name: fmt.Sprint("Racer ", i), Email: email}, "hash", 14, newEmailToken())
 			}(i)
 		}
 		wg.Wait()

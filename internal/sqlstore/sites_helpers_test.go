@@ -26,7 +26,7 @@ func newSiteFx(t *testing.T, db *sqlstore.DB, st *sqlstore.Services) siteFx {
 	t.Helper()
 	n := siteFxSeq.Add(1)
 	u, a, err := st.Identity.Register(context.Background(), igny8.SignUp{Name: fmt.Sprintf("Sites %d", n),
-		Email: fmt.Sprintf("sites-%d-%d@example.com", n, time.Now().UnixNano())}, "not-a-real-hash", 14)
+		Email: fmt.Sprintf("sites-%d-%d@example.com", n, time.Now().UnixNano())}, "not-a-real-hash", 14, newEmailToken())
 	if err != nil {
 		t.Fatalf("register: %v", err)
 	}
@@ -36,7 +36,7 @@ func newSiteFx(t *testing.T, db *sqlstore.DB, st *sqlstore.Services) siteFx {
 // as returns a context acting as a person of the account.
 func (f siteFx) as(role igny8.Role, userID string) context.Context {
 	return igny8.WithPrincipal(context.Background(), &igny8.Principal{Kind: igny8.CredentialJWT,
-		AccountID: f.AccountID, Role: role, UserID: userID})
+		AccountID: f.AccountID, Role: role, UserID: userID, EmailVerified: true})
 }
 
 func (f siteFx) owner() context.Context { return f.as(igny8.RoleOwner, f.OwnerID) }

@@ -28,6 +28,8 @@ type Services struct {
 	SigningKeys *SigningKeys // igny8.SigningKeyStore
 	// PasswordResets is igny8.PasswordResetService (password recovery).
 	PasswordResets *PasswordResets
+	Factors        *Factors    // igny8.FactorService, igny8.AdminFactorService
+	LoginGuard     *LoginGuard // igny8.LoginGuard
 }
 
 // ServiceOptions configure the services; the zero value is a store with
@@ -39,7 +41,8 @@ type ServiceOptions struct {
 	// Card, when set, takes card payments (Stripe): checkout by stripe then
 	// works for the plans that have a Stripe price, and so do card packs.
 	Card igny8.CardProvider
-	// Sealer, when set, seals the private signing keys at rest.
+	// Sealer, when set, seals the private signing keys and the TOTP
+	// secrets at rest.
 	Sealer igny8.KeySealer
 }
 
@@ -64,6 +67,8 @@ func New(db *DB, opt ServiceOptions) *Services {
 		SigningKeys: NewSigningKeys(db, opt.Sealer),
 
 		PasswordResets: &PasswordResets{db: db},
+		Factors:        NewFactors(db, opt.Sealer),
+		LoginGuard:     NewLoginGuard(db),
 	}
 }
 

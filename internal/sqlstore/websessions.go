@@ -11,9 +11,10 @@ import (
 
 // CreateWebSession stores a session for userID logging in from client
 // under tokenHash (the hash of the cookie's token; the token itself never
-// reaches the database) and returns it. Errors: unauthenticated when the
-// user is gone or inactive.
-func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration, client igny8.Client) (*igny8.WebSession, error) {
+// reaches the database) and returns it. secondFactor records that the
+// login proved a second factor. Errors: unauthenticated when the user is
+// gone or inactive.
+func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, csrfToken string, ttl time.Duration, client igny8.Client, secondFactor bool) (*igny8.WebSession, error) {
 	var ws *igny8.WebSession
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		var live bool
@@ -26,9 +27,9 @@ func (s *WebSessions) CreateWebSession(ctx context.Context, userID, tokenHash, c
 		}
 		ws = &igny8.WebSession{ID: newID(), UserID: userID, CSRFToken: csrfToken,
 			ExpiresAt: tx.now.Add(ttl), CreatedAt: tx.now}
-		_, err = tx.exec(ctx, `INSERT INTO web_sessions (id, user_id, token_hash, csrf_token, expires_at, created_at, client_ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ws.ID, userID, tokenHash, csrfToken, ws.ExpiresAt, ws.CreatedAt,
-			orNull(client.Address), orNull(client.UserAgent))
+		_, err = tx.exec(ctx, `INSERT INTO web_sessions (id, user_id, token_hash, csrf_token, expires_at, created_at, client_ip, user_agent, second_factor)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ws.ID, userID, tokenHash, csrfToken, ws.ExpiresAt, ws.CreatedAt,
+			orNull(client.Address), orNull(client.UserAgent), secondFactor)
 		return err
 	})
 	if err != nil {
@@ -49,9 +50,11 @@ func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*
 	var planActive *bool
 	var deleted *time.Time
 	var rate *int
+	var hasFactor bool
 	err := s.db.reader().queryRow(ctx, webSessionPrincipalQuery, tokenHash, s.db.Now()).
-		Scan(&ws.ID, &ws.UserID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt,
-			&p.Email, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted)
+		Scan(&ws.ID, &ws.UserID, &ws.CSRFToken, &ws.ExpiresAt, &ws.CreatedAt, &ws.SecondFactor,
+			&p.Email, &p.EmailVerified, &p.Role, &accountID, &status, &g.TrialEndsAt, &planActive, &rate, &deleted,
+			&p.FactorRequired, &hasFactor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, igny8.GateInput{}, nil, igny8.Errorf(igny8.EUnauthenticated, "Your session has ended; log in again.")
 	}
@@ -64,13 +67,15 @@ func (s *WebSessions) WebSessionByHash(ctx context.Context, tokenHash string) (*
 	}
 	p.UserID, p.Kind, p.SessionID = ws.UserID, igny8.CredentialSession, ws.ID
 	s.loginUse.seen(ws.ID, s.db.Now())
+	p.SecondFactor = hasFactor && ws.SecondFactor
 	return &p, g, &ws, nil
 }
 
 // webSessionPrincipalQuery reads a live web session with its live user and
 // the account's gate input, in one indexed read (token_hash is unique).
-const webSessionPrincipalQuery = `SELECT ws.id, ws.user_id, ws.csrf_token, ws.expires_at, ws.created_at,
-	u.email, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at
+const webSessionPrincipalQuery = `SELECT ws.id, ws.user_id, ws.csrf_token, ws.expires_at, ws.created_at, ws.second_factor,
+	u.email, u.email_verified_at IS NOT NULL, u.role, u.account_id, a.status, a.trial_ends_at, p.is_active, p.api_requests_per_minute, a.deleted_at,
+	` + factorColumns + `
 	FROM web_sessions ws JOIN users u ON u.id = ws.user_id
 	LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN plans p ON p.id = a.plan_id
 	WHERE ws.token_hash = ? AND ws.revoked_at IS NULL AND ws.expires_at > ?

@@ -19,11 +19,11 @@ func TestWebSessions(t *testing.T) {
 		db := b.Open(t)
 		s := sqlstore.New(db, sqlstore.ServiceOptions{})
 		ctx := context.Background()
-		user, acct, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Web User", Email: "web@example.com"}, "hash", 14)
+		user, acct, err := s.Identity.Register(ctx, igny8.SignUp{Name: "Web User", Email: "web@example.com"}, "hash", 14, newEmailToken())
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-1", "csrf-1", time.Hour, igny8.Client{})
+		ws, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-1", "csrf-1", time.Hour, igny8.Client{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,19 +56,19 @@ func TestWebSessions(t *testing.T) {
 		if err := s.WebSessions.RevokeWebSession(ctx, "hash-1"); err != nil {
 			t.Fatalf("revoking twice: %v", err)
 		}
-		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-2", "csrf-2", time.Millisecond, igny8.Client{}); err != nil {
+		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-2", "csrf-2", time.Millisecond, igny8.Client{}, false); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
 		wantUnauth("expired", "hash-2")
-		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-3", "csrf-3", time.Hour, igny8.Client{}); err != nil {
+		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-3", "csrf-3", time.Hour, igny8.Client{}, false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.SQL().Exec(db.Rebind(`UPDATE users SET is_active = FALSE WHERE id = ?`), user.ID); err != nil {
 			t.Fatal(err)
 		}
 		wantUnauth("inactive user", "hash-3")
-		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-4", "csrf-4", time.Hour, igny8.Client{}); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+		if _, err := s.WebSessions.CreateWebSession(ctx, user.ID, "hash-4", "csrf-4", time.Hour, igny8.Client{}, false); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 			t.Fatalf("session for an inactive user: %v", err)
 		}
 		purgeExpiredSessions(t, db, user.ID)
@@ -84,10 +84,10 @@ func purgeExpiredSessions(t *testing.T, db *sqlstore.DB, userID string) {
 	if _, err := db.SQL().Exec(db.Rebind(`UPDATE users SET is_active = TRUE WHERE id = ?`), userID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.WebSessions.CreateWebSession(ctx, userID, "hash-old", "csrf-old", -48*time.Hour, igny8.Client{}); err != nil {
+	if _, err := s.WebSessions.CreateWebSession(ctx, userID, "hash-old", "csrf-old", -48*time.Hour, igny8.Client{}, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.WebSessions.CreateWebSession(ctx, userID, "hash-live", "csrf-live", time.Hour, igny8.Client{}); err != nil {
+	if _, err := s.WebSessions.CreateWebSession(ctx, userID, "hash-live", "csrf-live", time.Hour, igny8.Client{}, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sqlstore.NewAdmin(db).PurgeExpiredCredentials(igny8.SystemContext(ctx)); err != nil {

@@ -27,8 +27,14 @@ var ErrInvalidRate = errors.New("throttle: invalid rate")
 // MaxBurst bounds Rate.Burst so that the arithmetic can never overflow.
 const MaxBurst = 1_000_000
 
-// period is the window a Rate's PerMinute is expressed in.
-const period = time.Minute
+// period is the window a Rate's PerMinute is expressed in: a minute
+// unless the rate names another.
+func period(rate igny8.Rate) time.Duration {
+	if rate.Period > 0 {
+		return rate.Period
+	}
+	return time.Minute
+}
 
 // gcra is one rate in the algorithm's own terms, in nanoseconds: interval
 // is the spacing between requests at the steady rate, tolerance how far
@@ -45,7 +51,7 @@ func newGCRA(rate igny8.Rate) (gcra, error) {
 	if rate.PerMinute < 1 || rate.Burst < 0 || rate.Burst > MaxBurst {
 		return gcra{}, fmt.Errorf("%w: %d per minute, burst %d", ErrInvalidRate, rate.PerMinute, rate.Burst)
 	}
-	interval := int64(period) / int64(rate.PerMinute)
+	interval := int64(period(rate)) / int64(rate.PerMinute)
 	if interval < 1 {
 		interval = 1
 	}

@@ -267,3 +267,23 @@ func TestMemoryStaysBoundedUnderManyKeys(t *testing.T) {
 		t.Fatalf("holding %d keys of which about 7000 are live", n)
 	}
 }
+
+// TestMemoryRateOverAPeriod: a budget counted per hour (Rate.Period) admits
+// its burst, then one request every period/N.
+func TestMemoryRateOverAPeriod(t *testing.T) {
+	clock := newFakeClock()
+	m := NewMemory(clock.Now)
+	rate := igny8.Rate{PerMinute: 3, Burst: 3, Period: time.Hour}
+	for i := range 3 {
+		if d := mustAllow(t, m, "k", rate); !d.Allowed || d.Remaining != 2-i {
+			t.Fatalf("request %d: %+v", i+1, d)
+		}
+	}
+	if d := mustAllow(t, m, "k", rate); d.Allowed || d.RetryAfter != 20*time.Minute || d.ResetAfter != time.Hour {
+		t.Fatalf("over the hour's budget: %+v", d)
+	}
+	clock.Advance(20 * time.Minute)
+	if d := mustAllow(t, m, "k", rate); !d.Allowed {
+		t.Fatalf("after a third of the hour: %+v", d)
+	}
+}

@@ -43,7 +43,7 @@ func (r *Redis) Allow(ctx context.Context, key string, rate igny8.Rate) (igny8.R
 	if _, err := newGCRA(rate); err != nil {
 		return igny8.RateDecision{}, err
 	}
-	limit := redis_rate.Limit{Rate: rate.PerMinute, Burst: burstOf(rate), Period: period}
+	limit := redis_rate.Limit{Rate: rate.PerMinute, Burst: burstOf(rate), Period: period(rate)}
 	res, err := r.limiter.Allow(ctx, r.prefix+key, limit)
 	if err != nil {
 		return igny8.RateDecision{}, fmt.Errorf("throttle: redis: %w", err)

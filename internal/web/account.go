@@ -108,10 +108,10 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *visit
 // accountFailed shows a refused form on the account page at target.
 func (h *Handler) accountFailed(w http.ResponseWriter, r *http.Request, v *visit, target string, err error) error {
 	msg, ok := adminFailed(err)
-	if !ok && igny8.ErrorCode(err) != igny8.EPlanLimit && igny8.ErrorCode(err) != igny8.EForbidden {
+	switch code := igny8.ErrorCode(err); {
+	case !ok && code != igny8.EPlanLimit && code != igny8.EForbidden && code != igny8.EEmailUnverified:
 		return err
-	}
-	if !ok {
+	case !ok:
 		msg = igny8.ErrorMessage(err)
 	}
 	return h.renderAccount(w, r, v, statusFor(err), &accountPage{FormError: msg, ErrorFor: target})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/igny8/igny8"
 	"github.com/igny8/igny8/internal/httpx"
+	"github.com/igny8/igny8/internal/workflow"
 )
 
 type landingPage struct{ Plans []igny8.Plan }
@@ -86,17 +87,36 @@ func (h *Handler) registerUser(w http.ResponseWriter, r *http.Request, in igny8.
 	if err != nil {
 		return err
 	}
-	return h.startSession(w, r, a.User.ID)
+	return h.startSession(w, r, a)
 }
 
-// startSession logs userID in: a new session and its cookie.
-func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
-	token, s, err := h.WebSessions.StartSession(r.Context(), userID, httpx.LoginClient(r, h.Config.TrustProxyHeaders))
+// startSession logs a in, a person a workflow let in: a new session
+// (marked when the login proved a second factor) and its cookie, and the
+// device cookie that makes this browser a known device (protection.go).
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, a *workflow.Admitted) error {
+	token, s, err := h.WebSessions.StartSession(r.Context(), a.User.ID, httpx.LoginClient(r, h.Config.TrustProxyHeaders), a.SecondFactor)
 	if err != nil {
 		return err
 	}
 	h.setCookie(w, r, token, s)
+	if a.Device != "" {
+		http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: a.Device, Path: "/", MaxAge: int(workflow.KnownDeviceTTL.Seconds()),
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+	}
 	return nil
+}
+
+// deviceCookie holds the token of a known device: a browser that
+// completed a login is not slowed by others' failed logins.
+const deviceCookie = "igny8_device"
+
+// device is the request's device cookie token, if any.
+func device(r *http.Request) string {
+	c, err := r.Cookie(deviceCookie)
+	if err != nil || len(c.Value) > 128 {
+		return ""
+	}
+	return c.Value
 }
 
 type loginPage struct {
@@ -120,7 +140,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, v *visit) error 
 	if err := h.throttleAddress(r); err != nil {
 		return err
 	}
-	a, err := h.Flow.Login(r.Context(), igny8.CredentialSession, email, pw)
+	a, ch, err := h.Flow.Login(r.Context(), igny8.CredentialSession, workflow.LoginAttempt{Email: email, Password: pw,
+		Address: httpx.ClientIP(r, h.Config.TrustProxyHeaders), Device: device(r)})
 	if err != nil {
 		code := igny8.ErrorCode(err)
 		if code == igny8.EInternal || code == igny8.ERateLimited {
@@ -129,18 +150,69 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, v *visit) error 
 		pg.FormError = igny8.ErrorMessage(err)
 		return h.render(w, r, v, http.StatusUnauthorized, "login", "Log in", pg)
 	}
+	if ch != nil {
+		return h.render(w, r, v, http.StatusOK, "login_code", "Two-step login", codePage{Challenge: ch.Token, Next: pg.Next})
+	}
+	return h.loggedIn(w, r, v, a, pg.Next)
+}
+
+// loggedIn starts the session of a completed login (replacing the
+// browser's old one) and sends the person on: to enrolment when they
+// must turn on a second factor, to billing when only billing is open to
+// them, else to next or their home.
+func (h *Handler) loggedIn(w http.ResponseWriter, r *http.Request, v *visit, a *workflow.Admitted, next string) error {
 	if v.token != "" {
 		_ = h.WebSessions.EndSession(background(r.Context()), v.token)
 	}
-	if err := h.startSession(w, r, a.User.ID); err != nil {
+	if err := h.startSession(w, r, a); err != nil {
 		return err
 	}
-	next := h.home(a.Principal, pg.Next)
-	if a.Refusal != nil {
-		next = "/billing"
+	to := h.home(a.Principal, next)
+	switch {
+	case a.MustEnrol():
+		to = enrolPath
+	case a.Refusal != nil:
+		to = "/billing"
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+// codePage is the second form of a login: the challenge of the first
+// and a code.
+type codePage struct {
+	Challenge, Next string
+	FormError       string
+}
+
+// loginCode is the second step of a login on the pages.
+func (h *Handler) loginCode(w http.ResponseWriter, r *http.Request, v *visit) error {
+	pg := codePage{Challenge: r.PostFormValue("challenge"), Next: localPath(r.PostFormValue("next"), "")}
+	if err := h.throttleAddress(r); err != nil {
+		return err
+	}
+	a, err := h.Flow.SecondStep(r.Context(), igny8.CredentialSession, workflow.SecondStepAttempt{Challenge: pg.Challenge,
+		Code: strings.TrimSpace(r.PostFormValue("code")), Address: httpx.ClientIP(r, h.Config.TrustProxyHeaders), Device: device(r)})
+	if err != nil {
+		switch igny8.ErrorCode(err) {
+		case igny8.EInternal, igny8.ERateLimited:
+			return err
+		case igny8.EValidation:
+			if pg.Challenge == "" {
+				return h.render(w, r, v, http.StatusUnauthorized, "login", "Log in",
+					loginPage{Next: pg.Next, FormError: "Log in with your email and password first.", Errors: formErrors{}})
+			}
+			pg.FormError = "Enter the code your authenticator app shows, or one of your recovery codes."
+		default:
+			if _, cerr := h.Flow.ChallengeLive(r.Context(), pg.Challenge); cerr != nil {
+				return h.render(w, r, v, http.StatusUnauthorized, "login", "Log in",
+					loginPage{Next: pg.Next, FormError: igny8.ErrorMessage(cerr), Errors: formErrors{}})
+			}
+			pg.FormError = igny8.ErrorMessage(err)
+		}
+		return h.render(w, r, v, http.StatusUnauthorized, "login_code", "Two-step login", pg)
+	}
+	return h.loggedIn(w, r, v, a, pg.Next)
 }
 
 // home is where a person lands after logging in: next when given, the

@@ -177,7 +177,8 @@ func (h *Handler) cancelSubscription(w http.ResponseWriter, r *http.Request, v *
 // billingFailed shows a refused billing form on the billing page.
 func (h *Handler) billingFailed(w http.ResponseWriter, r *http.Request, v *visit, err error) error {
 	switch igny8.ErrorCode(err) {
-	case igny8.EValidation, igny8.EConflict, igny8.EPaymentMethod, igny8.ENotFound, igny8.EAccountSuspended, igny8.EUnavailable:
+	case igny8.EValidation, igny8.EConflict, igny8.EPaymentMethod, igny8.ENotFound, igny8.EAccountSuspended, igny8.EUnavailable,
+		igny8.EEmailUnverified:
 	default:
 		return err
 	}

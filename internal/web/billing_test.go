@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,20 +18,31 @@ var (
 	accountRowRE    = regexp.MustCompile(`action="(/admin/accounts/[0-9a-f-]{36})/status"`)
 )
 
-// developer creates a system administrator through the CLI and logs a
-// browser in as them.
+// developer creates a system administrator with their second factor
+// (apptest.NewDeveloper) and logs a browser in as them: the password,
+// then a code.
 func developer(t *testing.T, e *apptest.Env) *browser {
 	t.Helper()
-	email := "ops-" + randSuffix() + "@igny8.test"
-	if code, _, errOut := e.CLI("admin", "create", "--email", email, "--password", testPassword); code != 0 {
-		t.Fatalf("admin create: %s", errOut)
-	}
+	d := e.NewDeveloper()
 	b := newBrowser(t, e)
 	b.get("/login")
-	if r := b.post("/login", url.Values{"email": {email}, "password": {testPassword}}); r.URL.Path != "/admin" {
+	r := b.post("/login", url.Values{"email": {d.Email}, "password": {d.Password}})
+	if r := b.post("/login/code", url.Values{"challenge": {challengeOf(t, r)}, "code": {d.Factor.Recovery()}}); r.URL.Path != "/admin" {
 		t.Fatalf("developer landed on %s", r.URL)
 	}
 	return b
+}
+
+var challengeRE = regexp.MustCompile(`name="challenge" value="([^"]*)"`)
+
+// challengeOf is the challenge of the second login form on r.
+func challengeOf(t *testing.T, r *result) string {
+	t.Helper()
+	m := challengeRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no second login form on %s (%d):\n%s", r.URL, r.Status, r.Body)
+	}
+	return html.UnescapeString(m[1])
 }
 
 func TestBankTransferConfirmedByAdminThenSuspension(t *testing.T) {

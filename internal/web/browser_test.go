@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"github.com/igny8/igny8/internal/config"
 	"github.com/igny8/igny8/internal/mail/mailtest"
 	"github.com/igny8/igny8/internal/sqlstore/storetest"
+	"github.com/pquerna/otp/totp"
 )
 
 // ChromiumEnv names the variable that turns the browser tests on; CI sets
@@ -169,9 +171,10 @@ var dropNotices = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".
 var openDetails = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => d.open = true)`)
 
 // TestBrowserJourney walks a customer and an administrator through the app
-// in real headless Chromium: sign-up, sites and sectors, the site limit, a
-// bank transfer confirmed by the admin, the customer's own profile (name,
-// password, the other browser logged out) and a suspension.
+// in real headless Chromium: sign-up, sites and sectors, the site limit,
+// checkout refused until the address is confirmed through the e-mailed
+// link, a bank transfer confirmed by the admin, the customer's own profile
+// (name, password, the other browser logged out) and a suspension.
 func TestBrowserJourney(t *testing.T) {
 	root := newChromium(t)
 	e := apptest.New(t, storetest.Backends()[0])
@@ -227,6 +230,23 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid=site-error]`)))
 	owner.expect("site limit message", `[data-testid=site-error]`, "Your plan allows 1 site")
 
+	owner.step("checkout needs a confirmed address",
+		owner.open("/billing"),
+		chromedp.Click(css(`button[aria-label="Pay for Growth by bank transfer"]`)),
+		chromedp.WaitVisible(css(`main .error`)))
+	owner.expect("unverified refusal", `main .error`, "Confirm your e-mail address first")
+	owner.step("send the link again from the banner",
+		dropNotices,
+		chromedp.Click(css(`[data-testid=unverified-banner] button`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	owner.expect("link sent", `.notice`, "We sent you a new link")
+	owner.step("open the link of the message and confirm",
+		owner.open("/verify-email?token="+url.QueryEscape(e.VerificationToken(email))),
+		chromedp.WaitVisible(css(`[data-testid=verify-confirm]`)),
+		chromedp.Click(css(`[data-testid=verify-confirm]`)),
+		chromedp.WaitVisible(css(`[data-testid=verify-done]`)))
+	owner.expect("address confirmed", `[data-testid=verify-done]`, email)
+
 	owner.step("start a bank transfer",
 		owner.open("/billing"),
 		chromedp.Click(css(`button[aria-label="Pay for Growth by bank transfer"]`)),
@@ -242,10 +262,44 @@ func TestBrowserJourney(t *testing.T) {
 	if code, _, errOut := e.CLI("admin", "create", "--email", adminEmail, "--password", testPassword); code != 0 {
 		t.Fatalf("admin create: %s", errOut)
 	}
-	admin.step("admin logs in",
+	// An administrator must have a second factor: their first login
+	// reaches only enrolment, /admin included.
+	admin.step("admin logs in with a password",
 		admin.open("/login"),
 		fill("#f-email", adminEmail), fill("#f-password", testPassword),
 		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`[data-testid=enrolment-required]`)))
+	admin.step("the console sends them to enrolment", admin.open("/admin"), chromedp.WaitVisible(css(`[data-testid=enrolment-required]`)))
+	if p := admin.path(); !strings.HasPrefix(p, "/profile") {
+		t.Fatalf("an administrator without a second factor at %s", p)
+	}
+	admin.step("set up two-step login",
+		chromedp.Click(css(`form[action="/profile/two-step/start"] button`)),
+		chromedp.WaitVisible(css(`[data-testid=totp-secret]`)))
+	if ok, err := chromedp.Run(admin.ctx, chromedp.Evaluate[bool](
+		`(() => { const i = document.querySelector("[data-testid=totp-qr]"); return i.complete && i.naturalWidth > 0 })()`)); err != nil || !ok {
+		t.Fatalf("the QR code is not shown (%v): %s", err, admin.screenshot("qr"))
+	}
+	secret := admin.text("secret", `[data-testid=totp-secret]`)
+	code, err := totp.GenerateCode(secret, e.Now())
+	if err != nil {
+		t.Fatalf("code of the secret shown %q: %v", secret, err)
+	}
+	admin.step("confirm with the app's code",
+		fill("#f-confirm-code", code),
+		chromedp.Click(css(`form[action="/profile/two-step/confirm"] button`)),
+		chromedp.WaitVisible(css(`[data-testid=recovery-codes]`)))
+	recovery := strings.Fields(admin.text("recovery codes", `[data-testid=recovery-codes]`))
+	if len(recovery) != 10 {
+		t.Fatalf("recovery codes shown: %q", recovery)
+	}
+	admin.step("log out", chromedp.Click(css(`form[action="/logout"] button`)), chromedp.WaitVisible(css(`.notice`)))
+	admin.step("log in in two steps",
+		admin.open("/login"),
+		fill("#f-email", adminEmail), fill("#f-password", testPassword),
+		chromedp.Click(css(`main button[type=submit]`)),
+		fill("#f-code", recovery[0]),
+		chromedp.Click(css(`form[action="/login/code"] button[type=submit]`)),
 		chromedp.WaitVisible(css(`form[role=search]`)))
 	confirm := `form[aria-label="Confirm payment ` + ref + `"]`
 	admin.step("confirm the transfer",
@@ -352,7 +406,12 @@ func TestBrowserPasswordReset(t *testing.T) {
 	if _, err := e.App.DeliverMail(context.Background()); err != nil {
 		t.Fatalf("deliver: %v", err)
 	}
-	got := smtp.To(u.Email)
+	var got []mailtest.Received // the sign-up's verification link aside
+	for _, m := range smtp.To(u.Email) {
+		if !strings.HasPrefix(m.Subject, "Confirm your e-mail address") {
+			got = append(got, m)
+		}
+	}
 	if len(got) != 1 || !strings.Contains(got[0].Subject, "Reset your igny8 password") {
 		t.Fatalf("messages over SMTP: %+v", got)
 	}
@@ -393,7 +452,8 @@ func TestBrowserPasswordReset(t *testing.T) {
 	if _, err := e.App.DeliverMail(context.Background()); err != nil {
 		t.Fatalf("deliver: %v", err)
 	}
-	if n := len(smtp.To(u.Email)); n != 2 || !strings.Contains(smtp.To(u.Email)[1].Subject, "password was changed") {
+	// The sign-up's verification link, the reset link, the notice.
+	if n := len(smtp.To(u.Email)); n != 3 || !strings.Contains(smtp.To(u.Email)[2].Subject, "password was changed") {
 		t.Fatalf("the security notice: %d messages", n)
 	}
 }

@@ -53,7 +53,7 @@ func (h *Handler) buyCredits(w http.ResponseWriter, r *http.Request, v *visit) e
 	res, err := h.Packs.BuyCredits(r.Context(), in)
 	if err != nil {
 		switch igny8.ErrorCode(err) {
-		case igny8.EValidation, igny8.EPaymentMethod, igny8.EUnavailable:
+		case igny8.EValidation, igny8.EPaymentMethod, igny8.EUnavailable, igny8.EEmailUnverified:
 			return h.renderCredits(w, r, v, statusFor(err), nil, igny8.ErrorMessage(err))
 		}
 		return err

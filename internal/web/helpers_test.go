@@ -76,8 +76,30 @@ func (b *browser) post(path string, form url.Values, hdr ...string) *result {
 	return b.do(req)
 }
 
-// signUp registers through the sign-up form and returns the email used.
+// signUp registers through the sign-up form, confirms the address through
+// the link of the sign-up message (verify) and returns the email used.
 func (b *browser) signUp(name string) string {
+	b.t.Helper()
+	email := b.signUpUnverified(name)
+	b.verify(email)
+	return email
+}
+
+// verify opens the newest verification link sent to email and presses
+// its Confirm button, as its reader would.
+func (b *browser) verify(email string) *result {
+	b.t.Helper()
+	token := b.e.VerificationToken(email)
+	page := b.get("/verify-email?token=" + url.QueryEscape(token))
+	mustContain(b.t, page, `data-testid="verify-confirm"`)
+	r := b.post("/verify-email", url.Values{"token": {token}})
+	mustContain(b.t, r, `data-testid="verify-done"`)
+	return r
+}
+
+// signUpUnverified registers through the sign-up form and returns the
+// email used; its link is left unopened.
+func (b *browser) signUpUnverified(name string) string {
 	b.t.Helper()
 	email := strings.ToLower(strings.ReplaceAll(name, " ", "")) + "-" + randSuffix() + "@example.com"
 	b.get("/signup")

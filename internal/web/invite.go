@@ -61,9 +61,13 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, v *visit)
 	if err := h.throttleAddress(r); err != nil {
 		return err
 	}
-	err := h.joinTeam(w, r, pg.Token, pg.Name, r.PostFormValue("password"))
+	enrol, err := h.joinTeam(w, r, pg.Token, pg.Name, r.PostFormValue("password"))
 	if err == nil {
-		http.Redirect(w, r, "/sites?notice=joined", http.StatusSeeOther)
+		to := "/sites?notice=joined"
+		if enrol {
+			to = enrolPath
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
 	if perr := h.previewInvite(r, &pg); perr != nil && igny8.ErrorCode(perr) != igny8.ENotFound {
@@ -85,21 +89,22 @@ func (h *Handler) acceptInvite(w http.ResponseWriter, r *http.Request, v *visit)
 	return h.render(w, r, v, statusFor(err), "accept_invite", "Join your team", pg)
 }
 
-// joinTeam creates the invited user and logs them in.
+// joinTeam creates the invited user and logs them in; enrol says that
+// they must turn on a second factor first (the account requires one).
 // Errors: validation_failed, not_found, conflict, plan_limit_reached.
-func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, password string) error {
+func (h *Handler) joinTeam(w http.ResponseWriter, r *http.Request, token, name, password string) (enrol bool, err error) {
 	if token == "" {
-		return igny8.NotFound("Invitation")
+		return false, igny8.NotFound("Invitation")
 	}
 	if msg := fieldMessage(igny8.ValidatePassword(password), "password"); msg != "" {
-		return igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: msg})
+		return false, igny8.Invalid("Please correct the fields marked below.", igny8.FieldError{Field: "password", Message: msg})
 	}
 	a, err := h.Flow.AcceptInvitation(r.Context(), igny8.CredentialSession, token, name, password)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if c, err := r.Cookie(igny8.SessionCookie); err == nil && c.Value != "" {
 		_ = h.WebSessions.EndSession(background(r.Context()), c.Value)
 	}
-	return h.startSession(w, r, a.User.ID)
+	return a.MustEnrol(), h.startSession(w, r, a)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/igny8/igny8"
 )
@@ -22,10 +23,16 @@ type profilePage struct {
 	FormError string
 	// Name is what the name form shows: the user's name, or what was typed.
 	Name string
+	// NewEmail is what the e-mail form shows after a refusal; Pending the
+	// address a link was sent to and not yet opened.
+	NewEmail string
+	Pending  *igny8.PendingEmail
 	// Logins are the person's active logins, newest first (a page of the
 	// most recent igny8.MaxPageSize); MoreLogins says there are older ones.
 	Logins     []igny8.Login
 	MoreLogins bool
+	// TwoStep is the two-step login section (twostep.go).
+	TwoStep *twoStepPage
 }
 
 // FailedIn reports whether section's form is the one refused.
@@ -65,11 +72,17 @@ func (h *Handler) renderProfile(w http.ResponseWriter, r *http.Request, v *visit
 	if !pg.FailedIn("name") {
 		pg.Name = user.Name
 	}
+	if pg.Pending, err = h.Flow.PendingEmail(ctx); err != nil {
+		return err
+	}
 	logins, err := h.Flow.Logins(ctx, igny8.PageRequest{Limit: igny8.MaxPageSize})
 	if err != nil {
 		return err
 	}
 	pg.Logins, pg.MoreLogins = logins.Items, logins.NextCursor != nil
+	if err := h.fillTwoStep(r, pg); err != nil {
+		return err
+	}
 	return h.render(w, r, v, status, "profile", "Your profile", pg)
 }
 
@@ -90,6 +103,27 @@ func (h *Handler) changeName(w http.ResponseWriter, r *http.Request, v *visit) e
 		return h.profileFailed(w, r, v, "name", &profilePage{Name: igny8.TrimName(name)}, err)
 	}
 	http.Redirect(w, r, "/profile?notice=name_saved", http.StatusSeeOther)
+	return nil
+}
+
+// changeEmail asks for the move to a new address (the same workflow as
+// POST /api/v1/auth/me/email): the link goes to it, and until it is opened
+// the person logs in with the old one.
+func (h *Handler) changeEmail(w http.ResponseWriter, r *http.Request, v *visit) error {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	if _, err := h.Flow.ChangeEmail(r.Context(), email, r.PostFormValue("email_current_password")); err != nil {
+		pg := &profilePage{NewEmail: email}
+		// The password section has its own current_password field.
+		if e, ok := err.(*igny8.Error); ok && len(e.Fields) == 1 && e.Fields[0].Field == "current_password" {
+			err = igny8.Invalid(e.Message, igny8.FieldError{Field: "email_current_password", Message: e.Fields[0].Message})
+		}
+		if isCode(err, igny8.EConflict) {
+			err = igny8.Invalid(igny8.ErrorMessage(err), igny8.FieldError{Field: "email", Message: "is used by another igny8 account"})
+			pg.Failed = "email"
+		}
+		return h.profileFailed(w, r, v, "email", pg, err)
+	}
+	http.Redirect(w, r, "/profile?notice=email_change_sent#email", http.StatusSeeOther)
 	return nil
 }
 

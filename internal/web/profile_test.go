@@ -71,8 +71,8 @@ func loginIDs(r *result) []string {
 	return ids
 }
 
-// logIn logs b in on the login page.
-func (b *browser) logIn(email, password string) {
+// mustLogIn logs b in on the login page (a person without a second factor).
+func (b *browser) mustLogIn(email, password string) {
 	b.t.Helper()
 	b.get("/login")
 	if r := b.post("/login", url.Values{"email": {email}, "password": {password}}); r.URL.Path != "/sites" {
@@ -92,7 +92,7 @@ func TestProfilePasswordAndLogins(t *testing.T) {
 		a := newBrowser(t, e)
 		email := a.signUp("Two Browsers")
 		b := newBrowser(t, e)
-		b.logIn(email, testPassword)
+		b.mustLogIn(email, testPassword)
 		var tok struct {
 			AccessToken string `json:"access_token"`
 		}
@@ -130,7 +130,7 @@ func TestProfilePasswordAndLogins(t *testing.T) {
 		mustContain(t, a.get("/sites"), "Sites")
 
 		// One row's "Log out", then everywhere else.
-		b.logIn(email, next)
+		b.mustLogIn(email, next)
 		ids := loginIDs(a.get("/profile"))
 		if len(ids) != 1 {
 			t.Fatalf("%d other logins, want the other browser", len(ids))
@@ -142,7 +142,7 @@ func TestProfilePasswordAndLogins(t *testing.T) {
 		if loc := b.redirect("/sites"); !strings.HasPrefix(loc, "/login") {
 			t.Fatalf("the browser logged out from the profile goes to %q", loc)
 		}
-		b.logIn(email, next)
+		b.mustLogIn(email, next)
 		e.Login(email, next).JSON(t, &tok)
 		a.get("/profile")
 		r = a.post("/profile/logins/others/delete", nil)

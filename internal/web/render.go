@@ -53,6 +53,8 @@ func mustParsePages() *pages {
 // and the account banner), the CSRF token for its forms, a notice after a
 // redirect, and the page's own data.
 type view struct {
+	// Path is the page's path, where the banner's "send again" returns.
+	Path   string
 	Title  string
 	V      *visit
 	CSRF   string
@@ -67,7 +69,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *visit, statu
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	vw := view{Title: title, V: v, Now: h.Now(), Page: data, Notice: notices[r.URL.Query().Get("notice")]}
+	vw := view{Path: r.URL.Path, Title: title, V: v, Now: h.Now(), Page: data, Notice: notices[r.URL.Query().Get("notice")]}
 	if v == nil {
 		vw.V = &visit{}
 	}
@@ -94,6 +96,9 @@ type errorPage struct {
 	// page of the account answers the same, so the page offers to log out
 	// instead of a link back to it.
 	Gated bool
+	// Unverified is a refusal for want of a confirmed address: the page
+	// offers to send the link again.
+	Unverified bool
 }
 
 // fail answers err as a friendly page; internals are logged with the
@@ -114,6 +119,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *visit, err err
 	switch igny8.ErrorCode(err) {
 	case igny8.EAccountSuspended, igny8.EAccountCancelled, igny8.EPlanInactive:
 		ep.Gated = v != nil && v.P != nil && v.P.AccountID != ""
+	case igny8.EEmailUnverified:
+		ep.Unverified = v != nil && v.P != nil
 	}
 	if status >= 500 {
 		h.Logger.ErrorContext(r.Context(), "page failed", "request_id", ep.RequestID, "method", r.Method,

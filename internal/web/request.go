@@ -32,7 +32,11 @@ type page struct {
 	suspendedOwner bool
 	// noGate skips the account gate (logging out always works).
 	noGate bool
-	h      func(w http.ResponseWriter, r *http.Request, v *visit) error
+	// enrolment pages stay open to a person who must turn on a second
+	// factor and has not (igny8.Principal.MustEnrol); every other page
+	// sends them to enrolment.
+	enrolment bool
+	h         func(w http.ResponseWriter, r *http.Request, v *visit) error
 }
 
 // visit is what the request's way resolved: the logged-in person, their
@@ -57,7 +61,8 @@ var errCrossSite = igny8.Errorf(igny8.EForbidden,
 var crossOrigin = http.NewCrossOriginProtection()
 
 // wrap runs a page's way: recover, cross-origin check, input check
-// (input.go), session, gate, role, CSRF token, handler; errors become
+// (input.go), session, gate, second-factor enrolment, role, CSRF token,
+// handler; errors become
 // friendly pages.
 //
 // The Content-Security-Policy lets forms post only to the app itself; with
@@ -126,6 +131,13 @@ func (h *Handler) enter(w http.ResponseWriter, r *http.Request, pg page, names [
 			return nil, nil
 		}
 		return v, err
+	}
+	if v.P.MustEnrol() && !pg.enrolment {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, enrolPath, http.StatusSeeOther)
+			return nil, nil
+		}
+		return v, igny8.ErrEnrolmentRequired
 	}
 	if err := h.authorize(pg, v); err != nil {
 		if v.P.AccountID == "" && pg.access == tenant {

@@ -144,7 +144,7 @@ func statusFor(err error) int {
 		return http.StatusNotFound
 	case igny8.EConflict:
 		return http.StatusConflict
-	case igny8.EPlanLimit, igny8.EForbidden:
+	case igny8.EPlanLimit, igny8.EForbidden, igny8.EEmailUnverified:
 		return http.StatusForbidden
 	}
 	return http.StatusUnprocessableEntity

@@ -51,6 +51,9 @@ type Deps struct {
 	AdminBilling  igny8.AdminBillingService
 	AdminLedger   igny8.AdminLedgerService
 	AdminAccounts igny8.AdminAccountService
+	// Factors describes a person's second factor; AdminFactors resets one.
+	Factors      igny8.FactorService
+	AdminFactors igny8.AdminFactorService
 	// AdminMail lists the outbox: sent, queued, failed and kept messages.
 	AdminMail igny8.AdminMailService
 	// AdminPacks manages credit packs and decides their purchases;

@@ -13,8 +13,9 @@ import (
 var errBadLogin = igny8.Errorf(igny8.EUnauthenticated, "The email or password is incorrect.")
 
 // SignUp starts a free trial: a new account with in's owner, to be logged
-// in as kind. The email's auth budget is spent first, then the password
-// rule applies. Errors: rate_limited, validation_failed, conflict.
+// in as kind, and e-mails the owner the link that verifies their address
+// (in the same transaction). The email's auth budget is spent first, then
+// the password rule applies. Errors: rate_limited, validation_failed, conflict.
 func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny8.SignUp) (*Admitted, error) {
 	if err := s.ChargeEmail(ctx, in.Email); err != nil {
 		return nil, err
@@ -30,7 +31,8 @@ func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny
 	if err != nil {
 		return nil, err
 	}
-	user, acct, err := s.Identity.Register(ctx, in, hash, s.Config.TrialDays)
+	token, tokenHash := s.Secrets.NewToken()
+	user, acct, err := s.Identity.Register(ctx, in, hash, s.Config.TrialDays, igny8.EmailToken{Token: token, Hash: tokenHash})
 	if err != nil {
 		return nil, err
 	}
@@ -39,52 +41,88 @@ func (s *Service) SignUp(ctx context.Context, kind igny8.CredentialKind, in igny
 	return &Admitted{User: user, Account: acct, Principal: p}, nil
 }
 
-// Login checks email and password for a login as kind: the email's auth
-// budget is spent, the password checked (an unknown email costs the same
-// work and looks the same), the account gate applied (the owner of a
-// suspended account or of one on a retired plan may still log in, to
-// reach billing: see Admitted.Refusal) and the login recorded.
+// LoginAttempt is a login's email and password, with what the surface
+// knows of the device: the client address (httpx.ClientIP) and, on the
+// pages, the device cookie's token.
+type LoginAttempt struct {
+	Email, Password string
+	Address, Device string
+}
+
+// Login checks email and password for a login as kind. Unless the device
+// is known (protection.go) the email's auth budget is spent and repeated
+// failures slow the attempt; the password is checked (an unknown email
+// costs the same work and looks the same) and a failure counted. A
+// person with a second factor gets a Challenge for SecondStep and no
+// login; anyone else passes the account gate (the owner of a suspended
+// account or of one on a retired plan may still log in, to reach
+// billing: see Admitted.Refusal) and the login is recorded. Exactly one
+// of the results is set when err is nil.
 // Errors: rate_limited, unauthenticated, the gate's refusals.
-func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, email, password string) (*Admitted, error) {
-	if err := s.ChargeEmail(ctx, email); err != nil {
-		return nil, err
+func (s *Service) Login(ctx context.Context, kind igny8.CredentialKind, in LoginAttempt) (*Admitted, *Challenge, error) {
+	creds, err := s.Identity.CredentialsByEmail(ctx, in.Email)
+	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
+		return nil, nil, err
+	}
+	if err != nil {
+		creds = nil
+	}
+	known := false
+	if creds != nil {
+		if known, err = s.knownDevice(ctx, kind, creds.User.ID, in.Address, in.Device); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !known {
+		if err := s.guardEmail(ctx, in.Email); err != nil {
+			return nil, nil, err
+		}
 	}
 	// An unknown e-mail, an unusable password and a wrong one cost the
 	// same work (docs/design.md, "Login timing"): the decoy is read and the
 	// check run whoever the e-mail names.
 	decoy, err := s.Identity.LegacyPasswordHash(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	creds, err := s.Identity.CredentialsByEmail(ctx, email)
+	stored, userID := "", ""
+	if creds != nil {
+		stored, userID = creds.PasswordHash, creds.User.ID
+	}
+	if !s.Passwords.Check(stored, decoy, in.Password) {
+		s.loginFailed(ctx, in.Email, userID)
+		return nil, nil, errBadLogin
+	}
+	f, err := s.Factors.TOTP(ctx, creds.User.ID)
 	if err != nil && igny8.ErrorCode(err) != igny8.ENotFound {
-		return nil, err
+		return nil, nil, err
 	}
-	stored := ""
-	if err == nil {
-		stored = creds.PasswordHash
-	}
-	if !s.Passwords.Check(stored, decoy, password) {
-		return nil, errBadLogin
+	if err == nil && f.Confirmed {
+		ch, err := s.challenge(ctx, creds.User.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, ch, nil
 	}
 	a, err := s.letIn(ctx, creds.User.ID, kind)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := s.Identity.RecordLogin(ctx, creds.User.ID); err != nil {
-		return nil, err
+	if err := s.finishLogin(ctx, a, creds.User.ID, in.Address, in.Device); err != nil {
+		return nil, nil, err
 	}
 	a.User = &creds.User
-	return a, nil
+	return a, nil, nil
 }
 
-// StartRefreshFamily starts a login on the API for userID, a person just
-// let in by SignUp, Login or AcceptInvitation from client: a refresh-token
-// family with its first refresh token, which is returned and kept only as
-// its hash.
-func (s *Service) StartRefreshFamily(ctx context.Context, userID string, client igny8.Client) (family, refreshToken string, err error) {
+// StartRefreshFamily starts a login on the API for a, a person just let
+// in by SignUp, Login, SecondStep or AcceptInvitation from client: a
+// refresh-token family, marked when the login proved a second factor,
+// with its first refresh token, which is returned and kept only as its
+// hash.
+func (s *Service) StartRefreshFamily(ctx context.Context, a *Admitted, client igny8.Client) (family, refreshToken string, err error) {
 	token, hash := s.Secrets.NewToken()
-	if family, err = s.Sessions.StartSession(ctx, userID, hash, s.Now().Add(s.Config.RefreshTTL), client); err != nil {
+	if family, err = s.Sessions.StartSession(ctx, a.User.ID, hash, s.Now().Add(s.Config.RefreshTTL), client, a.SecondFactor); err != nil {
 		return "", "", err
 	}
 	return family, token, nil
@@ -96,6 +134,11 @@ func (s *Service) StartRefreshFamily(ctx context.Context, userID string, client 
 // Errors: rate_limited, validation_failed naming the password,
 // unauthenticated.
 func (s *Service) ConfirmPassword(ctx context.Context, password string) (*igny8.User, error) {
+	return s.confirmPassword(ctx, "password", password)
+}
+
+// confirmPassword is ConfirmPassword naming the form's field.
+func (s *Service) confirmPassword(ctx context.Context, field, password string) (*igny8.User, error) {
 	user, err := s.Identity.CurrentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -109,7 +152,7 @@ func (s *Service) ConfirmPassword(ctx context.Context, password string) (*igny8.
 	}
 	// The person is known (logged in): no decoy hides who they are.
 	if err != nil || creds.User.ID != user.ID || !s.Passwords.Check(creds.PasswordHash, "", password) {
-		return nil, igny8.InvalidField("password", "is not your password")
+		return nil, igny8.InvalidField(field, "is not your password")
 	}
 	return user, nil
 }
@@ -138,6 +181,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Rotated, e
 			return err
 		}
 		a, err = s.admit(ctx, p, gate, igny8.CredentialJWT)
+		if a != nil {
+			a.SecondFactor = p.SecondFactor
+		}
 		return err
 	}
 	_, family, err := s.Sessions.RotateRefreshToken(ctx, s.Secrets.HashToken(refreshToken),

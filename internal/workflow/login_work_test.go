@@ -59,7 +59,7 @@ func TestFailedLoginsAskForTheSameWork(t *testing.T) {
 		try := func(email string) check {
 			t.Helper()
 			rec.checks = nil
-			if _, err := flow.Login(ctx, igny8.CredentialJWT, email, "correct horse 2"); igny8.ErrorCode(err) != igny8.EUnauthenticated {
+			if _, _, err := flow.Login(ctx, igny8.CredentialJWT, workflow.LoginAttempt{Email: email, Password: "correct horse 2"}); igny8.ErrorCode(err) != igny8.EUnauthenticated {
 				t.Fatalf("%s: %v, want unauthenticated", email, err)
 			}
 			if len(rec.checks) != 1 {

@@ -51,7 +51,8 @@ type Config struct {
 }
 
 // Service runs the workflows on the domain services. Every field but
-// Limiter (nil turns throttling off) and Later must be set; New fills in the
+// Limiter (nil turns throttling off), Guard (nil: no slow-down of
+// repeated failures) and Later must be set; New fills in the
 // defaults.
 type Service struct {
 	Logger      *slog.Logger
@@ -60,11 +61,18 @@ type Service struct {
 	Sessions    igny8.SessionService
 	WebSessions igny8.WebSessionService
 	Members     igny8.MemberService
-	Profile     igny8.ProfileService
-	Resets      igny8.PasswordResetService
-	Passwords   Passwords
-	Secrets     Secrets
-	Limiter     igny8.Limiter
+	// Factors keeps second factors, Codes makes and checks their codes.
+	Factors igny8.FactorService
+	Codes   Codes
+	// Guard counts failed logins and remembers devices (nil: no
+	// slow-down of repeated failures).
+	Guard     igny8.LoginGuard
+	Email     igny8.EmailService
+	Profile   igny8.ProfileService
+	Resets    igny8.PasswordResetService
+	Passwords Passwords
+	Secrets   Secrets
+	Limiter   igny8.Limiter
 	// Later runs the work a request asks for after its answer (the
 	// password reset request); nil runs it before the answer (the CLI,
 	// tests of the workflow alone).
@@ -101,7 +109,17 @@ type Admitted struct {
 	Account   *igny8.Account
 	Principal *igny8.Principal
 	Refusal   error
+	// SecondFactor: the login proved a second factor (SecondStep, or a
+	// refresh of a login that did).
+	SecondFactor bool
+	// Device is the token of the device cookie the pages set after a
+	// login (protection.go); empty on the API.
+	Device string
 }
+
+// MustEnrol reports whether the person let in must turn on a second
+// factor before anything but enrolment (igny8.Principal.MustEnrol).
+func (a *Admitted) MustEnrol() bool { return a.Principal.MustEnrol() }
 
 // letIn reads the person userID with their account's state and admits
 // them as kind.
