@@ -33,7 +33,7 @@ type Rate struct {
 // RateDecision is a limiter's answer for one request.
 type RateDecision struct {
 	Allowed    bool
-	Limit      int           // the budget's requests per minute
+	Limit      int           // the budget's requests per minute, or its burst when larger
 	Remaining  int           // requests that may still be made at once
 	RetryAfter time.Duration // when not allowed: how long until one is
 	ResetAfter time.Duration // until the budget is whole again

@@ -88,7 +88,7 @@ const throttleDoc = "Every route but /healthz, /readyz and /metrics spends one r
 	"for anonymous calls (120 a minute), and 10 a minute per address for sign-up, login, refresh, " +
 	"accept-invite and the password reset routes, and per email for sign-up and login; a password reset request " +
 	"also spends its email's recovery budget (3 at once, then 1 a minute). A budget of N a minute admits N requests at once and refills one every " +
-	"minute/N. Answers carry RateLimit-Limit (N), RateLimit-Remaining (requests that may still be sent at " +
+	"minute/N. Answers carry RateLimit-Limit (N; 3 for the recovery budget), RateLimit-Remaining (requests that may still be sent at " +
 	"once) and RateLimit-Reset (seconds until the budget is whole); a refused request is 429 rate_limited " +
 	"with Retry-After (seconds until the next request is admitted)."
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -224,8 +225,15 @@ func TestForgotPasswordThrottled(t *testing.T) {
 		e := apptest.New(t, b, func(c *config.Config) { c.Throttle = "on"; c.TrustProxy = true })
 		u := e.SignUp("Flooded")
 		for i := range 3 {
-			if r := forgot(e, u.Email, "X-Forwarded-For", "198.51.100."+string(rune('1'+i))); r.Status != http.StatusAccepted {
+			r := forgot(e, u.Email, "X-Forwarded-For", "198.51.100."+string(rune('1'+i)))
+			if r.Status != http.StatusAccepted {
 				t.Fatalf("request %d: %s", i+1, r)
+			}
+			// The headers describe the recovery budget (the one with fewer
+			// left): 3 at once, so never more remaining than the limit.
+			limit, remaining := r.Header.Get("RateLimit-Limit"), r.Header.Get("RateLimit-Remaining")
+			if want := strconv.Itoa(2 - i); limit != "3" || remaining != want {
+				t.Fatalf("request %d: RateLimit-Limit %s, RateLimit-Remaining %s; want 3 and %s", i+1, limit, remaining, want)
 			}
 		}
 		r := forgot(e, u.Email, "X-Forwarded-For", "198.51.100.9")
@@ -272,5 +280,53 @@ func BenchmarkForgotPassword(b *testing.B) {
 				b.StartTimer()
 			}
 		})
+	}
+}
+
+// TestPasswordChangeRetiresResetLinks: a reset link asked for before the
+// person changed their password on their profile no longer works (whoever
+// reads that mailbox later cannot undo the change), and says why; a link
+// asked for afterwards works.
+func TestPasswordChangeRetiresResetLinks(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		t.Parallel()
+		e := apptest.New(t, b)
+		u := e.SignUp("Remembered")
+		forgot(e, u.Email)
+		e.Settle()
+		old := e.ResetToken(u.Email)
+		changed := "a changed and long passphrase"
+		if r := e.As(u.Token, "POST", "/api/v1/auth/me/password",
+			map[string]any{"current_password": u.Password, "password": changed}); r.Status != http.StatusOK {
+			t.Fatalf("change: %s", r)
+		}
+		if r := reset(e, old, newPassword); !refusesToken(r, "password was changed") {
+			t.Fatalf("the link from before the change: %s", r)
+		}
+		if r := e.Login(u.Email, changed); r.Status != http.StatusOK {
+			t.Fatalf("login with the changed password: %s", r)
+		}
+		forgot(e, u.Email)
+		e.Settle()
+		if r := reset(e, e.ResetToken(u.Email), newPassword); r.Status != http.StatusNoContent {
+			t.Fatalf("a link asked for after the change: %s", r)
+		}
+	})
+}
+
+// TestBodyOfTheWrongShape: a body that is JSON but not an object, or a
+// field given an object or a list, is told in the API's words, never with
+// the name of a Go type.
+func TestBodyOfTheWrongShape(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, storetest.Backends()[0])
+	for _, body := range []any{[]any{}, "text", 12, map[string]any{"email": map[string]any{"a": 1}}, map[string]any{"email": []any{1}}} {
+		r := e.Do("POST", "/api/v1/auth/password/forgot", body)
+		detail, _ := r.Map(t)["detail"].(string)
+		if r.Status != http.StatusBadRequest || r.Code() != "validation_failed" ||
+			strings.Contains(detail, "api.") || strings.Contains(detail, "Request") || strings.Contains(detail, "map[") {
+			t.Fatalf("%v: %s", body, r)
+		}
 	}
 }

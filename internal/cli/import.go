@@ -42,6 +42,9 @@ func (e *env) importCmd() *cobra.Command {
 		defer f.Close()
 		opt.Retention, opt.TrialDays = cfg.Retention, cfg.TrialDays
 		if sendResets {
+			if resetTTL < time.Hour || resetTTL > igny8.MaxMigrationResetTTL {
+				return fmt.Errorf("--reset-valid-for must be between 1h and %.0fh, not %s", igny8.MaxMigrationResetTTL.Hours(), resetTTL)
+			}
 			opt.PasswordResets, opt.NewToken = resetTTL, secrets{}.NewToken
 		} else if fs.Changed("reset-valid-for") {
 			return fmt.Errorf("--reset-valid-for needs --send-password-resets")

@@ -95,8 +95,13 @@ func TestImportSendsPasswordSetupLinks(t *testing.T) {
 		if code, out := importCLI(t, e, fixtureDump, "--reset-valid-for", "2h"); code == 0 || !strings.Contains(out, "needs --send-password-resets") {
 			t.Fatalf("--reset-valid-for alone: %d %s", code, out)
 		}
-		if code, out := importCLI(t, e, fixtureDump, "--send-password-resets", "--reset-valid-for", "2000h"); code == 0 || !strings.Contains(out, "between 1h") {
-			t.Fatalf("a link of 2000h: %d %s", code, out)
+		// Out of range is refused naming the flag, 0 included (it is no
+		// "default": taken as it was, it sent no link at all).
+		for _, bad := range []string{"2000h", "0", "-1h", "30m"} {
+			if code, out := importCLI(t, e, fixtureDump, "--send-password-resets", "--reset-valid-for", bad); code == 0 ||
+				!strings.Contains(out, "--reset-valid-for must be between 1h and 720h") {
+				t.Fatalf("a link of %s: %d %s", bad, code, out)
+			}
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,14 +76,38 @@ func decodeError(err error) error {
 		return badRequest("The request body is empty; send a JSON object.", "")
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return badRequest("The request body is not valid JSON.", "")
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return badRequest("The request body must be a JSON object.", "")
 	case errors.As(err, &typeErr):
-		return badRequest(fmt.Sprintf("Field %q must be of type %s.", typeErr.Field, typeErr.Type), typeErr.Field)
+		return badRequest(fmt.Sprintf("Field %q must be of type %s.", typeErr.Field, jsonType(typeErr.Type)), typeErr.Field)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return badRequest(fmt.Sprintf("Unknown field %q.", field), field)
 	default:
 		return badRequest("The request body could not be read.", "")
 	}
+}
+
+// jsonType names t as JSON does (never a Go type's name).
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.String:
+		return "string"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	}
+	return t.Kind().String()
 }
 
 func badRequest(msg, field string) error {

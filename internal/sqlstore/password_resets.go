@@ -24,6 +24,7 @@ var (
 	errResetUnknown  = igny8.Invalid("This password reset link is not valid.", igny8.FieldError{Field: "token", Message: "is not a valid reset link; open the whole link from the message, or ask for a new one"})
 	errResetUsed     = igny8.Invalid("This password reset link was already used.", igny8.FieldError{Field: "token", Message: "was already used; ask for a new link if you need one"})
 	errResetReplaced = igny8.Invalid("This password reset link was replaced by a newer one.", igny8.FieldError{Field: "token", Message: "was replaced by a newer link; open the most recent message"})
+	errResetRetired  = igny8.Invalid("This password reset link stopped working when the password was changed.", igny8.FieldError{Field: "token", Message: "stopped working when the password was changed; ask for a new link if you need one"})
 	errResetExpired  = igny8.Invalid("This password reset link has expired.", igny8.FieldError{Field: "token", Message: "has expired; ask for a new link"})
 )
 
@@ -140,13 +141,13 @@ func (s *PasswordResets) CheckPasswordReset(ctx context.Context, tokenHash strin
 func usableReset(ctx context.Context, c conn, tokenHash string, now time.Time, lock string) (string, resetUser, error) {
 	var id string
 	var u resetUser
-	var expires time.Time
+	var expires, created time.Time
 	var used, revoked, deleted *time.Time
 	var active bool
-	err := c.queryRow(ctx, `SELECT r.id, r.expires_at, r.used_at, r.revoked_at,
+	err := c.queryRow(ctx, `SELECT r.id, r.expires_at, r.created_at, r.used_at, r.revoked_at,
 		u.id, u.email, u.name, u.account_id, u.is_active, u.deleted_at
 		FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?`+lock, tokenHash).
-		Scan(&id, &expires, &used, &revoked, &u.id, &u.email, &u.name, &u.accountID, &active, &deleted)
+		Scan(&id, &expires, &created, &used, &revoked, &u.id, &u.email, &u.name, &u.accountID, &active, &deleted)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", u, errResetUnknown
@@ -155,6 +156,15 @@ func usableReset(ctx context.Context, c conn, tokenHash string, now time.Time, l
 	case used != nil:
 		return "", u, errResetUsed
 	case revoked != nil:
+		// A newer link replaced it; with none, a password change retired it.
+		var newer int
+		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM password_resets WHERE user_id = ? AND id <> ? AND created_at >= ?`,
+			u.id, id, created).Scan(&newer); err != nil {
+			return "", u, translate(err)
+		}
+		if newer == 0 {
+			return "", u, errResetRetired
+		}
 		return "", u, errResetReplaced
 	case !now.Before(expires):
 		return "", u, errResetExpired

@@ -51,7 +51,7 @@ func (s *Identity) Rename(ctx context.Context, name string) (*igny8.User, error)
 
 // ChangePassword stores passwordHash as the person's password and, in the
 // same transaction, ends every other login of theirs (the one of ctx is
-// kept), writes the "your password was changed" notice to their e-mail
+// kept), retires their unspent reset links, writes the "your password was changed" notice to their e-mail
 // and audits the change. It answers how many logins it ended.
 // Errors: validation_failed (no hash), unauthenticated.
 func (s *Identity) ChangePassword(ctx context.Context, passwordHash string) (int, error) {
@@ -76,6 +76,11 @@ func (s *Identity) ChangePassword(ctx context.Context, passwordHash string) (int
 			return err
 		}
 		if ended, err = endOtherLogins(ctx, tx, p); err != nil {
+			return err
+		}
+		// A reset link asked for before the change would undo it.
+		if _, err := tx.exec(ctx, `UPDATE password_resets SET revoked_at = ?
+			WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL`, tx.now, p.UserID); err != nil {
 			return err
 		}
 		if err := enqueue(ctx, tx, tn, igny8.PasswordChangedMail{Name: user.Name, Email: user.Email, ChangedAt: tx.now, WhileLoggedIn: true}, user.Email); err != nil {

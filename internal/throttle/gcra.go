@@ -55,7 +55,14 @@ func newGCRA(rate igny8.Rate) (gcra, error) {
 	if interval < 1 {
 		interval = 1
 	}
-	return gcra{limit: rate.PerMinute, interval: interval, tolerance: interval * int64(burstOf(rate))}, nil
+	return gcra{limit: limitOf(rate), interval: interval, tolerance: interval * int64(burstOf(rate))}, nil
+}
+
+// limitOf is what a decision reports as rate's Limit: its requests a
+// minute, or its burst when more may come at once (3 at once, then 1 a
+// minute, is a limit of 3), so that Remaining never exceeds Limit.
+func limitOf(rate igny8.Rate) int {
+	return max(rate.PerMinute, burstOf(rate))
 }
 
 // burstOf is rate's burst with 0 taken as 1.

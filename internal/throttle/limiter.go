@@ -157,7 +157,7 @@ type Noop struct{}
 var _ igny8.Limiter = Noop{}
 
 // Allow allows the request and never fails. The decision reports the
-// rate's PerMinute as Limit and Remaining so headers stay meaningful.
+// rate's limit (limitOf) as Limit and Remaining so headers stay meaningful.
 func (Noop) Allow(_ context.Context, _ string, rate igny8.Rate) (igny8.RateDecision, error) {
-	return igny8.RateDecision{Allowed: true, Limit: rate.PerMinute, Remaining: rate.PerMinute}, nil
+	return igny8.RateDecision{Allowed: true, Limit: limitOf(rate), Remaining: limitOf(rate)}, nil
 }

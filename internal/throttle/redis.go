@@ -50,7 +50,7 @@ func (r *Redis) Allow(ctx context.Context, key string, rate igny8.Rate) (igny8.R
 	}
 	d := igny8.RateDecision{
 		Allowed:    res.Allowed > 0,
-		Limit:      rate.PerMinute,
+		Limit:      limitOf(rate),
 		ResetAfter: max(res.ResetAfter, 0),
 	}
 	if d.Allowed {

@@ -58,7 +58,7 @@ func TestRedisMatchesMemory(t *testing.T) {
 	rate := igny8.Rate{PerMinute: 1, Burst: 4} // one-minute interval: the test cannot outrun it
 	for i := range 4 {
 		d := mustAllow(t, r, "k", rate)
-		if !d.Allowed || d.Limit != 1 || d.RetryAfter != 0 {
+		if !d.Allowed || d.Limit != 4 || d.RetryAfter != 0 { // the burst: more than a minute's rate at once
 			t.Fatalf("request %d: got %+v, want allowed", i+1, d)
 		}
 		if d.Remaining != 3-i { // as memory counts, though Redis computes in floats

@@ -35,7 +35,8 @@ func (h *Handler) forgotPassword(w http.ResponseWriter, r *http.Request, v *visi
 	}
 	pg.Errors, pg.FormError = fieldErrors(err)
 	if _, ok := pg.Errors["email"]; ok {
-		pg.Errors["email"] = "Enter the e-mail you log in with, like you@example.com"
+		// The field says it: no second message above the form.
+		pg.Errors["email"], pg.FormError = "Enter the e-mail you log in with, like you@example.com", ""
 	}
 	return h.render(w, r, v, http.StatusUnprocessableEntity, "forgot_password", "Forgot your password?", pg)
 }

@@ -36,6 +36,10 @@ func TestPasswordResetPages(t *testing.T) {
 		}
 		if r := b.post("/forgot-password", url.Values{"email": {"not an address"}}); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("a malformed e-mail: %d", r.Status)
+		} else if strings.Contains(r.Body, "The field email") || strings.Count(r.Body, "Enter the e-mail you log in with, like") != 1 {
+			// The field says what is wrong, once, in the page's words (not
+			// the API's "The field email ..." above the form as well).
+			t.Fatalf("a malformed e-mail is told twice or in the API's words:\n%s", r.Body)
 		}
 
 		token := e.ResetToken(email)
