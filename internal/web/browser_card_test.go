@@ -93,11 +93,18 @@ func TestBrowserCardCheckout(t *testing.T) {
 		t.Fatalf("price: %s", r)
 	}
 	owner := newTab(t, root, e, "owner")
+	email := "card-" + randSuffix() + "@example.com"
 	owner.step("sign up",
 		owner.open("/signup"),
-		fill("#f-name", "Card Browser"), fill("#f-email", "card-"+randSuffix()+"@example.com"), fill("#f-password", testPassword),
+		fill("#f-name", "Card Browser"), fill("#f-email", email), fill("#f-password", testPassword),
 		chromedp.Click(css(`main button[type=submit]`)),
 		chromedp.WaitVisible(css(`[data-testid=credit-balance]`)))
+	// Paying needs a confirmed address: open the e-mailed link.
+	owner.step("confirm the e-mail address",
+		owner.open("/verify-email?token="+url.QueryEscape(e.VerificationToken(email))),
+		chromedp.WaitVisible(css(`[data-testid=verify-confirm]`)),
+		chromedp.Click(css(`[data-testid=verify-confirm]`)),
+		chromedp.WaitVisible(css(`[data-testid=verify-done]`)))
 
 	owner.step("start paying by card, then back out on Stripe",
 		owner.open("/billing"),
