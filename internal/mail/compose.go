@@ -242,20 +242,28 @@ func (c *Composer) receipt(m igny8.ReceiptMail) view {
 }
 
 func (c *Composer) paymentRejected(m igny8.PaymentRejectedMail) view {
-	reason := plain(m.Reason)
+	return c.transferRejected(m.Reference, igny8.FormatMoney(m.Amount, m.Currency), "the "+plain(m.PlanName)+" plan", m.AccountName, m.Reason,
+		"Your account stays as it was. You can start a new checkout from your billing page.",
+		action{Label: "See your billing", URL: c.link("/billing", nil)})
+}
+
+// transferRejected tells that the bank transfer reference of amount for
+// what (already plain) was not accepted, with the reason given, what
+// follows and where to go.
+func (c *Composer) transferRejected(reference, amount, what, account, reason, follows string, next action) view {
+	reason = plain(reason)
 	if reason == "" {
 		reason = "No reason was given."
 	}
 	return view{
-		Subject:  "Payment " + plain(m.Reference) + " was not accepted",
+		Subject:  "Payment " + plain(reference) + " was not accepted",
 		Greeting: "Hello,",
 		Paragraphs: []string{
-			fmt.Sprintf("We could not accept the bank transfer %s of %s for the %s plan of %s.",
-				plain(m.Reference), igny8.FormatMoney(m.Amount, m.Currency), plain(m.PlanName), plain(m.AccountName)),
+			fmt.Sprintf("We could not accept the bank transfer %s of %s for %s of %s.", plain(reference), amount, what, plain(account)),
 			"The reason given: " + reason,
-			"Your account stays as it was. You can start a new checkout from your billing page.",
+			follows,
 		},
-		Action: action{Label: "See your billing", URL: c.link("/billing", nil)},
+		Action: next,
 		After:  []string{"Questions? Write to " + plain(c.support) + "."},
 	}
 }
@@ -303,22 +311,9 @@ func (c *Composer) packReceipt(m igny8.PackReceiptMail) view {
 }
 
 func (c *Composer) packRejected(m igny8.PackRejectedMail) view {
-	reason := plain(m.Reason)
-	if reason == "" {
-		reason = "No reason was given."
-	}
-	return view{
-		Subject:  "Payment " + plain(m.Reference) + " was not accepted",
-		Greeting: "Hello,",
-		Paragraphs: []string{
-			fmt.Sprintf("We could not accept the bank transfer %s of %s for %s of %s.",
-				plain(m.Reference), igny8.FormatMoney(m.Amount, m.Currency), credits(m.Credits), plain(m.AccountName)),
-			"The reason given: " + reason,
-			"No credits were added. You can buy credits again from your credits page.",
-		},
-		Action: action{Label: "See your credits", URL: c.link("/credits", nil)},
-		After:  []string{"Questions? Write to " + plain(c.support) + "."},
-	}
+	return c.transferRejected(m.Reference, igny8.FormatMoney(m.Amount, m.Currency), credits(m.Credits), m.AccountName, m.Reason,
+		"No credits were added. You can buy credits again from your credits page.",
+		action{Label: "See your credits", URL: c.link("/credits", nil)})
 }
 
 // incident is the operators' notice of a refund or dispute.
