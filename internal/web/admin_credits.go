@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -36,24 +37,9 @@ func (h *Handler) renderAdminCredits(w http.ResponseWriter, r *http.Request, v *
 		return err
 	}
 	pg.Packs = packs
-	q := r.URL.Query()
-	pg.Status = igny8.PaymentPending
-	if s, ok := q["status"]; ok {
-		pg.Status = s[0]
-	}
-	page, err := h.AdminPacks.ListCreditPurchases(r.Context(), pg.Status, igny8.PageRequest{Limit: 25, Cursor: q.Get("cursor")})
-	if isCode(err, igny8.EValidation) {
-		if pg.FormError == "" {
-			pg.FormError = igny8.ErrorMessage(err)
-		}
-	} else if err != nil {
+	if pg.Status, pg.Purchases, pg.NextURL, err = listByStatus(r, "/admin/credits", igny8.PaymentPending, &pg.FormError,
+		h.AdminPacks.ListCreditPurchases); err != nil {
 		return err
-	}
-	if page != nil {
-		pg.Purchases = page.Items
-		if page.NextCursor != nil {
-			pg.NextURL = "/admin/credits?" + withCursor(q, *page.NextCursor)
-		}
 	}
 	return h.render(w, r, v, status, "admin_credits", "Admin · Credit packs", pg)
 }
@@ -175,24 +161,10 @@ func (h *Handler) renderAdminIncidents(w http.ResponseWriter, r *http.Request, v
 	if h.Incidents == nil {
 		return igny8.Errorf(igny8.ENotFound, "Payment incidents are not recorded here.")
 	}
-	q := r.URL.Query()
-	pg.Status = igny8.IncidentOpen
-	if s, ok := q["status"]; ok {
-		pg.Status = s[0]
-	}
-	page, err := h.Incidents.ListPaymentIncidents(r.Context(), pg.Status, igny8.PageRequest{Limit: 25, Cursor: q.Get("cursor")})
-	if isCode(err, igny8.EValidation) {
-		if pg.FormError == "" {
-			pg.FormError = igny8.ErrorMessage(err)
-		}
-	} else if err != nil {
+	var err error
+	if pg.Status, pg.Incidents, pg.NextURL, err = listByStatus(r, "/admin/incidents", igny8.IncidentOpen, &pg.FormError,
+		h.Incidents.ListPaymentIncidents); err != nil {
 		return err
-	}
-	if page != nil {
-		pg.Incidents = page.Items
-		if page.NextCursor != nil {
-			pg.NextURL = "/admin/incidents?" + withCursor(q, *page.NextCursor)
-		}
 	}
 	return h.render(w, r, v, status, "admin_incidents", "Admin · Payment incidents", pg)
 }
@@ -215,4 +187,31 @@ func (h *Handler) adminResolveIncident(w http.ResponseWriter, r *http.Request, v
 	}
 	http.Redirect(w, r, "/admin/incidents?notice=incident_resolved", http.StatusSeeOther)
 	return nil
+}
+
+// listByStatus reads one page (25 rows) of an admin list filtered by the
+// status of the query (def when absent) for the page at path: the status,
+// the rows and the next page's URL. A refused status or cursor is shown as
+// the page's form error (unless one is already set), never a failure.
+func listByStatus[T any](r *http.Request, path, def string, formError *string,
+	list func(ctx context.Context, status string, page igny8.PageRequest) (*igny8.Page[T], error)) (status string, items []T, next string, err error) {
+	q := r.URL.Query()
+	status = def
+	if s, ok := q["status"]; ok {
+		status = s[0]
+	}
+	page, err := list(r.Context(), status, igny8.PageRequest{Limit: 25, Cursor: q.Get("cursor")})
+	if isCode(err, igny8.EValidation) {
+		if *formError == "" {
+			*formError = igny8.ErrorMessage(err)
+		}
+		return status, nil, "", nil
+	}
+	if err != nil {
+		return status, nil, "", err
+	}
+	if page.NextCursor != nil {
+		next = path + "?" + withCursor(q, *page.NextCursor)
+	}
+	return status, page.Items, next, nil
 }
